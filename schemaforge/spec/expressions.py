@@ -1,0 +1,135 @@
+"""SQL written in a design (checks, rules, generated columns, index predicates, queries).
+
+Expressions are PostgreSQL SQL parsed by sqlglot. We check that they parse, that a row-level
+expression has no subquery or aggregate, and that every table and column they name exists; each
+finding points at the offending token inside the YAML scalar.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError, TokenError
+from sqlglot.optimizer.qualify import qualify
+
+from schemaforge.findings import Finding, Location
+from schemaforge.spec.source import Path, SourceMap
+from schemaforge.spec.structure import suggest
+
+DIALECT = "postgres"
+_STATEMENTS = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Block, exp.Transaction)
+_UNRESOLVED = re.compile(r"(?:Unknown column: |Column ')([^' ]+)")
+
+
+class ExpressionChecker:
+    """Parses and checks the SQL of one design, appending findings to a shared list."""
+
+    def __init__(self, source: SourceMap, findings: list[Finding]):
+        self.source = source
+        self.findings = findings
+
+    def _error(self, location: Location, message: str, code: str) -> None:
+        self.findings.append(Finding(location, message, code))
+
+    def at(self, node: exp.Expression, path: Path) -> Location:
+        """Where `node` (an identifier or column) stands in the file."""
+        ident = node.this if isinstance(node, (exp.Column, exp.Table)) else node
+        meta = getattr(ident, "meta", None) or {}
+        if "line" in meta and "col" in meta:
+            width = meta.get("end", 0) - meta.get("start", 0)
+            return self.source.inside(path, meta["line"], max(1, meta["col"] - width))
+        return self.source.value(path)
+
+    def parse(self, text: str, path: Path) -> exp.Expression | None:
+        if not text.strip():
+            self._error(self.source.value(path), "the SQL is empty", "SP501")
+            return None
+        try:
+            tree = sqlglot.parse_one(text, dialect=DIALECT)
+        except ParseError as error:
+            first = error.errors[0] if error.errors else {}
+            line, col = first.get("line") or 1, first.get("col") or 1
+            description = first.get("description") or str(error)
+            self._error(self.source.inside(path, line, col), f"SQL does not parse: {description}", "SP501")
+            return None
+        except TokenError as error:
+            self._error(self.source.value(path), f"SQL does not parse: {error}", "SP501")
+            return None
+        if tree is None:
+            self._error(self.source.value(path), "the SQL is empty", "SP501")
+            return None
+        return tree
+
+    def row_expression(self, text: str, path: Path, columns: set[str], what: str) -> exp.Expression | None:
+        """A boolean or scalar expression over one row's `columns` (checks, generated, where)."""
+        tree = self.parse(text, path)
+        if tree is None:
+            return None
+        if isinstance(tree, _STATEMENTS):
+            self._error(self.source.value(path), f"{what} must be one expression, not a statement", "SP504")
+            return None
+        for node in tree.find_all(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
+            kind = "an aggregate" if isinstance(node, (exp.AggFunc, exp.Window)) else "a subquery"
+            self._error(
+                self.at(node, path),
+                f"{what} cannot contain {kind}; a rule over several rows belongs under rules:",
+                "SP504",
+            )
+            return None
+        ok = True
+        for column in tree.find_all(exp.Column):
+            if column.table:
+                self._error(self.at(column, path), f"write bare column names in {what}, not '{column.sql()}'", "SP502")
+                ok = False
+            elif column.name not in columns:
+                self._error(
+                    self.at(column, path),
+                    f"unknown column '{column.name}' in {what}{suggest(column.name, sorted(columns))}",
+                    "SP502",
+                )
+                ok = False
+        return tree if ok else None
+
+    def query(self, text: str, path: Path, tables: dict[str, dict[str, str]], what: str) -> exp.Query | None:
+        """A SELECT over the design's entities (`tables`: entity -> column -> type)."""
+        tree = self.parse(text, path)
+        if tree is None:
+            return None
+        if not isinstance(tree, exp.Query):
+            self._error(self.source.value(path), f"{what} must be a SELECT query", "SP504")
+            return None
+        cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        known = True
+        for table in tree.find_all(exp.Table):
+            if table.name and table.name not in tables and table.name not in cte_names:
+                self._error(
+                    self.at(table, path),
+                    f"unknown entity '{table.name}' in {what}{suggest(table.name, sorted(tables))}",
+                    "SP503",
+                )
+                known = False
+        if not known:
+            return None
+        try:
+            qualify(
+                tree.copy(), schema=tables, dialect=DIALECT, validate_qualify_columns=True,
+                quote_identifiers=False, infer_schema=False,
+            )
+        except OptimizeError as error:
+            self._unresolved_column(tree, path, tables, str(error), what)
+            return None
+        return tree
+
+    def _unresolved_column(self, tree, path, tables, message, what) -> None:
+        match = _UNRESOLVED.search(message)
+        name = match.group(1) if match else None
+        node = next((c for c in tree.find_all(exp.Column) if c.name == name), None) if name else None
+        all_columns = sorted({c for cols in tables.values() for c in cols})
+        if node is None:
+            self._error(self.source.value(path), f"{what}: {message}", "SP502")
+            return
+        self._error(
+            self.at(node, path), f"unknown column '{name}' in {what}{suggest(name, all_columns)}", "SP502"
+        )

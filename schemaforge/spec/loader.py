@@ -1,0 +1,102 @@
+"""Load a design file: YAML, then structure, then meaning; every error at once, located."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path as FsPath
+
+from pydantic import ValidationError
+
+from schemaforge.findings import DesignErrors, Finding, Location
+from schemaforge.spec.model import Design
+from schemaforge.spec.resolve import resolve
+from schemaforge.spec.sections import check_sections
+from schemaforge.spec.source import SourceError, read_yaml
+from schemaforge.spec.structure import validate_structure
+from schemaforge.spec.syntax import EntityDef
+
+
+def display_path(path: FsPath) -> str:
+    """The path as the user wrote it when it lies under the working directory (designs/D.yaml)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_design(path: str | os.PathLike, shown_as: str | None = None) -> Design:
+    """Load and validate `path`; raise DesignErrors listing every problem."""
+    path = FsPath(path)
+    shown = shown_as or display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DesignErrors([Finding(Location(shown, 1, 1), f"the file is not UTF-8 text ({error.reason})", "SP001")]) from None
+    return load_design_text(text, shown, path.stem)
+
+
+def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
+    try:
+        data, source = read_yaml(text, shown_as)
+    except SourceError as error:
+        raise DesignErrors(error.problems) from None
+    if not isinstance(data, dict):
+        raise DesignErrors([Finding(Location(shown_as, 1, 1), "a design file must be a mapping of keys (design:, entities:, ...)", "SP002")])
+    doc, findings = validate_structure(data, source)
+    if doc is None:
+        raise DesignErrors(findings + _partial_semantics(data, source, design_name, findings))
+    design, findings = resolve(doc, source, design_name, text)
+    if design is None:
+        raise DesignErrors(findings)
+    findings = check_sections(design)
+    if findings:
+        raise DesignErrors(findings)
+    return design
+
+
+def _partial_semantics(data: dict, source, design_name: str, structural: list[Finding]) -> list[Finding]:
+    """Semantic errors of the parts that are structurally sound, so all errors show at once.
+
+    Entities (and whole sections) with a structural error are dropped; references to a dropped
+    entity are not reported, since the structural error already explains them.
+    """
+    broken_lines = {f.location for f in structural}
+    pruned = dict(data)
+    entities = pruned.get("entities")
+    dropped: set[str] = set()
+    if isinstance(entities, dict):
+        kept = {}
+        for name, body in entities.items():
+            try:
+                EntityDef.model_validate(body)
+                kept[name] = body
+            except ValidationError:
+                dropped.add(name)
+        pruned["entities"] = kept
+    for section in ("relationships", "queries", "rules", "security", "scaling", "seed", "monitoring", "stores", "types", "conventions", "patterns"):
+        if any(f.location == source.value((section,)) or _under(source, f.location, section) for f in structural):
+            pruned.pop(section, None)
+    if not pruned.get("entities"):
+        return []
+    for required, placeholder in (("design", design_name), ("version", "0.0.0"), ("description", "-")):
+        if not isinstance(pruned.get(required), str):
+            pruned[required] = placeholder
+    doc, findings = validate_structure(pruned, source)
+    if doc is None:
+        return []
+    design, findings = resolve(doc, source, design_name, "")
+    if design is not None:
+        findings = findings + check_sections(design)
+    return [
+        f for f in findings
+        if f.location not in broken_lines and not any(f"'{name}'" in f.message for name in dropped)
+    ]
+
+
+def _under(source, location: Location, section: str) -> bool:
+    start = source.keys.get((section,))
+    if start is None:
+        return False
+    later = [loc.line for (key,), loc in ((k, v) for k, v in source.keys.items() if len(k) == 1) if loc.line > start.line]
+    end = min(later) if later else 10**9
+    return start.line <= location.line < end

@@ -1,0 +1,128 @@
+"""The resolved design: what every generator reads.
+
+The loader turns the YAML (syntax) into this model: patterns expanded, many-to-many junctions
+generated, references turned into foreign-key columns, names mapped by the conventions, and
+expressions parsed into sqlglot trees over *logical* column names. Generators map those names to
+each target's physical, quoted form. Every object keeps the design `path` it came from, so a
+finding about it can point at the right line of the design file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlglot import exp
+
+from schemaforge.spec.source import Path, SourceMap
+from schemaforge.spec.syntax import DesignDoc
+from schemaforge.spec.types import LogicalType
+
+
+@dataclass(frozen=True)
+class Default:
+    kind: Literal["now", "uuid", "today", "literal"]
+    value: Any = None
+
+
+@dataclass
+class Column:
+    name: str  # logical name, used in expressions (`customer_id`)
+    physical: str  # the name in the database, after conventions
+    field: str  # the design field it comes from
+    type: LogicalType
+    nullable: bool
+    path: Path
+    default: Default | None = None
+    identity: bool = False
+    description: str | None = None
+    format: str | None = None
+    pii: str | None = None
+    generated: exp.Expression | None = None
+    enum_type: str | None = None  # name of the named enum type, for targets that have them
+    added_by: str | None = None  # the pattern that added it
+
+
+@dataclass
+class Check:
+    name: str
+    expression: exp.Expression  # over logical column names
+    path: Path
+    origin: Literal["field", "domain", "format", "entity"]
+
+
+@dataclass
+class ForeignKey:
+    name: str
+    field: str
+    columns: tuple[str, ...]
+    target: str  # entity name
+    target_columns: tuple[str, ...]
+    on_delete: str | None
+    on_update: str | None
+    nullable: bool
+    one_to_one: bool
+    path: Path
+
+
+@dataclass
+class Unique:
+    name: str
+    columns: tuple[str, ...]
+    path: Path
+
+
+@dataclass
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    path: Path
+    unique: bool = False
+    where: exp.Expression | None = None
+    using: str | None = None
+    include: tuple[str, ...] = ()
+
+
+@dataclass
+class Entity:
+    name: str
+    table: str
+    path: Path
+    description: str | None = None
+    columns: list[Column] = field(default_factory=list)
+    primary_key: tuple[str, ...] = ()
+    primary_key_name: str = ""
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    uniques: list[Unique] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    patterns: tuple[str, ...] = ()
+    junction: bool = False
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def physical(self, name: str) -> str:
+        return self.column(name).physical
+
+    @property
+    def soft_delete_column(self) -> str | None:
+        return "deleted_at" if "soft_delete" in self.patterns else None
+
+
+@dataclass
+class Design:
+    name: str
+    version: str
+    description: str
+    database: str
+    targets: tuple[str, ...]
+    entities: dict[str, Entity]
+    doc: DesignDoc
+    source: SourceMap
+    text_sha256: str
+    enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.source.file

@@ -1,0 +1,610 @@
+"""From the validated syntax to the resolved model, reporting every semantic error on the way.
+
+Order of work: domain types, then the entity list (declared entities plus generated
+many-to-many junctions), then each entity's key, then columns (a `ref` becomes the columns of the
+target's key, resolved recursively), then constraints, expressions and names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from schemaforge.findings import Finding
+from schemaforge.naming import (
+    DESIGN_NAME, NAME_RULE, PHYSICAL_NAME, PHYSICAL_RULE, apply_convention,
+)
+from schemaforge.spec.expressions import ExpressionChecker
+from schemaforge.spec.formats import FORMAT_PATTERNS
+from schemaforge.spec.model import (
+    Check, Column, Default, Design, Entity, ForeignKey, Index, Unique,
+)
+from schemaforge.spec.source import Path, SourceMap
+from schemaforge.spec.structure import suggest
+from schemaforge.spec.syntax import DesignDoc, DomainType, EntityDef, FieldDef
+from schemaforge.spec.types import ALL_TYPE_NAMES, LogicalType, TypeError_, parse_type
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_INT_RANGE = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+# Columns a pattern adds to each entity it applies to: (name, type, nullable, default).
+PATTERN_COLUMNS = {
+    "timestamps": [
+        ("created_at", LogicalType("timestamptz"), False, Default("now")),
+        ("updated_at", LogicalType("timestamptz"), False, Default("now")),
+    ],
+    "soft_delete": [("deleted_at", LogicalType("timestamptz"), True, None)],
+    "versioned": [("lock_version", LogicalType("integer"), False, Default("literal", 1))],
+}
+
+
+@dataclass
+class _EntitySource:
+    """An entity to resolve: declared in `entities:` or generated for a many-to-many."""
+
+    name: str
+    spec: EntityDef
+    path: Path  # where its definition stands
+    junction: bool = False
+    generated: bool = False
+
+    def field_path(self, field: str) -> Path:
+        return self.path if self.generated else self.path + ("fields", field)
+
+
+class _Names:
+    """Keeps generated constraint names unique across the design (`_2`, `_3`... on a clash)."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        candidate, n = name, 2
+        while candidate in self.used:
+            candidate, n = f"{name}_{n}", n + 1
+        self.used.add(candidate)
+        return candidate
+
+
+def resolve(doc: DesignDoc, source: SourceMap, design_name: str, text: str) -> tuple[Design | None, list[Finding]]:
+    resolver = _Resolver(doc, source, design_name)
+    design = resolver.run(hashlib.sha256(text.encode()).hexdigest())
+    return design, resolver.findings
+
+
+class _Resolver:
+    def __init__(self, doc: DesignDoc, source: SourceMap, design_name: str):
+        self.doc = doc
+        self.source = source
+        self.design_name = design_name
+        self.findings: list[Finding] = []
+        self.sql = ExpressionChecker(source, self.findings)
+        self.domains: dict[str, LogicalType] = {}
+        self.domain_checks: dict[str, exp.Expression] = {}
+        self.sources: dict[str, _EntitySource] = {}
+        self.keys: dict[str, tuple[str, ...]] = {}
+        self._columns: dict[tuple[str, str], list[tuple[str, LogicalType]] | None] = {}
+        self._resolving: set[tuple[str, str]] = set()
+        self.names = _Names()
+        self.enum_types: dict[str, tuple[str, ...]] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def error(self, path: Path, message: str, code: str, *, key: bool = False, fix: str | None = None):
+        where = self.source.key(path) if key else self.source.value(path)
+        self.findings.append(Finding(where, message, code, fix=fix))
+
+    def check_name(self, name: str, path: Path, what: str, physical: bool = False) -> bool:
+        pattern, rule = (PHYSICAL_NAME, PHYSICAL_RULE) if physical else (DESIGN_NAME, NAME_RULE)
+        if pattern.match(name):
+            return True
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        self.error(path, f"{what} name '{shown}' {rule}", "SP201", key=not physical)
+        return False
+
+    # -- the steps ---------------------------------------------------------------------------
+    def run(self, text_sha256: str) -> Design | None:
+        self._header()
+        self._domain_types()
+        self._entity_sources()
+        for name in self.sources:
+            self._key_of(name)
+        entities = {name: self._entity(src) for name, src in self.sources.items()}
+        self._table_names(entities)
+        self._cycles(entities)
+        if any(f.severity == "error" for f in self.findings):
+            return None
+        targets = self.doc.targets or self._default_targets()
+        return Design(
+            name=self.doc.design, version=self.doc.version, description=self.doc.description,
+            database=self.doc.database, targets=tuple(dict.fromkeys(targets)), entities=entities,
+            doc=self.doc, source=self.source, text_sha256=text_sha256, enum_types=self.enum_types,
+        )
+
+    def _default_targets(self) -> list[str]:
+        if self.doc.database in ("polyglot", "microservices"):
+            return [store.database for store in self.doc.stores.values()]
+        return [self.doc.database]
+
+    def _header(self) -> None:
+        doc = self.doc
+        if self.check_name(doc.design, ("design",), "design") and doc.design != self.design_name:
+            self.error(
+                ("design",), f"design '{doc.design}' must match its file name '{self.design_name}'",
+                "SP203", fix=f"design: {self.design_name}",
+            )
+        if not SEMVER.match(doc.version):
+            self.error(("version",), f"version '{doc.version}' is not semver; write MAJOR.MINOR.PATCH such as 1.0.0", "SP105")
+        if not doc.description.strip():
+            self.error(("description",), "description is empty; say what the database is for", "SP105")
+        if doc.database in ("polyglot", "microservices") and not doc.stores:
+            self.error(("database",), f"database: {doc.database} needs stores: assigning entities to databases", "SP102")
+        if not PHYSICAL_NAME.match(doc.conventions.primary_key):
+            self.error(("conventions", "primary_key"), f"primary_key name {PHYSICAL_RULE}", "SP201")
+
+    def _domain_types(self) -> None:
+        for name, domain in self.doc.types.items():
+            path = ("types", name)
+            if not self.check_name(name, path, "type"):
+                continue
+            if name in ALL_TYPE_NAMES:
+                self.error(path, f"type '{name}' shadows the built-in type of that name; pick another name", "SP202", key=True)
+                continue
+            try:  # a domain may build on domains declared before it
+                self.domains[name] = parse_type(domain.type, self.domains).named(name)
+            except TypeError_ as problem:
+                self._type_error(problem, path + ("type",))
+                continue
+            if domain.check:
+                tree = self.sql.row_expression(domain.check, path + ("check",), {"value"}, f"the check of type '{name}'")
+                if tree is not None:
+                    self.domain_checks[name] = tree
+
+    def _type_error(self, problem: TypeError_, path: Path) -> None:
+        if problem.unknown:
+            choices = list(ALL_TYPE_NAMES) + list(self.doc.types)
+            self.error(path, f"unknown type '{problem.unknown}'{suggest(problem.unknown.lower(), choices)}", "SP301")
+        else:
+            self.error(path, str(problem), "SP302")
+
+    def _entity_sources(self) -> None:
+        for name, spec in self.doc.entities.items():
+            path = ("entities", name)
+            if self.check_name(name, path, "entity"):
+                self.sources[name] = _EntitySource(name, spec, path)
+            for field in spec.fields:
+                self.check_name(field, path + ("fields", field), "field")
+        for i, rel in enumerate(self.doc.relationships):
+            self._junction(i, rel)
+
+    def _junction(self, i: int, rel) -> None:
+        path = ("relationships", i)
+        left, right = rel.many_to_many
+        for j, end in enumerate((left, right)):
+            if end not in self.doc.entities:
+                self.error(path + ("many_to_many", j), f"unknown entity '{end}'{suggest(end, self.doc.entities)}", "SP401")
+                return
+        through = rel.through or f"{left}_{right}"
+        if not self.check_name(through, path + ("through",), "junction entity"):
+            return
+        if through in self.sources:  # declared by the user: it must link both sides
+            declared = self.sources[through]
+            refs = {f.ref.split(".")[0] for f in declared.spec.fields.values() if f.ref}
+            missing = [e for e in (left, right) if e not in refs]
+            if missing:
+                self.error(
+                    declared.path, f"junction entity '{through}' needs a ref to {', '.join(missing)}",
+                    "SP401", key=True,
+                )
+            declared.junction = True
+            return
+        right_field = right if right != left else f"related_{right}"
+        spec = EntityDef.model_validate({
+            "description": rel.description or f"Links {left} and {right} (many to many).",
+            "fields": {
+                left: {"ref": left, "on_delete": rel.on_delete},
+                right_field: {"ref": right, "on_delete": rel.on_delete},
+            },
+            "primary_key": [left, right_field],
+        })
+        self.sources[through] = _EntitySource(through, spec, path, junction=True, generated=True)
+
+    def _key_of(self, name: str) -> tuple[str, ...]:
+        if name in self.keys:
+            return self.keys[name]
+        src = self.sources[name]
+        pk_fields = [f for f, d in src.spec.fields.items() if d.pk]
+        key: tuple[str, ...] = ()
+        if src.spec.primary_key and pk_fields:
+            self.error(src.path + ("primary_key",), "use either pk: true on one field or primary_key: [...], not both", "SP105")
+        elif src.spec.primary_key:
+            key = tuple(self._field_names(src, src.spec.primary_key, src.path + ("primary_key",)))
+        elif len(pk_fields) > 1:
+            self.error(
+                src.field_path(pk_fields[1]) + ("pk",),
+                f"several fields say pk: true ({', '.join(pk_fields)}); a composite key is written "
+                f"primary_key: [{', '.join(pk_fields)}] on the entity", "SP105",
+            )
+        elif pk_fields:
+            key = (pk_fields[0],)
+        elif src.junction:
+            key = tuple(f for f, d in src.spec.fields.items() if d.ref)
+        else:
+            pk = self.doc.conventions.primary_key
+            self.error(
+                src.path, f"entity '{name}' has no key", "SP403", key=True,
+                fix=f"add `{pk}: {{type: bigint, pk: true}}` or `primary_key: [field, ...]`",
+            )
+        for field in key:
+            if src.spec.fields[field].nullable:
+                self.error(src.field_path(field) + ("nullable",), f"key field '{name}.{field}' cannot be nullable", "SP105")
+        self.keys[name] = key
+        return key
+
+    def _field_names(self, src: _EntitySource, names: list[str], path: Path) -> list[str]:
+        """Map a list of field (or column) names to field names, reporting unknown ones."""
+        result = []
+        by_column = {d.column: f for f, d in src.spec.fields.items() if d.column}
+        for i, name in enumerate(names):
+            field = name if name in src.spec.fields else by_column.get(name)
+            if field is None:
+                self.error(path + (i,), f"unknown field '{name}' in entity '{src.name}'{suggest(name, src.spec.fields)}", "SP405")
+            else:
+                result.append(field)
+        return result
+
+    def _columns_of(self, entity: str, field: str) -> list[tuple[str, LogicalType]] | None:
+        """The (column, type) pairs a field becomes; a ref takes the target key's columns."""
+        memo_key = (entity, field)
+        if memo_key in self._columns:
+            return self._columns[memo_key]
+        src = self.sources[entity]
+        spec = src.spec.fields[field]
+        path = src.field_path(field)
+        if memo_key in self._resolving:
+            self.error(path, f"the key of '{entity}' refers back to itself through '{field}'", "SP404")
+            return None
+        self._resolving.add(memo_key)
+        try:
+            result = self._field_columns(src, field, spec, path)
+        finally:
+            self._resolving.discard(memo_key)
+        self._columns[memo_key] = result
+        return result
+
+    def _field_columns(self, src, field, spec: FieldDef, path) -> list[tuple[str, LogicalType]] | None:
+        if spec.type and spec.ref:
+            self.error(path, f"field '{src.name}.{field}' has both type and ref; a ref takes its target's type", "SP105")
+            return None
+        if spec.ref:
+            target = self._ref_target(src, field, spec, path)
+            if target is None:
+                return None
+            target_entity, target_fields = target
+            pairs = []
+            for target_field in target_fields:
+                columns = self._columns_of(target_entity, target_field)
+                if columns is None:
+                    return None
+                pairs.extend((f"{field}_{col}", typ) for col, typ in columns)
+            if spec.column:
+                if len(pairs) != 1:
+                    self.error(path + ("column",), "column: names one column, but this ref spans a composite key", "SP105")
+                    return None
+                pairs = [(spec.column, pairs[0][1])]
+            return [(col, LogicalType(**{**typ.__dict__, "domain": None})) for col, typ in pairs]
+        if not spec.type:
+            self.error(path, f"field '{src.name}.{field}' needs a type or a ref", "SP102", key=True)
+            return None
+        try:
+            typ = parse_type(spec.type, self.domains)
+        except TypeError_ as problem:
+            self._type_error(problem, path if src.generated else path + ("type",))
+            return None
+        return [(spec.column or field, typ)]
+
+    def _ref_target(self, src, field, spec: FieldDef, path) -> tuple[str, tuple[str, ...]] | None:
+        target_name, _, target_field = spec.ref.partition(".")
+        ref_path = path if src.generated else path + ("ref",)
+        if target_name not in self.sources:
+            self.error(ref_path, f"ref to unknown entity '{target_name}'{suggest(target_name, self.sources)}", "SP401")
+            return None
+        target = self.sources[target_name]
+        key = self._key_of(target_name)
+        if not target_field:
+            return (target_name, key) if key else None
+        if target_field not in target.spec.fields:
+            self.error(ref_path, f"ref to unknown field '{spec.ref}'{suggest(target_field, target.spec.fields)}", "SP401")
+            return None
+        target_spec = target.spec.fields[target_field]
+        if (target_field,) != key and not target_spec.unique:
+            self.error(
+                ref_path, f"ref '{spec.ref}' must point at a key or a unique field", "SP402",
+                fix=f"add unique: true to {spec.ref}",
+            )
+            return None
+        return target_name, (target_field,)
+
+    # -- one entity --------------------------------------------------------------------------
+    def _entity(self, src: _EntitySource) -> Entity:
+        conventions = self.doc.conventions
+        table = src.spec.table or apply_convention(src.name, conventions.table_names)
+        if src.spec.table:
+            self.check_name(src.spec.table, src.path + ("table",), "table", physical=True)
+        entity = Entity(
+            name=src.name, table=table, path=src.path, description=src.spec.description,
+            patterns=self._patterns(src), junction=src.junction,
+        )
+        field_columns: dict[str, list[str]] = {}
+        for field, spec in src.spec.fields.items():
+            field_columns[field] = self._add_field(entity, src, field, spec)
+        self._add_pattern_columns(entity)
+        self._duplicate_columns(entity)
+        entity.primary_key = tuple(c for f in self.keys.get(src.name, ()) for c in field_columns.get(f, []))
+        entity.primary_key_name = self.names.claim(f"pk_{src.name}")
+        column_names = {c.name for c in entity.columns}
+        for field, spec in src.spec.fields.items():
+            self._field_constraints(entity, src, field, spec, field_columns.get(field, []), column_names)
+        self._entity_constraints(entity, src, field_columns, column_names)
+        return entity
+
+    def _patterns(self, src: _EntitySource) -> tuple[str, ...]:
+        uses = list(src.spec.patterns) + ([] if src.generated else list(self.doc.patterns))
+        for i, use in enumerate(src.spec.patterns):
+            if use.strategy and use.pattern != "hierarchy":
+                self.error(src.path + ("patterns", i, "strategy"), f"strategy applies to the hierarchy pattern only, not {use.pattern}", "SP105")
+        return tuple(dict.fromkeys(use.pattern for use in uses))
+
+    def _add_field(self, entity: Entity, src, field: str, spec: FieldDef) -> list[str]:
+        columns = self._columns_of(src.name, field)
+        if not columns:
+            return []
+        path = src.field_path(field)
+        convention = self.doc.conventions.column_names
+        if spec.column:
+            self.check_name(spec.column, path + ("column",), "column", physical=True)
+        names = []
+        for name, typ in columns:
+            physical = spec.column or apply_convention(name, convention)
+            column = Column(
+                name=name, physical=physical, field=field, type=typ, nullable=spec.nullable,
+                path=path, description=spec.description, pii=spec.pii or self._domain_attr(typ, "pii"),
+                format=spec.format or self._domain_attr(typ, "format"),
+            )
+            if not spec.ref:
+                column.default = self._default(spec, typ, path)
+                column.identity = (
+                    spec.pk and typ.is_integer and spec.default is None and spec.generated is None
+                )
+                if typ.kind == "enum":
+                    column.enum_type = self._enum_type(typ, f"{src.name}_{field}")
+            entity.columns.append(column)
+            names.append(name)
+        return names
+
+    def _domain_attr(self, typ: LogicalType, attr: str):
+        domain: DomainType | None = self.doc.types.get(typ.domain) if typ.domain else None
+        return getattr(domain, attr) if domain else None
+
+    def _enum_type(self, typ: LogicalType, fallback: str) -> str:
+        name = typ.domain or fallback
+        if name in self.sources or (name in self.enum_types and self.enum_types[name] != typ.values):
+            name = f"{name}_enum"
+        self.enum_types[name] = typ.values
+        return name
+
+    def _default(self, spec: FieldDef, typ: LogicalType, path: Path) -> Default | None:
+        value = spec.default
+        if value is None:
+            return None
+        where = path + ("default",)
+        kind = typ.kind
+        specials = {"now": ("timestamp", "timestamptz", "time"), "today": ("date",), "uuid": ("uuid",)}
+        if isinstance(value, str) and value in specials:
+            if kind not in specials[value]:
+                self.error(where, f"default '{value}' does not fit type {typ}; it applies to {', '.join(specials[value])}", "SP303")
+                return None
+            return Default(value)
+        problem = _literal_problem(value, typ)
+        if problem:
+            self.error(where, f"default {value!r} does not fit type {typ}: {problem}", "SP303")
+            return None
+        return Default("literal", value)
+
+    def _add_pattern_columns(self, entity: Entity) -> None:
+        existing = {c.name for c in entity.columns}
+        convention = self.doc.conventions.column_names
+        for pattern in entity.patterns:
+            for name, typ, nullable, default in PATTERN_COLUMNS.get(pattern, []):
+                if name in existing:
+                    continue
+                entity.columns.append(Column(
+                    name=name, physical=apply_convention(name, convention), field=name, type=typ,
+                    nullable=nullable, default=default, path=entity.path, added_by=pattern,
+                    description=f"maintained by the {pattern} pattern",
+                ))
+
+    def _duplicate_columns(self, entity: Entity) -> None:
+        seen: dict[str, Column] = {}
+        for column in entity.columns:
+            folded = column.physical.lower()
+            if folded in seen:
+                first = seen[folded]
+                self.error(
+                    column.path, f"entity '{entity.name}' has two columns named '{column.physical}' "
+                    f"(from fields '{first.field}' and '{column.field}'); rename one or set column:",
+                    "SP202", key=True,
+                )
+            seen[folded] = column
+
+    def _field_constraints(self, entity, src, field, spec: FieldDef, columns, column_names) -> None:
+        path = src.field_path(field)
+        if spec.on_delete == "set_null" and not spec.nullable:
+            self.error(path + ("on_delete",), f"on_delete: set_null needs nullable: true on '{src.name}.{field}'", "SP105")
+        if (spec.on_delete or spec.on_update) and not spec.ref:
+            self.error(path + ("on_delete" if spec.on_delete else "on_update",), "on_delete/on_update apply to ref fields only", "SP105")
+        if not columns:
+            return
+        if spec.ref:
+            target = spec.ref.split(".")[0]
+            target_fields = self._ref_target(src, field, spec, path)
+            target_cols = tuple(
+                c for tf in (target_fields[1] if target_fields else ()) for c, _ in (self._columns_of(target, tf) or [])
+            )
+            entity.foreign_keys.append(ForeignKey(
+                name=self.names.claim(f"fk_{src.name}_{field}"), field=field, columns=tuple(columns),
+                target=target, target_columns=target_cols, on_delete=spec.on_delete,
+                on_update=spec.on_update, nullable=spec.nullable, one_to_one=spec.unique, path=path,
+            ))
+        if spec.unique and tuple(columns) != entity.primary_key:
+            entity.uniques.append(Unique(self.names.claim(f"uq_{src.name}_{field}"), tuple(columns), path + ("unique",)))
+        (column,) = [entity.column(c) for c in columns][:1] or [None]
+        if len(columns) != 1:
+            if spec.check or spec.generated or spec.format:
+                self.error(path, "check, format and generated apply to single-column fields", "SP105")
+            return
+        self._value_checks(entity, spec, column, column_names, path)
+        if spec.generated:
+            if spec.default is not None or spec.pk:
+                self.error(path + ("generated",), "a generated field cannot have a default or be the key", "SP105")
+            column.generated = self.sql.row_expression(
+                spec.generated, path + ("generated",), column_names - {column.name}, f"generated '{src.name}.{field}'"
+            )
+
+    def _value_checks(self, entity: Entity, spec: FieldDef, column: Column, column_names, path) -> None:
+        """CHECKs that a field's value must pass: its own, its domain type's, its format's."""
+        col = exp.column(column.name)
+
+        def on_column(tree: exp.Expression) -> exp.Expression:
+            return tree.transform(lambda n: col.copy() if isinstance(n, exp.Column) and n.name == "value" else n)
+
+        domain = column.type.domain
+        if domain in self.domain_checks:
+            entity.checks.append(Check(
+                self.names.claim(f"ck_{entity.name}_{column.name}_{domain}"),
+                on_column(self.domain_checks[domain]), ("types", domain, "check"), "domain",
+            ))
+        if spec.check:
+            tree = self.sql.row_expression(
+                spec.check, path + ("check",), column_names | {"value"}, f"the check of '{entity.name}.{column.field}'"
+            )
+            if tree is not None:
+                entity.checks.append(Check(self.names.claim(f"ck_{entity.name}_{column.name}"), on_column(tree), path + ("check",), "field"))
+        if column.format:
+            if column.type.kind not in ("string", "text"):
+                self.error(path + ("format",), f"format applies to string and text fields, not {column.type}", "SP105")
+                return
+            regex = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(FORMAT_PATTERNS[column.format]))
+            format_path = path + ("format",) if spec.format else ("types", domain)
+            entity.checks.append(Check(self.names.claim(f"ck_{entity.name}_{column.name}_format"), regex, format_path, "format"))
+
+    def _entity_constraints(self, entity: Entity, src: _EntitySource, field_columns, column_names) -> None:
+        def columns_of(fields: list[str]) -> tuple[str, ...]:
+            return tuple(c for f in fields for c in field_columns.get(f, []))
+
+        for i, group in enumerate(src.spec.unique):
+            fields = self._field_names(src, group, src.path + ("unique", i))
+            if len(fields) == len(group):
+                name = self.names.claim(f"uq_{src.name}_{'_'.join(fields)}")
+                entity.uniques.append(Unique(name, columns_of(fields), src.path + ("unique", i)))
+        for name, text in src.spec.checks.items():
+            path = src.path + ("checks", name)
+            if self.check_name(name, path, "check"):
+                tree = self.sql.row_expression(text, path, column_names, f"check '{src.name}.{name}'")
+                if tree is not None:
+                    entity.checks.append(Check(self.names.claim(f"ck_{src.name}_{name}"), tree, path, "entity"))
+        for i, index in enumerate(src.spec.indexes):
+            path = src.path + ("indexes", i)
+            fields = self._field_names(src, index.fields, path + ("fields",))
+            include = self._field_names(src, index.include, path + ("include",))
+            where = None
+            if index.where:
+                where = self.sql.row_expression(index.where, path + ("where",), column_names, "an index predicate")
+            if index.name:
+                self.check_name(index.name, path + ("name",), "index")
+            name = self.names.claim(index.name or f"ix_{src.name}_{'_'.join(fields)}")
+            entity.indexes.append(Index(
+                name, columns_of(fields), path, index.unique, where, index.using, columns_of(include)
+            ))
+
+    # -- across entities ---------------------------------------------------------------------
+    def _table_names(self, entities: dict[str, Entity]) -> None:
+        seen: dict[str, str] = {}
+        for entity in entities.values():
+            folded = entity.table.lower()
+            if folded in seen:
+                self.error(
+                    entity.path, f"entities '{seen[folded]}' and '{entity.name}' both map to table '{entity.table}'",
+                    "SP202", key=True,
+                )
+            seen[folded] = entity.name
+        for enum_name in list(self.enum_types):
+            if enum_name.lower() in seen:  # a table's row type already has that name in PostgreSQL
+                values = self.enum_types.pop(enum_name)
+                self.enum_types[f"{enum_name}_enum"] = values
+                for entity in entities.values():
+                    for column in entity.columns:
+                        if column.enum_type == enum_name:
+                            column.enum_type = f"{enum_name}_enum"
+
+    def _cycles(self, entities: dict[str, Entity]) -> None:
+        """Report foreign-key cycles of NOT NULL refs: no insert order can satisfy them."""
+        edges = {
+            name: [fk for fk in entity.foreign_keys if not fk.nullable] for name, entity in entities.items()
+        }
+        reported: set[frozenset] = set()
+        for start in entities:
+            stack = [(start, [])]
+            while stack:
+                node, trail = stack.pop()
+                for fk in edges.get(node, []):
+                    step = trail + [(node, fk)]
+                    if fk.target == start:
+                        members = frozenset(n for n, _ in step)
+                        if members not in reported:
+                            reported.add(members)
+                            chain = ", ".join(f"{n}.{f.field} -> {f.target}" for n, f in step)
+                            self.findings.append(Finding(
+                                self.source.value(step[0][1].path),
+                                f"foreign keys form a cycle that no insert order can satisfy: {chain}",
+                                "SP404", fix="make one ref of the cycle nullable: true",
+                            ))
+                    elif fk.target not in {n for n, _ in step} and len(step) < len(entities):
+                        stack.append((fk.target, step))
+
+
+def _literal_problem(value, typ: LogicalType) -> str | None:
+    """Why a literal default does not fit `typ`, or None when it does."""
+    kind = typ.kind
+    if kind == "boolean":
+        return None if isinstance(value, bool) else "write true or false"
+    if isinstance(value, bool):
+        return "a boolean fits boolean fields only"
+    if typ.is_integer:
+        if not isinstance(value, int):
+            return "write a whole number"
+        limit = _INT_RANGE[kind]
+        return None if -limit <= value < limit else f"out of range for {kind}"
+    if kind in ("decimal", "real", "double"):
+        return None if isinstance(value, (int, float)) else "write a number"
+    if not isinstance(value, str):
+        return "write a string"
+    if kind == "string" and len(value) > typ.length:
+        return f"longer than {typ.length} characters"
+    if kind == "enum" and value not in typ.values:
+        return f"not one of {', '.join(typ.values)}{suggest(value, typ.values)}"
+    if kind == "date" and not _ISO_DATE.match(value):
+        return "write an ISO date such as 2024-01-31, or today"
+    if kind in ("timestamp", "timestamptz") and not _ISO_TIMESTAMP.match(value):
+        return "write an ISO timestamp such as 2024-01-31T12:00:00Z, or now"
+    if kind == "uuid" and not _UUID.match(value):
+        return "write a uuid, or uuid for a random one"
+    if kind in ("bytes", "array", "json"):
+        return f"literal defaults are not supported for {kind}"
+    return None
+

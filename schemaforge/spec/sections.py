@@ -1,0 +1,194 @@
+"""Checks of the sections that name entities and fields: queries, rules, security, scaling,
+seed, stores. Each name must resolve against the resolved entities."""
+
+from __future__ import annotations
+
+from schemaforge.findings import Finding
+from schemaforge.naming import DESIGN_NAME, NAME_RULE
+from schemaforge.spec.expressions import ExpressionChecker
+from schemaforge.spec.model import Design, Entity
+from schemaforge.spec.source import Path
+from schemaforge.spec.structure import suggest
+
+SEED_GENERATORS = (
+    "email", "name", "first_name", "last_name", "phone", "address", "city", "country", "company",
+    "url", "uuid", "word", "sentence", "paragraph", "ip", "date", "timestamp", "money", "sequence",
+)
+
+
+def check_sections(design: Design) -> list[Finding]:
+    checker = _Sections(design)
+    checker.run()
+    return checker.findings
+
+
+class _Sections:
+    def __init__(self, design: Design):
+        self.design = design
+        self.doc = design.doc
+        self.source = design.source
+        self.findings: list[Finding] = []
+        self.sql = ExpressionChecker(design.source, self.findings)
+
+    def error(self, path: Path, message: str, code: str = "SP601", key: bool = False) -> None:
+        where = self.source.key(path) if key else self.source.value(path)
+        self.findings.append(Finding(where, message, code))
+
+    def entity(self, name: str, path: Path, key: bool = False) -> Entity | None:
+        found = self.design.entities.get(name)
+        if found is None:
+            self.error(path, f"unknown entity '{name}'{suggest(name, self.design.entities)}", key=key)
+        return found
+
+    def field(self, entity: Entity, name: str, path: Path, key: bool = False) -> bool:
+        names = {c.field for c in entity.columns} | {c.name for c in entity.columns}
+        if name in names:
+            return True
+        self.error(path, f"unknown field '{name}' in entity '{entity.name}'{suggest(name, sorted(names))}", "SP405", key)
+        return False
+
+    def run(self) -> None:
+        self._queries()
+        self._rules()
+        self._security()
+        self._scaling()
+        self._seed()
+        self._stores()
+
+    def _tables(self) -> dict[str, dict[str, str]]:
+        return {
+            name: {c.name: "text" for c in entity.columns} for name, entity in self.design.entities.items()
+        }
+
+    def _queries(self) -> None:
+        for name, query in self.doc.queries.items():
+            path = ("queries", name)
+            if not DESIGN_NAME.match(name):
+                self.error(path, f"query name '{name}' {NAME_RULE}", "SP201", key=True)
+            if query.sql:
+                if query.entity or query.filter:
+                    self.error(path + ("sql",), "a query is either sql: or entity/filter, not both", "SP105")
+                self.sql.query(query.sql, path + ("sql",), self._tables(), f"query '{name}'")
+                continue
+            if not query.entity:
+                self.error(path, f"query '{name}' needs entity: (or sql:)", "SP102", key=True)
+                continue
+            entity = self.entity(query.entity, path + ("entity",))
+            if entity is None:
+                continue
+            for field in query.filter:
+                self.field(entity, field, path + ("filter", field), key=True)
+            for i, item in enumerate(query.order_by):
+                parts = item.split()
+                if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")) or not parts:
+                    self.error(path + ("order_by", i), f"order_by item '{item}' must be 'field' or 'field asc|desc'", "SP105")
+                else:
+                    self.field(entity, parts[0], path + ("order_by", i))
+            for i, field in enumerate(query.select):
+                self.field(entity, field, path + ("select", i))
+
+    def _rules(self) -> None:
+        seen: set[str] = set()
+        for i, rule in enumerate(self.doc.rules):
+            path = ("rules", i)
+            if not DESIGN_NAME.match(rule.name):
+                self.error(path + ("name",), f"rule name '{rule.name}' {NAME_RULE}", "SP201")
+            if rule.name in seen:
+                self.error(path + ("name",), f"a rule named '{rule.name}' is already defined", "SP202")
+            seen.add(rule.name)
+            if rule.entity:
+                self.entity(rule.entity, path + ("entity",))
+            self.sql.query(rule.assert_, path + ("assert",), self._tables(), f"rule '{rule.name}'")
+
+    def _entity_list(self, names: list[str], path: Path) -> None:
+        for i, name in enumerate(names):
+            self.entity(name, path + (i,))
+
+    def _security(self) -> None:
+        security = self.doc.security
+        for role_name, role in security.roles.items():
+            path = ("security", "roles", role_name)
+            if not DESIGN_NAME.match(role_name):
+                self.error(path, f"role name '{role_name}' {NAME_RULE}", "SP201", key=True)
+            for target in role.grants:
+                if target != "*":
+                    self.entity(target, path + ("grants", target), key=True)
+            for i, parent in enumerate(role.inherits):
+                if parent not in security.roles:
+                    self.error(path + ("inherits", i), f"unknown role '{parent}'{suggest(parent, security.roles)}")
+        if security.tenancy:
+            self.entity(security.tenancy.entity, ("security", "tenancy", "entity"))
+        if security.encryption:
+            pii_kinds = {"email", "name", "phone", "address", "ssn", "card", "health", "dob", "ip", "free_text"}
+            fields = {c.field for e in self.design.entities.values() for c in e.columns}
+            for i, name in enumerate(security.encryption.columns):
+                if name not in pii_kinds and name not in fields:
+                    self.error(
+                        ("security", "encryption", "columns", i),
+                        f"'{name}' is neither a field nor a pii kind{suggest(name, sorted(fields | pii_kinds))}",
+                        "SP405",
+                    )
+        if security.audit:
+            self._entity_list(security.audit.entities, ("security", "audit", "entities"))
+        for name in security.retention:
+            if name != "audit_log":
+                self.entity(name, ("security", "retention", name), key=True)
+
+    def _scaling(self) -> None:
+        scaling = self.doc.scaling
+        for name, partition in scaling.partitions.items():
+            path = ("scaling", "partitions", name)
+            entity = self.entity(name, path, key=True)
+            if entity:
+                self.field(entity, partition.field, path + ("field",))
+            if partition.by == "range" and not partition.interval:
+                self.error(path, "a range partition needs interval: (day, week, month, quarter or year)", "SP102", key=True)
+            if partition.by == "hash" and not partition.count:
+                self.error(path, "a hash partition needs count: (the number of partitions)", "SP102", key=True)
+        if scaling.sharding:
+            key = scaling.sharding.key
+            if not any(key in {c.field for c in e.columns} for e in self.design.entities.values()):
+                self.error(("scaling", "sharding", "key"), f"shard key '{key}' is not a field of any entity", "SP405")
+            self._entity_list(scaling.sharding.reference, ("scaling", "sharding", "reference"))
+        for name, model in scaling.read_models.items():
+            path = ("scaling", "read_models", name)
+            entity = self.entity(model.from_, path + ("from",))
+            if entity is None:
+                continue
+            for i, field in enumerate(model.group_by):
+                self.field(entity, field, path + ("group_by", i))
+            for field in model.measures:
+                self.field(entity, field, path + ("measures", field), key=True)
+
+    def _seed(self) -> None:
+        seed = self.doc.seed
+        if seed.rows and seed.scale is not None:
+            self.error(("seed", "scale"), "give either rows: or scale:, not both", "SP105")
+        for name in seed.rows:
+            self.entity(name, ("seed", "rows", name), key=True)
+        for dotted, spec in seed.fields.items():
+            path = ("seed", "fields", dotted)
+            entity_name, dot, field = dotted.partition(".")
+            if not dot:
+                self.error(path, f"seed field '{dotted}' must be written entity.field", "SP105", key=True)
+                continue
+            entity = self.entity(entity_name, path, key=True)
+            if entity is None or not self.field(entity, field, path, key=True):
+                continue
+            if spec.generator and spec.generator not in SEED_GENERATORS:
+                self.error(path + ("generator",), f"unknown generator '{spec.generator}'{suggest(spec.generator, SEED_GENERATORS)}", "SP104")
+            if spec.min is not None and spec.max is not None and spec.min > spec.max:
+                self.error(path + ("min",), f"min {spec.min} is above max {spec.max}", "SP105")
+
+    def _stores(self) -> None:
+        owner: dict[str, str] = {}
+        for store_name, store in self.doc.stores.items():
+            path = ("stores", store_name)
+            if not DESIGN_NAME.match(store_name):
+                self.error(path, f"store name '{store_name}' {NAME_RULE}", "SP201", key=True)
+            for i, name in enumerate(store.entities):
+                if self.entity(name, path + ("entities", i)) is None:
+                    continue
+                if name in owner:
+                    self.error(path + ("entities", i), f"entity '{name}' is already in store '{owner[name]}'", "SP202")
+                owner[name] = store_name
