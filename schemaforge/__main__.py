@@ -1,0 +1,5 @@
+import sys
+
+from schemaforge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,69 @@
+"""`schemaforge check` and `schemaforge build`: the engine without Dagster (pre-commit, scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from schemaforge.build.files import write_artifacts
+from schemaforge.build.generate import all_artifacts
+from schemaforge.config import build_dir, design_files, designs_dir
+from schemaforge.findings import DesignErrors
+from schemaforge.lint.rules import lint_design
+from schemaforge.spec.loader import load_design
+
+
+def _paths(args) -> list[Path]:
+    return [Path(p) for p in args.designs] if args.designs else design_files(designs_dir())
+
+
+def check(args) -> int:
+    failed = False
+    for path in _paths(args):
+        try:
+            design = load_design(path)
+        except DesignErrors as errors:
+            failed = True
+            print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
+            continue
+        findings = lint_design(design)
+        shown = [f for f in findings if args.verbose or f.severity != "info"]
+        if shown:
+            print("\n".join(f"{f.severity}: {f}" for f in shown))
+        failed |= any(f.severity == "error" for f in findings)
+    return 1 if failed else 0
+
+
+def build(args) -> int:
+    failed = False
+    for path in _paths(args):
+        try:
+            design = load_design(path)
+        except DesignErrors as errors:
+            failed = True  # this design builds nothing; the others still build
+            print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
+            continue
+        root = Path(args.build or build_dir()) / design.name
+        artifacts = all_artifacts(design)
+        write_artifacts(root, artifacts)
+        print(f"{path}: {len(artifacts)} artifacts in {root}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="schemaforge", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler in (("check", check), ("build", build)):
+        command = commands.add_parser(name)
+        command.add_argument("designs", nargs="*", help="design files (default: every designs/*.yaml)")
+        command.add_argument("-v", "--verbose", action="store_true", help="show info findings too")
+        if name == "build":
+            command.add_argument("--build", help="output folder (default: $SCHEMAFORGE_BUILD or build/)")
+        command.set_defaults(handler=handler)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

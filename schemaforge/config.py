@@ -1,0 +1,19 @@
+"""Where designs are read from and builds are written to (overridable by environment)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def designs_dir() -> Path:
+    return Path(os.environ.get("SCHEMAFORGE_DESIGNS", "designs"))
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("SCHEMAFORGE_BUILD", "build"))
+
+
+def design_files(folder: Path | None = None) -> list[Path]:
+    folder = folder or designs_dir()
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())

@@ -1,0 +1,73 @@
+"""The ERD as a picture: D2 source with `sql_table` shapes, rendered to SVG by the D2 binary
+that the `d2-python-wrapper` wheel ships (so a pip install is all it needs)."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from schemaforge.spec.model import Design, Entity
+
+RENDER_TIMEOUT_SECONDS = 120
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _constraint(entity: Entity, column) -> str | None:
+    if column.name in entity.primary_key:
+        return "primary_key"
+    if any(column.name in fk.columns for fk in entity.foreign_keys):
+        return "foreign_key"
+    if any(u.columns == (column.name,) for u in entity.uniques):
+        return "unique"
+    return None
+
+
+def render_d2(design: Design) -> str:
+    """D2 source. Rows get neutral keys (c0, c1...) and show the column name as their label,
+    because D2 reserves keys such as `label` and `shape` that are fine column names."""
+    lines = ["direction: right", ""]
+    keys: dict[tuple[str, str], str] = {}
+    for t, entity in enumerate(design.entities.values()):
+        table_key = f"t{t}"
+        lines += [f"{table_key}: {{", "  shape: sql_table", f"  label: {_quote(entity.name)}"]
+        for c, column in enumerate(entity.columns):
+            keys[(entity.name, column.name)] = f"{table_key}.c{c}"
+            attrs = [f"label: {_quote(column.name)}"]
+            constraint = _constraint(entity, column)
+            if constraint:
+                attrs.append(f"constraint: {constraint}")
+            lines.append(f"  c{c}: {_quote(str(column.type))} {{{'; '.join(attrs)}}}")
+        lines += ["}", ""]
+    for entity in design.entities.values():
+        for fk in entity.foreign_keys:
+            source = keys[(entity.name, fk.columns[0])]
+            target = keys[(fk.target, fk.target_columns[0])]
+            lines.append(f"{source} -> {target}")
+    return "\n".join(lines) + "\n"
+
+
+def d2_binary() -> str:
+    from d2_python import D2  # the wheel's own lookup of its bundled binary
+
+    return D2().binary_path
+
+
+def render_svg(d2_source: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="schemaforge-erd-") as tmp:
+        source, output = Path(tmp, "erd.d2"), Path(tmp, "erd.svg")
+        source.write_text(d2_source)
+        result = subprocess.run(
+            [d2_binary(), "--layout", "elk", str(source), str(output)],
+            capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS,
+        )
+        if result.returncode != 0 or not output.exists():
+            raise RenderError(f"d2 could not render the ERD: {result.stderr.strip()}")
+        return output.read_bytes()
