@@ -186,13 +186,21 @@ class _Renderer:
         default = self.default(column)
         if default is not None:
             constraints.append(exp.DefaultColumnConstraint(this=default))
-        if column.generated is not None:
-            generated = self.physical_expression(entity, column.generated)
+        generated = column.generated
+        if generated is not None and self.inexpressible(
+            generated, column.path + ("generated",), f"generated column '{entity.name}.{column.name}'",
+            f"it is a plain nullable column in the {self.target.name} DDL", "fill it in the application for this target",
+        ):
+            generated = None
+        if generated is not None:
+            tree = self.physical_expression(entity, generated)
             if self.target.STORED_GENERATED:
-                constraints.append(exp.ComputedColumnConstraint(this=generated, persisted=True))
+                constraints.append(exp.ComputedColumnConstraint(this=tree, persisted=True))
             else:
-                constraints.append(exp.GeneratedAsIdentityColumnConstraint(this=True, expression=generated))
-        if not column.nullable and not inline_pk:
+                constraints.append(exp.ComputedColumnConstraint(this=exp.Paren(this=tree)))
+        computed_without_constraints = generated is not None and not self.target.NOT_NULL_ON_GENERATED
+        plain_stand_in = column.generated is not None and generated is None
+        if not (column.nullable or inline_pk or computed_without_constraints or plain_stand_in):
             constraints.append(exp.NotNullColumnConstraint())
         return exp.ColumnDef(
             this=self.ident(column.physical), kind=self.data_type(column.type, column),
@@ -218,15 +226,22 @@ class _Renderer:
                 checks.append(Check(f"ck_{entity.name}_{column.name}_json", exp.Anonymous(this=self.target.JSON_VALID_FUNCTION, expressions=[col]), column.path, "field"))
         return checks
 
+    def inexpressible(self, tree: exp.Expression, path, what: str, consequence: str, fix: str) -> bool:
+        """Report (TG101) and return True when `tree` uses what the target cannot evaluate."""
+        node = tree.find(*self.target.UNSUPPORTED_EXPRESSIONS) if self.target.UNSUPPORTED_EXPRESSIONS else None
+        if node is None:
+            return False
+        self.finding(
+            path, "TG101", "warning",
+            f"{what} uses {node.sql('postgres')}, which {self.target.title} cannot evaluate in DDL; {consequence}",
+            fix=fix,
+        )
+        return True
+
     def check_constraint(self, entity: Entity, check: Check) -> exp.Constraint | None:
-        if check.expression.find(exp.RegexpLike) and not self.target.REGEX_IN_CHECKS:
-            what = "format" if check.origin == "format" else "check"
-            self.finding(
-                check.path, "TG101", "warning",
-                f"{what} {check.name} on '{entity.name}' uses a regular expression, which {self.target.title} "
-                f"cannot evaluate in a CHECK; it is left out of the {self.target.name} DDL",
-                fix="validate it in the application, or rely on the seed expectations",
-            )
+        what = f"{'format' if check.origin == 'format' else 'check'} {check.name} on '{entity.name}'"
+        if self.inexpressible(check.expression, check.path, what, f"it is left out of the {self.target.name} DDL",
+                              "validate it in the application, or rely on the seed expectations"):
             return None
         condition = self.physical_expression(entity, check.expression)
         return exp.Constraint(
@@ -333,6 +348,11 @@ class _Renderer:
                 self.create_index(entity, unique.name, unique.columns, unique.path, True, not_deleted)
         for index in entity.indexes:
             where = index.where
+            if where is not None and self.inexpressible(
+                where, index.path + ("where",), f"index {index.name} on '{entity.name}'",
+                "it covers all rows there", "accept the larger index on this target",
+            ):
+                where = None
             if where is not None and not self.target.PARTIAL_INDEXES:
                 self.finding(index.path, "TG104", "warning",
                              f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")

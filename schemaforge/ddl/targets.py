@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Literal
 
+from sqlglot import exp
+
 from schemaforge.ddl import reserved
 
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -61,11 +63,13 @@ class SqlTarget:
     FK_ACTIONS: ClassVar[frozenset[str]] = ALL_FK_ACTIONS
     DEFERRED_FOREIGN_KEYS: ClassVar[Literal["alter", "inline", "none"]] = "alter"
     COMMENTS: ClassVar[bool] = True
-    REGEX_IN_CHECKS: ClassVar[bool] = True
+    # Expression nodes the target cannot evaluate inside DDL (CHECK, GENERATED, index WHERE).
+    UNSUPPORTED_EXPRESSIONS: ClassVar[tuple[type[exp.Expression], ...]] = ()
     PARTIAL_INDEXES: ClassVar[bool] = True
     INDEX_METHODS: ClassVar[frozenset[str]] = frozenset()
     INCLUDE_COLUMNS: ClassVar[bool] = False
     STORED_GENERATED: ClassVar[bool] = False  # GENERATED ... STORED (else virtual)
+    NOT_NULL_ON_GENERATED: ClassVar[bool] = True
     # Trigger that keeps updated_at current; {table}, {column}, {trigger}, {function} filled in.
     UPDATED_AT_FUNCTION: ClassVar[str | None] = None
     UPDATED_AT_TRIGGER: ClassVar[str | None] = None
@@ -134,7 +138,8 @@ class Sqlite(SqlTarget):
     ARRAY_AS_JSON = True
     DEFERRED_FOREIGN_KEYS = "inline"  # SQLite resolves a REFERENCES target when rows arrive
     COMMENTS = False
-    REGEX_IN_CHECKS = False  # REGEXP needs an application-defined function
+    # REGEXP needs an application-defined function; dates are TEXT, so no interval arithmetic.
+    UNSUPPORTED_EXPRESSIONS = (exp.RegexpLike, exp.RegexpILike, exp.Interval)
     UPDATED_AT_TRIGGER = (
         "CREATE TRIGGER {trigger} AFTER UPDATE ON {table}\n"
         "  FOR EACH ROW WHEN NEW.{column} IS OLD.{column}\n"
@@ -157,6 +162,7 @@ class DuckDB(SqlTarget):
     FK_ACTIONS = frozenset({"restrict", "no_action"})
     DEFERRED_FOREIGN_KEYS = "none"  # no ALTER TABLE ... ADD FOREIGN KEY
     PARTIAL_INDEXES = False
+    NOT_NULL_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
 
 
 SQL_TARGETS: dict[str, type[SqlTarget]] = {t.name: t for t in (Postgres, Sqlite, DuckDB)}

@@ -1,0 +1,1 @@
+"""Dagster assets built from the designs in designs/ (see design_assets)."""

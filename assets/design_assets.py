@@ -1,0 +1,183 @@
+"""Thin factories: a loaded design in, Dagster assets and checks out.
+
+All the work happens in the engine (`schemaforge`); these functions only say which generator
+makes which asset, where it writes, and how its versions are derived.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+import duckdb
+
+from schemaforge.build.facets import code_version
+from schemaforge.build.files import Artifact, content_hash, write_artifacts
+from schemaforge.build.generate import (
+    ddl_artifacts, erd_artifacts, lint_artifacts, manifest_artifact, spec_artifacts, sql_targets,
+)
+from schemaforge.config import build_dir
+from schemaforge.findings import DesignErrors
+from schemaforge.spec.loader import load_design
+from schemaforge.spec.model import Design
+
+# Engines that run inside the Dagster process, so a check can apply the DDL for real.
+EMBEDDED_ENGINES: dict[str, Callable[[str], None]] = {
+    "sqlite": lambda sql: sqlite3.connect(":memory:").executescript(sql),
+    "duckdb": lambda sql: duckdb.connect(":memory:").execute(sql),
+}
+
+
+@dataclass(frozen=True)
+class Deliverable:
+    """One asset of a design: its key, the generator it runs and that generator's version."""
+
+    key: dg.AssetKey
+    generator: str
+    code_version: str
+    make: Callable[[], list[Artifact]]
+    description: str
+
+
+def deliverables(design: Design) -> list[Deliverable]:
+    """The assets a design has, without the manifest (which depends on all of them)."""
+    name = design.name
+    items = [
+        Deliverable(dg.AssetKey([name, "spec"]), "spec", code_version(design, "spec"),
+                    lambda: spec_artifacts(design), "The resolved design as JSON (design.json)."),
+        Deliverable(dg.AssetKey([name, "erd"]), "erd", code_version(design, "erd"),
+                    lambda: erd_artifacts(design), "The ERD: Mermaid source and an SVG picture."),
+        Deliverable(dg.AssetKey([name, "lint"]), "lint", code_version(design, "lint"),
+                    lambda: lint_artifacts(design)[1], "Every lint finding of the design (lint.json)."),
+    ]
+    for target in sql_targets(design):
+        items.append(Deliverable(
+            dg.AssetKey([name, "ddl", target]), "ddl", code_version(design, "ddl", target),
+            lambda target=target: ddl_artifacts(design, target), f"The {target} schema (ddl/{target}.sql).",
+        ))
+    return items
+
+
+def manifest_key(design_name: str) -> dg.AssetKey:
+    return dg.AssetKey([design_name, "manifest"])
+
+
+def planned_code_versions(design: Design) -> dict[dg.AssetKey, str]:
+    """Code version of every asset of `design`, as the factory would define it now."""
+    versions = {d.key: d.code_version for d in deliverables(design)}
+    versions[manifest_key(design.name)] = code_version(design, "manifest")
+    return versions
+
+
+def _materialize(deliverable: Deliverable, root: Path) -> dg.MaterializeResult:
+    artifacts = deliverable.make()
+    write_artifacts(root, artifacts)
+    metadata: dict = {a.path: dg.MetadataValue.path(str(root / a.path)) for a in artifacts}
+    if deliverable.generator == "erd":
+        mermaid = next(a for a in artifacts if a.path.endswith(".mmd")).content.decode()
+        metadata["erd"] = dg.MetadataValue.md(f"```mermaid\n{mermaid}```")
+    if deliverable.generator == "ddl":
+        metadata["sql"] = dg.MetadataValue.md(f"```sql\n{artifacts[0].content.decode()}```")
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(content_hash(artifacts)), metadata=metadata
+    )
+
+
+def _asset(design: Design, deliverable: Deliverable) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=deliverable.key, group_name=design.name, code_version=deliverable.code_version,
+        description=deliverable.description, kinds={"sql"} if deliverable.generator == "ddl" else None,
+        metadata={"design_file": design.file},
+    )
+    def _build() -> dg.MaterializeResult:
+        return _materialize(deliverable, build_dir() / design.name)
+
+    return _build
+
+
+def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=manifest_key(design.name), group_name=design.name, deps=[d.key for d in items],
+        code_version=code_version(design, "manifest"),
+        description="Every artifact with its path, sha256, design version and generator version.",
+    )
+    def _manifest() -> dg.MaterializeResult:
+        root = build_dir() / design.name
+        artifacts = []
+        for path in _expected_paths(design):
+            file = root / path
+            if not file.exists():
+                raise dg.Failure(f"{file} is missing: materialize the design's other assets first")
+            artifacts.append(Artifact(path, file.read_bytes()))
+        manifest = manifest_artifact(design, artifacts)
+        write_artifacts(root, [manifest])
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(content_hash([manifest])),
+            metadata={"artifacts": len(artifacts), "path": dg.MetadataValue.path(str(root / manifest.path))},
+        )
+
+    return _manifest
+
+
+def _expected_paths(design: Design) -> list[str]:
+    paths = ["design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"]
+    return paths + [f"ddl/{t}.sql" for t in sql_targets(design)]
+
+
+def _lint_check(design: Design) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey([design.name, "lint"]), name="no_lint_errors", blocking=True,
+                    description="Fails when the design has lint findings of severity error.")
+    def _check() -> dg.AssetCheckResult:
+        report = json.loads((build_dir() / design.name / "lint.json").read_text())
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        shown = "\n".join(f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['code']}]" for f in errors[:20])
+        return dg.AssetCheckResult(
+            passed=not errors, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={**report["counts"], "errors": dg.MetadataValue.md(shown or "none")},
+        )
+
+    return _check
+
+
+def _applies_check(design: Design, target: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey([design.name, "ddl", target]), name="applies_to_empty_database",
+                    blocking=True, description=f"Runs the DDL in an empty in-memory {target} database.")
+    def _check() -> dg.AssetCheckResult:
+        sql = (build_dir() / design.name / "ddl" / f"{target}.sql").read_text()
+        try:
+            EMBEDDED_ENGINES[target](sql)
+        except Exception as error:  # the engine's own message is the useful part
+            return dg.AssetCheckResult(passed=False, metadata={"error": str(error)})
+        return dg.AssetCheckResult(passed=True)
+
+    return _check
+
+
+def _broken_design_asset(design_name: str, errors: DesignErrors) -> dg.AssetsDefinition:
+    """A design with errors builds nothing: one asset that fails with every located error."""
+    message = "\n".join(str(f) for f in errors.findings)
+
+    @dg.asset(key=dg.AssetKey([design_name, "spec"]), group_name=design_name,
+              description=f"This design does not load:\n\n```\n{message}\n```")
+    def _broken() -> None:
+        raise dg.Failure(description=f"design '{design_name}' has errors:\n{message}")
+
+    return _broken
+
+
+def design_definitions(path: Path) -> tuple[list, list]:
+    """(assets, checks) for one design file."""
+    try:
+        design = load_design(path)
+    except DesignErrors as errors:
+        return [_broken_design_asset(path.stem, errors)], []
+    items = deliverables(design)
+    assets = [_asset(design, d) for d in items] + [_manifest_asset(design, items)]
+    checks = [_lint_check(design)] + [
+        _applies_check(design, t) for t in sql_targets(design) if t in EMBEDDED_ENGINES
+    ]
+    return assets, checks
