@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.findings import DesignErrors
 from schemaforge.lint.rules import lint_design
 from schemaforge.spec.loader import load_design
+from schemaforge.spec.syntax import design_json_schema
 
 
 def _paths(args) -> list[Path]:
@@ -51,6 +53,12 @@ def build(args) -> int:
     return 1 if failed else 0
 
 
+def schema(args) -> int:
+    """Print the JSON Schema of a design file (shipped as schemaforge/spec/design.schema.json)."""
+    print(json.dumps(design_json_schema(), indent=2, sort_keys=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="schemaforge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "build":
             command.add_argument("--build", help="output folder (default: $SCHEMAFORGE_BUILD or build/)")
         command.set_defaults(handler=handler)
+    commands.add_parser("schema", help=schema.__doc__).set_defaults(handler=schema)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -104,28 +104,31 @@ class _Renderer:
         return DdlResult(self.target.name, header + "\n" + "\n\n".join(self.statements) + "\n", self.findings)
 
     def creation_order(self) -> tuple[list[Entity], list[tuple[Entity, ForeignKey]]]:
-        """Tables in an order where each reference resolves; foreign keys that close a cycle
-        (possible only through nullable refs: the loader rejects the others) come after."""
-        entities = self.design.entities
+        """Tables in an order where each reference resolves, in design order where possible.
+
+        When every remaining table waits on another, the first one whose NOT NULL references are
+        all met goes next (the loader guarantees one exists), and its nullable references to
+        tables not yet created are added after all tables exist.
+        """
+        remaining = list(self.design.entities.values())
+        created: set[str] = set()
         order: list[Entity] = []
-        state: dict[str, str] = {}
         deferred: list[tuple[Entity, ForeignKey]] = []
 
-        def visit(entity: Entity) -> None:
-            state[entity.name] = "visiting"
-            for fk in entity.foreign_keys:
-                if fk.target == entity.name:
-                    continue
-                if state.get(fk.target) == "visiting":
-                    deferred.append((entity, fk))
-                elif fk.target not in state:
-                    visit(entities[fk.target])
-            state[entity.name] = "done"
-            order.append(entity)
+        def waits_on(entity: Entity, nullable_too: bool) -> list[ForeignKey]:
+            return [
+                fk for fk in entity.foreign_keys
+                if fk.target != entity.name and fk.target not in created and (nullable_too or not fk.nullable)
+            ]
 
-        for entity in entities.values():
-            if entity.name not in state:
-                visit(entity)
+        while remaining:
+            ready = next((e for e in remaining if not waits_on(e, True)), None)
+            if ready is None:
+                ready = next(e for e in remaining if not waits_on(e, False))
+                deferred.extend((ready, fk) for fk in waits_on(ready, True))
+            remaining.remove(ready)
+            created.add(ready.name)
+            order.append(ready)
         return order, deferred
 
     def enum_types(self) -> None:

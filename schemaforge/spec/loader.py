@@ -46,9 +46,7 @@ def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
     if doc is None:
         raise DesignErrors(findings + _partial_semantics(data, source, design_name, findings))
     design, findings = resolve(doc, source, design_name, text)
-    if design is None:
-        raise DesignErrors(findings)
-    findings = check_sections(design)
+    findings += check_sections(design)
     if findings:
         raise DesignErrors(findings)
     return design
@@ -85,8 +83,7 @@ def _partial_semantics(data: dict, source, design_name: str, structural: list[Fi
     if doc is None:
         return []
     design, findings = resolve(doc, source, design_name, "")
-    if design is not None:
-        findings = findings + check_sections(design)
+    findings += check_sections(design)
     return [
         f for f in findings
         if f.location not in broken_lines and not any(f"'{name}'" in f.message for name in dropped)

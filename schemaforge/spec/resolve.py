@@ -72,7 +72,9 @@ class _Names:
         return candidate
 
 
-def resolve(doc: DesignDoc, source: SourceMap, design_name: str, text: str) -> tuple[Design | None, list[Finding]]:
+def resolve(doc: DesignDoc, source: SourceMap, design_name: str, text: str) -> tuple[Design, list[Finding]]:
+    """The resolved design and the errors found; with errors the design is best-effort and
+    only good for checking the other sections."""
     resolver = _Resolver(doc, source, design_name)
     design = resolver.run(hashlib.sha256(text.encode()).hexdigest())
     return design, resolver.findings
@@ -108,7 +110,7 @@ class _Resolver:
         return False
 
     # -- the steps ---------------------------------------------------------------------------
-    def run(self, text_sha256: str) -> Design | None:
+    def run(self, text_sha256: str) -> Design:
         self._header()
         self._domain_types()
         self._entity_sources()
@@ -117,8 +119,6 @@ class _Resolver:
         entities = {name: self._entity(src) for name, src in self.sources.items()}
         self._table_names(entities)
         self._cycles(entities)
-        if any(f.severity == "error" for f in self.findings):
-            return None
         targets = self.doc.targets or self._default_targets()
         return Design(
             name=self.doc.design, version=self.doc.version, description=self.doc.description,

@@ -1,0 +1,320 @@
+"""Every kind of design error is reported at its exact line and column, all at once."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from schemaforge.findings import DesignErrors
+from schemaforge.spec.loader import load_design, load_design_text
+
+HEADER = """\
+design: t
+version: 1.0.0
+description: test design
+"""
+
+
+def errors(body: str, header: str = HEADER) -> list[tuple[int, int, str, str]]:
+    """(line, column, code, message) of every error of a design `t` made of header + body."""
+    text = header + textwrap.dedent(body)
+    with pytest.raises(DesignErrors) as caught:
+        load_design_text(text, "designs/t.yaml", "t")
+    return [(f.location.line, f.location.column, f.code, f.message) for f in caught.value.findings]
+
+
+def only(body: str, header: str = HEADER) -> tuple[int, int, str, str]:
+    found = errors(body, header)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_yaml_syntax_error_points_at_the_problem():
+    line, col, code, message = only("entities:\n  a: {fields: [}\n")
+    assert (line, col, code) == (5, 16, "SP001") and "YAML syntax error" in message
+
+
+def test_unknown_key_suggests_the_near_name():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {tpye: integer, pk: true}
+        """)
+    assert found[:3] == (7, 12, "SP101")
+    assert "unknown key 'tpye' in field 'a.id'; did you mean 'type'?" in found[3]
+
+
+def test_unknown_top_level_key_lists_the_allowed_ones_when_nothing_is_close():
+    line, col, code, message = only("""\
+        zzz: 1
+        entities:
+          a: {fields: {id: {type: integer, pk: true}}}
+        """)
+    assert (line, col, code) == (4, 1, "SP101") and "allowed: " in message and "entities" in message
+
+
+def test_missing_required_key():
+    found = only("entities:\n  a: {fields: {id: {type: integer, pk: true}}}\n", header="design: t\nversion: 1.0.0\n")
+    assert found[:3] == (1, 1, "SP102") and "missing required key 'description'" in found[3]
+
+
+def test_wrong_value_type():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: yes}
+        """)
+    assert found[:3] == (7, 31, "SP103") and "must be true or false, not the string 'yes'" in found[3]
+
+
+def test_version_given_as_a_number_says_to_quote_it():
+    found = only("entities:\n  a: {fields: {id: {type: integer, pk: true}}}\n", header="design: t\nversion: 1.0\ndescription: d\n")
+    assert found[:3] == (2, 10, "SP103") and "quote it" in found[3]
+
+
+def test_value_not_in_allowed_set_suggests():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              b: {ref: a, on_delete: cascde}
+        """)
+    assert found[:3] == (8, 30, "SP104") and "did you mean 'cascade'?" in found[3]
+
+
+@pytest.mark.parametrize("name", ['x"; DROP TABLE y; --', "Order", "1abc", "a-b", "ü"])
+def test_bad_identifiers_are_rejected(name):
+    found = only(f"""\
+        entities:
+          '{name}':
+            fields:
+              id: {{type: integer, pk: true}}
+        """)
+    assert found[:3] == (5, 3, "SP201") and "must start with a lowercase letter" in found[3]
+
+
+def test_duplicate_yaml_key():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              id: {type: bigint}
+        """)
+    assert found[:3] == (8, 7, "SP005") and "duplicate key 'id' (first defined at line 7)" in found[3]
+
+
+def test_duplicate_table_name():
+    found = only("""\
+        entities:
+          a:
+            fields: {id: {type: integer, pk: true}}
+          b:
+            table: a
+            fields: {id: {type: integer, pk: true}}
+        """)
+    assert found[:3] == (7, 3, "SP202") and "both map to table 'a'" in found[3]
+
+
+def test_duplicate_column_from_a_ref_and_a_field():
+    found = only("""\
+        entities:
+          a:
+            fields: {id: {type: integer, pk: true}}
+          b:
+            fields:
+              id: {type: integer, pk: true}
+              a: {ref: a}
+              a_id: {type: integer}
+        """)
+    assert found[:3] == (11, 7, "SP202") and "two columns named 'a_id'" in found[3]
+
+
+def test_dangling_ref_suggests():
+    found = only("""\
+        entities:
+          customer:
+            fields: {id: {type: integer, pk: true}}
+          order:
+            fields:
+              id: {type: integer, pk: true}
+              buyer: {ref: custmer}
+        """)
+    assert found[:3] == (10, 20, "SP401") and "unknown entity 'custmer'; did you mean 'customer'?" in found[3]
+
+
+def test_ref_to_a_field_that_is_not_unique():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              code: {type: string(5)}
+          b:
+            fields:
+              id: {type: integer, pk: true}
+              a: {ref: a.code}
+        """)
+    assert found[:3] == (12, 16, "SP402")
+
+
+def test_entity_without_a_key():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              name: {type: text}
+        """)
+    assert found[:3] == (5, 3, "SP403") and "has no key" in found[3]
+
+
+def test_unknown_type_suggests_the_near_builtin():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: hugeint, pk: true}
+        """)
+    assert found[:3] == (7, 18, "SP301") and "unknown type 'hugeint'; did you mean 'bigint'?" in found[3]
+
+
+def test_bad_check_sql_points_inside_the_expression():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              n: {type: integer, check: "value >>= 0"}
+        """)
+    assert found[:3] == (8, 42, "SP501") and "SQL does not parse" in found[3]
+
+
+def test_unknown_column_in_a_check_points_at_the_column():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              starts: {type: date}
+            checks:
+              ordered: "starts <= finish"
+        """)
+    assert found[:3] == (10, 27, "SP502") and "unknown column 'finish'" in found[3]
+
+
+def test_bad_rule_sql_in_a_block_scalar():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              total: {type: integer}
+        rules:
+          - name: r
+            assert: |
+              SELECT x.id FROM a x
+              WHERE x.totl > 0
+        """)
+    assert found[:3] == (13, 15, "SP502") and "unknown column 'totl' in rule 'r'; did you mean 'total'?" in found[3]
+
+
+def test_unknown_entity_in_a_rule():
+    found = only("""\
+        entities:
+          a:
+            fields: {id: {type: integer, pk: true}}
+        rules:
+          - name: r
+            assert: "SELECT id FROM b"
+        """)
+    assert found[:3] == (9, 29, "SP503") and "unknown entity 'b'" in found[3]
+
+
+def test_subquery_in_a_check_is_refused():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              n: {type: integer, check: "value IN (SELECT 1)"}
+        """)
+    assert found[2] == "SP504" and "rules:" in found[3]
+
+
+def test_seed_rows_for_an_unknown_entity():
+    found = only("""\
+        entities:
+          a:
+            fields: {id: {type: integer, pk: true}}
+        seed:
+          rows: {a: 10, bee: 5}
+        """)
+    assert found[:3] == (8, 17, "SP601") and "unknown entity 'bee'" in found[3]
+
+
+def test_foreign_key_cycle_of_not_null_refs():
+    found = only("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              b: {ref: b}
+          b:
+            fields:
+              id: {type: integer, pk: true}
+              a: {ref: a}
+        """)
+    assert found[:3] == (8, 10, "SP404") and "a.b -> b, b.a -> a" in found[3]
+
+
+def test_design_name_must_match_the_file():
+    found = only("entities:\n  a: {fields: {id: {type: integer, pk: true}}}\n", header="design: other\nversion: 1.0.0\ndescription: d\n")
+    assert found[:3] == (1, 9, "SP203")
+
+
+def test_every_error_is_reported_at_once():
+    found = errors("""\
+        entities:
+          a:
+            fields:
+              id: {tpye: integer, pk: true}
+          b:
+            fields:
+              id: {type: integer, pk: true}
+              c: {ref: nowhere}
+        seed:
+          rows: {zzz: 1}
+        """)
+    codes = sorted(code for _, _, code, _ in found)
+    assert codes == ["SP101", "SP401", "SP601"], found
+
+
+def test_bad_file_bytes_and_empty_file(tmp_path):
+    empty = tmp_path / "e.yaml"
+    empty.write_text("")
+    with pytest.raises(DesignErrors, match="e.yaml:1:1: the design file is empty"):
+        load_design(empty)
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(DesignErrors, match="not UTF-8"):
+        load_design(binary)
+
+
+def test_spec_flow_style_types_with_commas_parse():
+    """SPEC.md writes `{type: enum(a, b), default: a}`; YAML alone would split at the commas."""
+    text = HEADER + textwrap.dedent("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true}
+              tier: {type: enum(bronze, silver, gold), default: bronze}
+              price: {type: decimal(12,2), check: "value >= 0"}
+        """)
+    design = load_design_text(text, "designs/t.yaml", "t")
+    entity = design.entities["a"]
+    assert entity.column("tier").type.values == ("bronze", "silver", "gold")
+    assert str(entity.column("price").type) == "decimal(12,2)"
