@@ -17,11 +17,12 @@ from schemaforge.spec.syntax import EntityDef
 
 
 def display_path(path: FsPath) -> str:
-    """The path as the user wrote it when it lies under the working directory (designs/D.yaml)."""
+    """`designs/D.yaml` for a design under the working directory, else the absolute path."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path.absolute())
+    return str(path.absolute()) if relative.startswith("..") else relative
 
 
 def load_design(path: str | os.PathLike, shown_as: str | None = None) -> Design:

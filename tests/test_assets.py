@@ -1,0 +1,189 @@
+"""The Dagster layer: the asset graph per design, versions that stale exactly what a change affects,
+broken designs that fail alone, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+from dagster._core.loader import LoadingContextForTest
+
+from conftest import DESIGNS, ROOT
+from schemaforge.build.files import Artifact, content_hash, write_atomic
+
+K = dg.AssetKey
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A designs/ folder holding shop.yaml, a build/ folder, and a definitions loader."""
+    designs, build = tmp_path / "designs", tmp_path / "build"
+    designs.mkdir()
+    shutil.copy(DESIGNS / "shop.yaml", designs / "shop.yaml")
+    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
+    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
+
+    def definitions() -> dg.Definitions:
+        from definitions import build_definitions
+
+        return build_definitions()
+
+    return designs, build, definitions
+
+
+def materialize_all(defs: dg.Definitions, instance, raise_on_error=True):
+    job = defs.resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(instance=instance, raise_on_error=raise_on_error)
+
+
+def stale_keys(defs: dg.Definitions, instance) -> set[str]:
+    # Dagster's own stale-status resolver, the one the UI uses (an internal API, pinned by version).
+    resolver = CachingStaleStatusResolver(
+        instance=instance, asset_graph=defs.resolve_asset_graph(), loading_context=LoadingContextForTest(instance)
+    )
+    keys = defs.resolve_asset_graph().get_all_asset_keys()
+    return {k.to_user_string() for k in keys if resolver.get_status(k) == StaleStatus.STALE}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_each_design_has_its_assets_in_its_group(project):
+    _, _, definitions = project
+    graph = definitions().resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {
+        "shop/spec", "shop/erd", "shop/lint", "shop/ddl/postgres", "shop/ddl/sqlite",
+        "shop/ddl/duckdb", "shop/manifest",
+    }
+    assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
+    checks = {c.to_user_string() for c in graph.asset_check_keys}
+    assert "shop/lint:no_lint_errors" in checks and "shop/ddl/sqlite:applies_to_empty_database" in checks
+
+
+def test_materializing_writes_every_artifact_with_a_content_hash_version(project):
+    _, build, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize_all(definitions(), instance)
+    assert result.success
+    root = build / "shop"
+    manifest = json.loads((root / "manifest.json").read_text())
+    paths = {a["path"] for a in manifest["artifacts"]}
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "ddl/duckdb.sql"}
+    for entry in manifest["artifacts"]:
+        assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
+    assert manifest["design_version"] == "1.0.0" and len(manifest["design_sha256"]) == 64
+    event = instance.get_latest_materialization_event(K(["shop", "ddl", "postgres"]))
+    ddl = Artifact("ddl/postgres.sql", (root / "ddl/postgres.sql").read_bytes())
+    assert event.asset_materialization.tags["dagster/data_version"] == content_hash([ddl])
+    erd = instance.get_latest_materialization_event(K(["shop", "erd"])).asset_materialization
+    assert erd.metadata["erd"].value.startswith("```mermaid\nerDiagram")
+    checks = {e.check_name: e.passed
+              for e in result.get_asset_check_evaluations()}
+    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True}
+
+
+def test_a_description_change_stales_only_what_reads_descriptions(project):
+    designs, _, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_all(definitions(), instance)
+    assert stale_keys(definitions(), instance) == set()
+    edit(designs / "shop.yaml", "description: A label for grouping products", "description: A label for products")
+    # The DDL carries descriptions as comments; the ERD does not. The manifest records the design's
+    # sha256, so it reads everything.
+    assert stale_keys(definitions(), instance) == {
+        "shop/spec", "shop/lint", "shop/manifest", "shop/ddl/postgres", "shop/ddl/sqlite", "shop/ddl/duckdb",
+    }
+
+
+def test_a_seed_change_leaves_ddl_and_erd_fresh(project):
+    designs, _, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_all(definitions(), instance)
+    edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
+    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/manifest"}
+
+
+def test_rematerializing_stale_assets_propagates_only_real_changes(project):
+    designs, _, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_all(definitions(), instance)
+    edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
+    defs = definitions()
+    defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=[K(["shop", "spec"]), K(["shop", "lint"])]
+    )
+    # design.json holds no seed settings and lint found nothing new: their data versions did not
+    # move, so nothing downstream went stale; only the manifest (which records the design hash).
+    assert stale_keys(definitions(), instance) == {"shop/manifest"}
+
+
+def test_sensor_requests_only_the_assets_a_change_affects(project):
+    from assets.automation import changed_assets
+    from assets.design_assets import planned_code_versions
+    from schemaforge.spec.loader import load_design
+
+    designs, _, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_all(definitions(), instance)
+    assert changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml"))) == []
+    edit(designs / "shop.yaml", "max: 20}", "max: 30}")  # a seed setting
+    changed = changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml")))
+    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/manifest"}
+
+
+def test_a_broken_design_fails_alone_with_located_errors(project):
+    designs, build, definitions = project
+    (designs / "bad.yaml").write_text("design: bad\nversion: 1.0.0\ndescription: d\nentities:\n  a: {fields: {id: {type: hugeint, pk: true}}}\n")
+    defs = definitions()
+    assert K(["bad", "spec"]) in defs.resolve_asset_graph().get_all_asset_keys()
+    result = materialize_all(defs, dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["bad__spec"]
+    assert "bad.yaml:5:27: unknown type 'hugeint'; did you mean 'bigint'?" in failures[0].event_specific_data.error.message
+    assert (build / "shop" / "manifest.json").exists() and not (build / "bad").exists()
+
+
+def test_definitions_use_the_in_process_executor(project):
+    _, _, definitions = project
+    assert definitions().resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+
+
+def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "ddl" / "postgres.sql"
+    write_atomic(target, b"old complete content")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"new content")
+    assert target.read_bytes() == b"old complete content"
+    assert [p.name for p in target.parent.iterdir()] == ["postgres.sql"]
+
+
+def test_the_engine_never_imports_dagster():
+    offenders = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "schemaforge").rglob("*.py")
+        if any(line.strip().startswith(("import dagster", "from dagster")) for line in p.read_text().splitlines())
+    ]
+    assert offenders == []
+    code = (
+        "import pkgutil, importlib, sys, schemaforge\n"
+        "for m in pkgutil.walk_packages(schemaforge.__path__, 'schemaforge.'):\n"
+        "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('dagster', 'dagster_webserver')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
