@@ -360,15 +360,21 @@ class _Renderer:
                 self.finding(index.path, "TG104", "warning",
                              f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")
                 where = None
-            if index.using and index.using not in self.target.INDEX_METHODS:
+            using = index.using if index.using in self.target.INDEX_METHODS else None
+            if index.using and using is None:
                 self.finding(index.path, "TG105", "info",
                              f"{self.target.title} has no '{index.using}' index method: index {index.name} uses its default")
+            if using and index.unique and using not in self.target.UNIQUE_INDEX_METHODS:
+                self.finding(index.path, "TG105", "warning",
+                             f"{self.target.title} cannot enforce uniqueness with a '{using}' index: "
+                             f"unique index {index.name} uses the default method")
+                using = None
             if index.include and not self.target.INCLUDE_COLUMNS:
                 self.finding(index.path, "TG105", "info",
                              f"{self.target.title} has no INCLUDE columns: index {index.name} leaves them out")
             self.create_index(
                 entity, index.name, index.columns, index.path, index.unique, where,
-                using=index.using if index.using in self.target.INDEX_METHODS else None,
+                using=using,
                 include=index.include if self.target.INCLUDE_COLUMNS else (),
             )
 

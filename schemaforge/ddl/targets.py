@@ -67,6 +67,7 @@ class SqlTarget:
     UNSUPPORTED_EXPRESSIONS: ClassVar[tuple[type[exp.Expression], ...]] = ()
     PARTIAL_INDEXES: ClassVar[bool] = True
     INDEX_METHODS: ClassVar[frozenset[str]] = frozenset()
+    UNIQUE_INDEX_METHODS: ClassVar[frozenset[str]] = frozenset()  # methods that can enforce UNIQUE
     INCLUDE_COLUMNS: ClassVar[bool] = False
     STORED_GENERATED: ClassVar[bool] = False  # GENERATED ... STORED (else virtual)
     NOT_NULL_ON_GENERATED: ClassVar[bool] = True
@@ -89,7 +90,9 @@ class Postgres(SqlTarget):
         "bytes": "BYTEA",
     }
     ENUMS = "named_type"
+    TIME_NOW = "LOCALTIME"  # CURRENT_TIME is a timetz
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
+    UNIQUE_INDEX_METHODS = frozenset({"btree"})
     INCLUDE_COLUMNS = True
     STORED_GENERATED = True
     UPDATED_AT_FUNCTION = (

@@ -1,0 +1,64 @@
+"""Seconds per build and peak memory, per example design and per generator.
+
+Run: .venv/bin/python bench/build_speed.py [--repeat N]
+Side by side: the same design through the plain engine (schemaforge build) and through Dagster
+(`dagster asset materialize`, in-process executor), the way a user's CI would run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from schemaforge.build import generate  # noqa: E402
+from schemaforge.spec.loader import load_design  # noqa: E402
+
+
+def timed(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{'design':<8} {'step':<24} {'median s':>9}")
+    for path in sorted((ROOT / "designs").glob("*.yaml")):
+        design = load_design(path)
+        steps = {
+            "load + validate": lambda: load_design(path),
+            "ddl (3 targets)": lambda: [generate.ddl_artifacts(design, t) for t in generate.sql_targets(design)],
+            "erd mermaid + d2 svg": lambda: generate.erd_artifacts(design),
+            "lint": lambda: generate.lint_artifacts(design),
+            "all artifacts": lambda: generate.all_artifacts(design),
+        }
+        for name, step in steps.items():
+            print(f"{path.stem:<8} {name:<24} {timed(step, args.repeat):>9.3f}")
+    print(f"peak RSS of the engine runs: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SCHEMAFORGE_BUILD": tmp, "DAGSTER_HOME": tmp}
+        cli = [sys.executable, "-m", "schemaforge", "build", "--build", tmp]
+        dagster = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "definitions", "--select", "*"]
+        for label, command in (("schemaforge build (CLI)", cli), ("dagster asset materialize", dagster)):
+            start = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+            print(f"{'all':<8} {label:<24} {time.perf_counter() - start:>9.3f}  (one run, process start included)")
+
+
+if __name__ == "__main__":
+    main()

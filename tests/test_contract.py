@@ -1,0 +1,139 @@
+"""The build contract: deterministic output, the shipped JSON Schema, names and reserved words."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+import yaml
+
+from conftest import DESIGNS, EXAMPLES, ROOT, load_example
+from schemaforge.build.generate import all_artifacts
+from schemaforge.cli import main as cli_main
+from schemaforge.ddl import reserved
+from schemaforge.naming import pluralize, shorten
+from schemaforge.spec.loader import load_design_text
+from schemaforge.spec.syntax import design_json_schema
+
+SCHEMA_FILE = ROOT / "schemaforge" / "spec" / "design.schema.json"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_same_design_gives_byte_identical_artifacts(example):
+    first = {a.path: a.content for a in all_artifacts(load_example(example))}
+    second = {a.path: a.content for a in all_artifacts(load_example(example))}
+    assert first == second
+    assert {"manifest.json", "erd/erd.svg", "erd/erd.mmd", "design.json", "lint.json"} <= set(first)
+
+
+def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert cli_main(["build", "--build", str(tmp_path), "designs/shop.yaml"]) == 0
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [
+        "shop/ddl/duckdb.sql", "shop/ddl/postgres.sql", "shop/ddl/sqlite.sql", "shop/design.json",
+        "shop/erd/erd.mmd", "shop/erd/erd.svg", "shop/lint.json", "shop/manifest.json",
+    ]
+    svg = (tmp_path / "shop/erd/erd.svg").read_text()
+    assert svg.startswith("<?xml") and "order_line" in svg
+
+
+def test_cli_check_fails_with_located_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("design: bad\nversion: 1.0.0\ndescription: d\nentities:\n  a:\n    fields:\n      id: {type: integr, pk: true}\n")
+    assert cli_main(["check", str(bad)]) == 1
+    assert "bad.yaml:7:18: unknown type 'integr'; did you mean 'integer'? [SP301]" in capsys.readouterr().err
+
+
+def test_shipped_json_schema_is_generated_from_the_model():
+    assert json.loads(SCHEMA_FILE.read_text()) == json.loads(json.dumps(design_json_schema()))
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_examples_validate_against_the_json_schema_and_carry_the_modeline(example):
+    text = (DESIGNS / f"{example}.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=../schemaforge/spec/design.schema.json\n")
+    # Editors read the file as YAML 1.1, where the SPEC's flow-style types are split at commas;
+    # the loader rejoins them, so validate the loader's view of the data.
+    from schemaforge.spec.source import read_yaml
+
+    data, _ = read_yaml(text, f"designs/{example}.yaml")
+    jsonschema.validate(data, json.loads(SCHEMA_FILE.read_text()))
+
+
+def test_json_schema_rejects_an_unknown_key():
+    schema = json.loads(SCHEMA_FILE.read_text())
+    data = yaml.safe_load((DESIGNS / "shop.yaml").read_text().replace("complexity:", "complexty:"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_postgres_reserved_words_match_the_server(pg_database):
+    rows = pg_database.execute("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')").fetchall()
+    assert {r[0] for r in rows} <= reserved.POSTGRES
+
+
+def test_duckdb_reserved_words_match_the_engine():
+    rows = duckdb.connect().execute(
+        "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category IN ('reserved', 'type_function')"
+    ).fetchall()
+    assert {r[0] for r in rows} <= reserved.DUCKDB
+
+
+def test_every_word_sqlite_refuses_as_a_bare_name_is_in_its_reserved_list():
+    conn = sqlite3.connect(":memory:")
+    candidates = reserved.SQLITE | reserved.POSTGRES | reserved.DUCKDB
+    refused = set()
+    for word in sorted(candidates):
+        try:
+            conn.execute(f"CREATE TABLE {word} ({word} INTEGER)")
+            conn.execute(f"DROP TABLE {word}")
+        except sqlite3.Error:
+            refused.add(word)
+    assert refused <= reserved.SQLITE
+    assert refused, "the probe should find reserved words"
+
+
+@pytest.mark.parametrize("target", ["postgres", "sqlite", "duckdb"])
+def test_every_reserved_word_works_as_a_table_and_column_name(target, request):
+    """A design may name things `order`, `select`, `check`...: every target quotes them."""
+    from schemaforge.ddl.render import render_ddl
+
+    words = sorted(w for w in (reserved.POSTGRES | reserved.DUCKDB | reserved.SQLITE) if w.isidentifier() and w.islower())
+    entities = "\n".join(
+        f"  {w}:\n    fields:\n      id: {{type: integer, pk: true}}\n      {w}: {{type: integer, nullable: true}}"
+        for w in words if w not in ("id",)
+    )
+    text = f"design: words\nversion: 1.0.0\ndescription: reserved words\ntargets: [{target}]\ndatabase: {target}\nentities:\n{entities}\n"
+    sql = render_ddl(load_design_text(text, "designs/words.yaml", "words"), target).sql
+    if target == "sqlite":
+        sqlite3.connect(":memory:").executescript(sql)
+    elif target == "duckdb":
+        duckdb.connect().execute(sql)
+    else:
+        request.getfixturevalue("pg_database").execute(sql)
+
+
+def test_shortened_names_fit_and_never_collide():
+    a = "fk_order_line_product_warehouse_location_reference_alpha_beta_a"
+    b = "fk_order_line_product_warehouse_location_reference_alpha_beta_b"
+    assert len(shorten(a, 63)) <= 63 and len(shorten(b, 63)) <= 63
+    assert shorten(a, 63) != shorten(b, 63)
+    assert shorten(a, 63) == shorten(a, 63)
+    assert shorten("short", 63) == "short"
+
+
+def test_plural_table_names():
+    assert [pluralize(w) for w in ("order", "category", "box", "order_status", "key")] == [
+        "orders", "categories", "boxes", "order_statuses", "keys",
+    ]
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert ci[-1].strip() in readme
