@@ -20,37 +20,36 @@ def _paths(args) -> list[Path]:
     return [Path(p) for p in args.designs] if args.designs else design_files(designs_dir())
 
 
-def check(args) -> int:
-    failed = False
+def _designs(args, failures: list[Path]):
+    """Each design that loads; a design with errors is reported, noted in `failures`, skipped."""
     for path in _paths(args):
         try:
-            design = load_design(path)
+            yield path, load_design(path)
         except DesignErrors as errors:
-            failed = True
+            failures.append(path)
             print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
-            continue
+
+
+def check(args) -> int:
+    failures: list[Path] = []
+    for path, design in _designs(args, failures):
         findings = lint_design(design)
         shown = [f for f in findings if args.verbose or f.severity != "info"]
         if shown:
             print("\n".join(f"{f.severity}: {f}" for f in shown))
-        failed |= any(f.severity == "error" for f in findings)
-    return 1 if failed else 0
+        if any(f.severity == "error" for f in findings):
+            failures.append(path)
+    return 1 if failures else 0
 
 
 def build(args) -> int:
-    failed = False
-    for path in _paths(args):
-        try:
-            design = load_design(path)
-        except DesignErrors as errors:
-            failed = True  # this design builds nothing; the others still build
-            print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
-            continue
+    failures: list[Path] = []
+    for path, design in _designs(args, failures):  # a broken design builds nothing; others build
         root = Path(args.build or build_dir()) / design.name
         artifacts = all_artifacts(design)
         write_artifacts(root, artifacts)
         print(f"{path}: {len(artifacts)} artifacts in {root}")
-    return 1 if failed else 0
+    return 1 if failures else 0
 
 
 def schema(args) -> int:

@@ -10,6 +10,13 @@ from pathlib import Path
 from schemaforge.spec.model import Design, Entity
 
 RENDER_TIMEOUT_SECONDS = 120
+# Keys D2 reads as attributes wherever they stand, quoted or not (d2graph's reserved keywords).
+D2_RESERVED = frozenset("""
+    label desc shape icon constraint tooltip link near width height direction top left class
+    classes vars style filled opacity stroke fill shadow font bold italic underline animated
+    multiple null
+""".split())
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 class RenderError(RuntimeError):
@@ -30,21 +37,25 @@ def _constraint(entity: Entity, column) -> str | None:
     return None
 
 
+def _row_key(column_name: str) -> str:
+    """A row's key is the name D2 shows. A name D2 reserves (a column may well be called
+    `label`) gets an invisible zero-width space so that it stays a row."""
+    suffix = ZERO_WIDTH_SPACE if column_name.lower() in D2_RESERVED else ""
+    return _quote(column_name + suffix)
+
+
 def render_d2(design: Design) -> str:
-    """D2 source. Rows get neutral keys (c0, c1...) and show the column name as their label,
-    because D2 reserves keys such as `label` and `shape` that are fine column names."""
+    """D2 source: a `sql_table` per entity, an arrow per foreign key."""
     lines = ["direction: right", ""]
     keys: dict[tuple[str, str], str] = {}
     for t, entity in enumerate(design.entities.values()):
-        table_key = f"t{t}"
+        table_key = f"t{t}"  # entity names such as `shape` would be D2 keywords too
         lines += [f"{table_key}: {{", "  shape: sql_table", f"  label: {_quote(entity.name)}"]
-        for c, column in enumerate(entity.columns):
-            keys[(entity.name, column.name)] = f"{table_key}.c{c}"
-            attrs = [f"label: {_quote(column.name)}"]
+        for column in entity.columns:
+            keys[(entity.name, column.name)] = f"{table_key}.{_row_key(column.name)}"
             constraint = _constraint(entity, column)
-            if constraint:
-                attrs.append(f"constraint: {constraint}")
-            lines.append(f"  c{c}: {_quote(str(column.type))} {{{'; '.join(attrs)}}}")
+            attrs = f" {{constraint: {constraint}}}" if constraint else ""
+            lines.append(f"  {_row_key(column.name)}: {_quote(str(column.type))}{attrs}")
         lines += ["}", ""]
     for entity in design.entities.values():
         for fk in entity.foreign_keys:

@@ -1,0 +1,73 @@
+"""What part of a design each generator reads, as a hash: the basis of its code version.
+
+Dagster marks an asset stale when its code version changes. A generator's code version is the
+hash of the design facets it reads plus its own version, so editing a description stales the DDL
+(its comments) but not the ERD, and editing seed row counts stales neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from schemaforge import __version__
+from schemaforge.spec.model import Design
+
+# Bump a generator's version when its output changes for the same design.
+GENERATOR_VERSIONS = {"spec": "1", "ddl": "1", "erd": "1", "lint": "1", "manifest": "1"}
+
+# Top-level sections that shape the schema itself.
+_STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships")
+
+
+def _without_descriptions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_descriptions(v) for k, v in value.items() if k != "description"}
+    if isinstance(value, list):
+        return [_without_descriptions(v) for v in value]
+    return value
+
+
+def _descriptions(value: Any, path: str = "") -> dict[str, str]:
+    found: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "description" and isinstance(child, str):
+                found[path or "."] = child
+            else:
+                found.update(_descriptions(child, f"{path}.{key}"))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found.update(_descriptions(child, f"{path}[{i}]"))
+    return found
+
+
+def facet(design: Design, name: str) -> Any:
+    """A JSON-able projection of the design: structure, descriptions, or all of it."""
+    doc = design.doc.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    if name == "structure":
+        return {"file": design.file, **{k: _without_descriptions(doc[k]) for k in _STRUCTURE_SECTIONS}}
+    if name == "descriptions":
+        return _descriptions({k: doc[k] for k in _STRUCTURE_SECTIONS})
+    if name == "design":
+        return {"file": design.file, "text_sha256": design.text_sha256}
+    raise KeyError(name)
+
+
+# The facets each generator reads.
+READS = {
+    "spec": ("design",),
+    "ddl": ("structure", "descriptions"),
+    "erd": ("structure",),
+    "lint": ("design",),
+    "manifest": ("design",),
+}
+
+
+def code_version(design: Design, generator: str, extra: str = "") -> str:
+    digest = hashlib.sha256()
+    digest.update(f"schemaforge {__version__} {generator} {GENERATOR_VERSIONS[generator]} {extra}".encode())
+    for name in READS[generator]:
+        digest.update(json.dumps(facet(design, name), sort_keys=True).encode())
+    return digest.hexdigest()[:24]

@@ -1,0 +1,109 @@
+"""Each deliverable as a pure function from the resolved design to artifacts."""
+
+from __future__ import annotations
+
+import json
+
+from schemaforge import __version__
+from schemaforge.build.facets import GENERATOR_VERSIONS
+from schemaforge.build.files import Artifact
+from schemaforge.ddl.render import render_ddl
+from schemaforge.ddl.targets import SQL_TARGETS
+from schemaforge.erd.mermaid import render_mermaid
+from schemaforge.erd.picture import render_d2, render_svg
+from schemaforge.findings import Finding
+from schemaforge.lint.rules import lint_design
+from schemaforge.spec.model import Design
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def sql_targets(design: Design) -> list[str]:
+    return [t for t in design.targets if t in SQL_TARGETS]
+
+
+def spec_artifacts(design: Design) -> list[Artifact]:
+    """The resolved design as JSON: what every generator sees, for tools and reviewers."""
+    entities = {}
+    for entity in design.entities.values():
+        entities[entity.name] = {
+            "table": entity.table,
+            "description": entity.description,
+            "junction": entity.junction,
+            "patterns": list(entity.patterns),
+            "columns": [
+                {
+                    "name": c.name, "physical": c.physical, "field": c.field, "type": str(c.type),
+                    "nullable": c.nullable, "identity": c.identity, "pii": c.pii, "format": c.format,
+                    "default": None if c.default is None else {"kind": c.default.kind, "value": c.default.value},
+                    "generated": c.generated.sql("postgres") if c.generated is not None else None,
+                    "description": c.description,
+                }
+                for c in entity.columns
+            ],
+            "primary_key": {"name": entity.primary_key_name, "columns": list(entity.primary_key)},
+            "foreign_keys": [
+                {"name": fk.name, "columns": list(fk.columns), "references": fk.target,
+                 "target_columns": list(fk.target_columns), "on_delete": fk.on_delete,
+                 "on_update": fk.on_update, "nullable": fk.nullable, "one_to_one": fk.one_to_one}
+                for fk in entity.foreign_keys
+            ],
+            "uniques": [{"name": u.name, "columns": list(u.columns)} for u in entity.uniques],
+            "checks": [{"name": c.name, "origin": c.origin, "sql": c.expression.sql("postgres")} for c in entity.checks],
+            "indexes": [
+                {"name": i.name, "columns": list(i.columns), "unique": i.unique, "using": i.using,
+                 "include": list(i.include), "where": i.where.sql("postgres") if i.where is not None else None}
+                for i in entity.indexes
+            ],
+        }
+    body = {
+        "design": design.name, "version": design.version, "description": design.description,
+        "database": design.database, "targets": list(design.targets),
+        "enum_types": {k: list(v) for k, v in design.enum_types.items()}, "entities": entities,
+    }
+    return [Artifact("design.json", _json(body))]
+
+
+def ddl_artifacts(design: Design, target: str) -> list[Artifact]:
+    return [Artifact(f"ddl/{target}.sql", render_ddl(design, target).sql.encode())]
+
+
+def erd_artifacts(design: Design) -> list[Artifact]:
+    return [
+        Artifact("erd/erd.mmd", render_mermaid(design).encode()),
+        Artifact("erd/erd.svg", render_svg(render_d2(design))),
+    ]
+
+
+def lint_artifacts(design: Design) -> tuple[list[Finding], list[Artifact]]:
+    findings = lint_design(design)
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    body = {"design": design.name, "counts": counts, "findings": [f.as_json() for f in findings]}
+    return findings, [Artifact("lint.json", _json(body))]
+
+
+def manifest_artifact(design: Design, artifacts: list[Artifact]) -> Artifact:
+    generator_of = {"design.json": "spec", "lint.json": "lint"}
+    entries = [
+        {
+            "path": a.path, "sha256": a.sha256, "bytes": len(a.content),
+            "generator": generator_of.get(a.path, a.path.split("/")[0]),
+            "generator_version": GENERATOR_VERSIONS[generator_of.get(a.path, a.path.split("/")[0])],
+        }
+        for a in sorted(artifacts, key=lambda a: a.path)
+    ]
+    body = {
+        "design": design.name, "design_version": design.version, "design_file": design.file,
+        "design_sha256": design.text_sha256, "schemaforge_version": __version__, "artifacts": entries,
+    }
+    return Artifact("manifest.json", _json(body))
+
+
+def all_artifacts(design: Design) -> list[Artifact]:
+    """Every deliverable of this release for `design`, manifest last."""
+    artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design)[1]
+    for target in sql_targets(design):
+        artifacts += ddl_artifacts(design, target)
+    return artifacts + [manifest_artifact(design, artifacts)]
