@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path as FsPath
 
-from pydantic import ValidationError
-
 from schemaforge.findings import DesignErrors, Finding, Location
 from schemaforge.spec.model import Design
 from schemaforge.spec.resolve import resolve
 from schemaforge.spec.sections import check_sections
 from schemaforge.spec.source import SourceError, read_yaml
 from schemaforge.spec.structure import validate_structure
-from schemaforge.spec.syntax import EntityDef
 
 
 def display_path(path: FsPath) -> str:
@@ -43,9 +40,9 @@ def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
         raise DesignErrors(error.problems) from None
     if not isinstance(data, dict):
         raise DesignErrors([Finding(Location(shown_as, 1, 1), "a design file must be a mapping of keys (design:, entities:, ...)", "SP002")])
-    doc, findings = validate_structure(data, source)
+    doc, findings, failed = validate_structure(data, source)
     if doc is None:
-        raise DesignErrors(findings + _partial_semantics(data, source, design_name, findings))
+        raise DesignErrors(findings + _partial_semantics(data, source, design_name, failed, findings))
     design, findings = resolve(doc, source, design_name, text)
     findings += check_sections(design)
     if findings:
@@ -53,48 +50,29 @@ def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
     return design
 
 
-def _partial_semantics(data: dict, source, design_name: str, structural: list[Finding]) -> list[Finding]:
+def _partial_semantics(data: dict, source, design_name: str, failed: set, structural: list[Finding]) -> list[Finding]:
     """Semantic errors of the parts that are structurally sound, so all errors show at once.
 
-    Entities (and whole sections) with a structural error are dropped; references to a dropped
-    entity are not reported, since the structural error already explains them.
+    Entities and whole sections with a structural error are left out (`failed` holds the paths
+    pydantic rejected); references to a left-out entity are not reported, since the structural
+    error already explains them.
     """
-    broken_lines = {f.location for f in structural}
-    pruned = dict(data)
-    entities = pruned.get("entities")
-    dropped: set[str] = set()
-    if isinstance(entities, dict):
-        kept = {}
-        for name, body in entities.items():
-            try:
-                EntityDef.model_validate(body)
-                kept[name] = body
-            except ValidationError:
-                dropped.add(name)
-        pruned["entities"] = kept
-    for section in ("relationships", "queries", "rules", "security", "scaling", "seed", "monitoring", "stores", "types", "conventions", "patterns"):
-        if any(f.location == source.value((section,)) or _under(source, f.location, section) for f in structural):
-            pruned.pop(section, None)
+    broken_sections = {loc[0] for loc in failed if loc and loc[0] != "entities"}
+    dropped = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == "entities"}
+    pruned = {k: v for k, v in data.items() if k not in broken_sections}
+    if isinstance(pruned.get("entities"), dict):
+        pruned["entities"] = {k: v for k, v in pruned["entities"].items() if k not in dropped}
     if not pruned.get("entities"):
         return []
     for required, placeholder in (("design", design_name), ("version", "0.0.0"), ("description", "-")):
-        if not isinstance(pruned.get(required), str):
-            pruned[required] = placeholder
-    doc, findings = validate_structure(pruned, source)
+        pruned.setdefault(required, placeholder)
+    doc, _, _ = validate_structure(pruned, source)
     if doc is None:
         return []
     design, findings = resolve(doc, source, design_name, "")
     findings += check_sections(design)
+    reported = {f.location for f in structural}
     return [
         f for f in findings
-        if f.location not in broken_lines and not any(f"'{name}'" in f.message for name in dropped)
+        if f.location not in reported and not any(f"'{name}'" in f.message for name in dropped)
     ]
-
-
-def _under(source, location: Location, section: str) -> bool:
-    start = source.keys.get((section,))
-    if start is None:
-        return False
-    later = [loc.line for (key,), loc in ((k, v) for k, v in source.keys.items() if len(k) == 1) if loc.line > start.line]
-    end = min(later) if later else 10**9
-    return start.line <= location.line < end

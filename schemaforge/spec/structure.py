@@ -58,11 +58,13 @@ def where(path: Path) -> str:
     return "'" + ".".join(str(p) for p in path) + "'" if path else "the design"
 
 
-def validate_structure(data: Any, source: SourceMap) -> tuple[DesignDoc | None, list[Finding]]:
+def validate_structure(data: Any, source: SourceMap) -> tuple[DesignDoc | None, list[Finding], set[Path]]:
+    """The validated document (None on errors), the findings, and the paths that failed."""
     try:
-        return DesignDoc.model_validate(data), []
+        return DesignDoc.model_validate(data), [], set()
     except ValidationError as error:
-        return None, [_finding(e, source) for e in error.errors()]
+        failed = {tuple(e["loc"]) for e in error.errors()}
+        return None, [_finding(e, source) for e in error.errors()], failed
 
 
 def _finding(error: dict, source: SourceMap) -> Finding:
