@@ -18,7 +18,7 @@ import duckdb
 from schemaforge.build.facets import code_version
 from schemaforge.build.files import Artifact, content_hash, write_artifacts
 from schemaforge.build.generate import (
-    ddl_artifacts, erd_artifacts, lint_artifacts, manifest_artifact, spec_artifacts, sql_targets,
+    artifact_paths, ddl_artifacts, erd_artifacts, lint_artifacts, manifest_artifact, spec_artifacts, sql_targets,
 )
 from schemaforge.config import build_dir
 from schemaforge.findings import DesignErrors
@@ -108,7 +108,7 @@ def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefini
     def _manifest() -> dg.MaterializeResult:
         root = build_dir() / design.name
         artifacts = []
-        for path in _expected_paths(design):
+        for path in artifact_paths(design):
             file = root / path
             if not file.exists():
                 raise dg.Failure(f"{file} is missing: materialize the design's other assets first")
@@ -121,11 +121,6 @@ def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefini
         )
 
     return _manifest
-
-
-def _expected_paths(design: Design) -> list[str]:
-    paths = ["design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"]
-    return paths + [f"ddl/{t}.sql" for t in sql_targets(design)]
 
 
 def _lint_check(design: Design) -> dg.AssetChecksDefinition:

@@ -184,3 +184,25 @@ def test_generated_column_computes_on_postgres(pg_database):
     assert pg_database.execute("SELECT total_mg FROM prescriptions").fetchone()[0] == 10
     with pytest.raises(Exception, match="ck_medication_code_code"):
         pg_database.execute("INSERT INTO medications (code, name) VALUES ('lower', 'x')")
+
+
+ENUM_NAMED_LIKE_A_TABLE = """
+design: clash
+version: 1.0.0
+description: an enum whose default type name is a table's name
+entities:
+  order:
+    fields:
+      id: {type: integer, pk: true}
+      status: {type: enum(open, closed)}
+  order_status:
+    fields:
+      id: {type: integer, pk: true}
+"""
+
+
+def test_an_enum_type_never_takes_a_table_name(pg_database):
+    design = load_design_text(ENUM_NAMED_LIKE_A_TABLE, "designs/clash.yaml", "clash")
+    assert design.entities["order"].column("status").enum_type == "order_status_enum"
+    pg_database.execute(ddl(design, "postgres"))  # PostgreSQL's row type `order_status` is left alone
+    assert table_count_pg(pg_database) == 2

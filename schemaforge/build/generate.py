@@ -24,6 +24,12 @@ def sql_targets(design: Design) -> list[str]:
     return [t for t in design.targets if t in SQL_TARGETS]
 
 
+def artifact_paths(design: Design) -> dict[str, str]:
+    """Every file a design's release has (the manifest aside), with the generator that makes it."""
+    paths = {"design.json": "spec", "erd/erd.mmd": "erd", "erd/erd.svg": "erd", "lint.json": "lint"}
+    return paths | {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
+
+
 def spec_artifacts(design: Design) -> list[Artifact]:
     """The resolved design as JSON: what every generator sees, for tools and reviewers."""
     entities = {}
@@ -85,12 +91,11 @@ def lint_artifacts(design: Design) -> tuple[list[Finding], list[Artifact]]:
 
 
 def manifest_artifact(design: Design, artifacts: list[Artifact]) -> Artifact:
-    generator_of = {"design.json": "spec", "lint.json": "lint"}
+    generator_of = artifact_paths(design)
     entries = [
         {
             "path": a.path, "sha256": a.sha256, "bytes": len(a.content),
-            "generator": generator_of.get(a.path, a.path.split("/")[0]),
-            "generator_version": GENERATOR_VERSIONS[generator_of.get(a.path, a.path.split("/")[0])],
+            "generator": generator_of[a.path], "generator_version": GENERATOR_VERSIONS[generator_of[a.path]],
         }
         for a in sorted(artifacts, key=lambda a: a.path)
     ]

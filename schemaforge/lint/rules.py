@@ -7,11 +7,12 @@ yet (so nothing is silently ignored); plus every TG/NM finding the DDL renderers
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.spec.model import Design
-from pydantic import BaseModel
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
 PLANNED_SECTIONS = ("queries", "rules", "security", "scaling", "seed", "monitoring", "stores")

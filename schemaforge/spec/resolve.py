@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlglot import exp
 
@@ -331,9 +332,16 @@ class _Resolver:
         return target_name, (target_field,)
 
     # -- one entity --------------------------------------------------------------------------
+    @cached_property
+    def _folded_tables(self) -> frozenset[str]:
+        """Every table name, lower-cased (read once all entities, junctions included, are known)."""
+        return frozenset(self._table_of(src).lower() for src in self.sources.values())
+
+    def _table_of(self, src: _EntitySource) -> str:
+        return src.spec.table or apply_convention(src.name, self.doc.conventions.table_names)
+
     def _entity(self, src: _EntitySource) -> Entity:
-        conventions = self.doc.conventions
-        table = src.spec.table or apply_convention(src.name, conventions.table_names)
+        table = self._table_of(src)
         if src.spec.table:
             self.check_name(src.spec.table, src.path + ("table",), "table", physical=True)
         entity = Entity(
@@ -393,7 +401,8 @@ class _Resolver:
 
     def _enum_type(self, typ: LogicalType, fallback: str) -> str:
         name = typ.domain or fallback
-        if name in self.sources or (name in self.enum_types and self.enum_types[name] != typ.values):
+        # In PostgreSQL every table has a row type of its own name: an enum type must not take it.
+        if name.lower() in self._folded_tables or (name in self.enum_types and self.enum_types[name] != typ.values):
             name = f"{name}_enum"
         self.enum_types[name] = typ.values
         return name
@@ -543,14 +552,6 @@ class _Resolver:
                     "SP202", key=True,
                 )
             seen[folded] = entity.name
-        for enum_name in list(self.enum_types):
-            if enum_name.lower() in seen:  # a table's row type already has that name in PostgreSQL
-                values = self.enum_types.pop(enum_name)
-                self.enum_types[f"{enum_name}_enum"] = values
-                for entity in entities.values():
-                    for column in entity.columns:
-                        if column.enum_type == enum_name:
-                            column.enum_type = f"{enum_name}_enum"
 
     def _cycles(self, entities: dict[str, Entity]) -> None:
         """Report foreign-key cycles of NOT NULL refs: no insert order can satisfy them."""
