@@ -111,6 +111,17 @@ class Entity:
 
 
 @dataclass
+class Rule:
+    """A cross-row business rule: a query over entities that returns the violating rows."""
+
+    name: str
+    query: exp.Query  # over entity names and logical column names
+    path: Path
+    entity: str | None = None
+    description: str | None = None
+
+
+@dataclass
 class Design:
     name: str
     version: str
@@ -122,6 +133,7 @@ class Design:
     source: SourceMap
     text_sha256: str
     enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
 
     @property
     def file(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from schemaforge.findings import Finding
 from schemaforge.naming import DESIGN_NAME, NAME_RULE
 from schemaforge.spec.expressions import ExpressionChecker
-from schemaforge.spec.model import Design, Entity
+from schemaforge.spec.model import Design, Entity, Rule
 from schemaforge.spec.source import Path
 from schemaforge.spec.structure import suggest
 
@@ -98,7 +98,9 @@ class _Sections:
             seen.add(rule.name)
             if rule.entity:
                 self.entity(rule.entity, path + ("entity",))
-            self.sql.query(rule.assert_, path + ("assert",), self._tables(), f"rule '{rule.name}'")
+            query = self.sql.query(rule.assert_, path + ("assert",), self._tables(), f"rule '{rule.name}'")
+            if query is not None:
+                self.design.rules.append(Rule(rule.name, query, path + ("assert",), rule.entity, rule.description))
 
     def _entity_list(self, names: list[str], path: Path) -> None:
         for i, name in enumerate(names):

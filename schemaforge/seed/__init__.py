@@ -1,0 +1,1 @@
+"""Synthetic seed data that satisfies the design's constraints by construction."""

@@ -1,0 +1,328 @@
+"""The seed generator: a design in, one Parquet file per entity out, in bounded memory.
+
+Entities are generated in creation order, BATCH_ROWS rows at a time. In each batch the
+identity and value columns are drawn first, then the references (from the parents' stored keys),
+then the columns ordered after others. DuckDB then evaluates every check over the batch and the
+rows that fail are redrawn, in new random streams, until none fail. References that close a
+cycle are filled once every entity exists, and the business rules that have a known shape are
+then made to hold (see rules.py). A last pass counts what still fails, so nothing is violated
+silently: it is reported by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from schemaforge.seed import keys
+from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
+from schemaforge.seed.report import SeedProblem, SeedResult
+from schemaforge.seed.rules import make_rules_hold
+from schemaforge.seed.sql import parquet_path
+from schemaforge.seed.streams import stream
+from schemaforge.seed.values import DAY_US, Unsatisfiable, arrow_type, column_values, with_nulls
+from schemaforge.seed.verify import verify
+from schemaforge.spec.model import Column, Design, Entity, ForeignKey
+from schemaforge.spec.order import creation_order
+
+BATCH_ROWS = 262_144  # fixed: the data depends on it, so it is part of the seed's definition
+REDRAW_ROUNDS = 8
+DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def quoted_sql(tree: exp.Expression, dialect: str = "duckdb") -> str:
+    """An expression over logical column names, every identifier quoted."""
+    def quote(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return exp.column(node.name, table=node.table or None, quoted=True)
+        return node
+    return tree.copy().transform(quote).sql(dialect=dialect)
+
+
+def physical_schema(entity: Entity) -> pa.Schema:
+    return pa.schema([pa.field(c.physical, arrow_type(c.type), nullable=c.nullable or c.generated is not None) for c in entity.columns])
+
+
+class _EntityGenerator:
+    def __init__(self, design: Design, plan: EntityPlan, counts: dict[str, int], store: keys.KeyStore,
+                 con: duckdb.DuckDBPyConnection):
+        self.design = design
+        self.plan = plan
+        self.entity = plan.entity
+        self.counts = counts
+        self.store = store
+        self.con = con
+        self.random_seed = design.doc.seed.random_seed
+        self.distinct = {
+            name: keys.DistinctWithinGroup(
+                counts[self._fk(group).target], counts[self._fk(name).target], self._key(name),
+            )
+            for name, group in plan.distinct_within.items()
+        }
+        self.unsatisfied_checks: dict[str, int] = {}
+        self._group_rows: dict[str, np.ndarray] = {}  # group reference -> this batch's parent rows
+
+    def _fk(self, name: str) -> ForeignKey:
+        return next(fk for fk in self.entity.foreign_keys if fk.name == name)
+
+    def _key(self, *parts) -> int:
+        return int(stream(self.random_seed, self.entity.name, "key", *parts).integers(0, 2**62))
+
+    def _rng(self, column: str, batch: int, round_: int = 0) -> np.random.Generator:
+        return stream(self.random_seed, self.entity.name, column, batch, round_)
+
+    # -- one batch -------------------------------------------------------------------------
+    def batch(self, number: int, start: int, n: int) -> pa.Table:
+        rows = np.arange(start, start + n, dtype=np.int64)
+        values: dict[str, pa.Array] = {}
+        for column in self.entity.columns:
+            if column.identity:
+                values[column.name] = pa.array(rows + 1, arrow_type(column.type))
+        for name, spec in self.plan.columns.items():
+            if name not in self.plan.orderings:
+                values[name] = column_values(spec, self._rng(name, number), rows)
+        self.store.add(self.entity.name, values)
+        fk_values: dict[str, pa.Array] = {}
+        for fk in self.plan.foreign_keys:
+            fk_values.update(self.references(fk, number, rows, values | fk_values))
+        self.store.add(self.entity.name, fk_values)
+        values |= fk_values
+        for fk in self.plan.deferred:
+            for column in fk.columns:
+                values[column] = pa.nulls(n, arrow_type(self.entity.column(column).type))
+        for later in self._ordered_later():
+            values[later] = self.after(later, self._rng(later, number), rows, values)
+        table = self.with_generated(pa.table({c.name: values[c.name] for c in self.entity.columns if c.generated is None}))
+        return self.enforce_checks(table, number, rows)
+
+    def _ordered_later(self) -> list[str]:
+        done, order = set(), []
+
+        def visit(name: str) -> None:
+            if name in done:
+                return
+            done.add(name)
+            earlier = self.plan.orderings[name].earlier
+            if earlier in self.plan.orderings:
+                visit(earlier)
+            order.append(name)
+
+        for name in self.plan.orderings:
+            visit(name)
+        return order
+
+    def references(self, fk: ForeignKey, number: int, rows: np.ndarray, values: dict) -> dict[str, pa.Array]:
+        parents = self.counts[fk.target]
+        rng = self._rng(fk.name, number)
+        n = len(rows)
+        valid = np.ones(n, dtype=bool)
+        if parents == 0:
+            if not fk.nullable:
+                raise Unsatisfiable(f"'{self.entity.name}' needs rows of '{fk.target}' to reference, and it has none")
+            picked = np.zeros(n, dtype=np.int64)
+            valid[:] = False
+        elif fk.name in self.distinct:
+            group_fk = self._fk(self.plan.distinct_within[fk.name])
+            group_rows = self._group_rows[group_fk.name]
+            new_groups, picked = self.distinct[fk.name].assign(rng, group_rows)
+            if not np.array_equal(new_groups, group_rows):  # a full group passed children on
+                return self._take(group_fk, new_groups, valid) | self._take(fk, picked, valid)
+        elif fk.target == self.entity.name:
+            picked = keys.earlier_rows(rng, rows)
+            valid &= rows > 0 if fk.nullable else True
+        elif fk.one_to_one:
+            picked, valid = keys.one_to_one_parents(rows, parents, self._key(fk.name))
+            if not fk.nullable and not valid.all():
+                raise Unsatisfiable(f"one-to-one reference '{self.entity.name}.{fk.field}' needs a '{fk.target}' row per row: "
+                                    f"{self.counts[self.entity.name]} rows but {parents} to reference")
+        else:
+            picked = keys.skewed_parents(rng, n, parents, self._key(fk.name))
+        if fk.name in self.plan.distinct_within.values():
+            self._group_rows[fk.name] = picked
+        if fk.nullable and fk.name not in self.distinct:
+            fraction = self._null_fraction(fk)
+            valid &= rng.random(n) >= fraction
+        return self._take(fk, picked, valid)
+
+    def _null_fraction(self, fk: ForeignKey) -> float:
+        seed = self.design.doc.seed.fields.get(f"{self.entity.name}.{fk.field}")
+        if seed is not None and seed.null_fraction is not None:
+            return float(seed.null_fraction)
+        return 0.2 if fk.one_to_one else 0.1
+
+    def _take(self, fk: ForeignKey, parent_rows: np.ndarray, valid: np.ndarray) -> dict[str, pa.Array]:
+        out = {}
+        mask = pa.array(~valid)
+        for column, target_column in zip(fk.columns, fk.target_columns):
+            taken = self.store.take(fk.target, target_column, parent_rows)
+            out[column] = pc.if_else(mask, pa.nulls(len(taken), taken.type), taken) if not valid.all() else taken
+        return out
+
+    def after(self, later: str, rng: np.random.Generator, rows: np.ndarray, values: dict) -> pa.Array:
+        """The later column of an ordering: the earlier value plus a positive offset."""
+        ordering = self.plan.orderings[later]
+        spec = self.plan.columns[later]
+        earlier = values[ordering.earlier]
+        kind = spec.type.kind
+        n = len(rows)
+        if kind in ("timestamp", "timestamptz"):
+            offset = (rng.exponential(3 * 86_400, n).astype(np.int64) + 60) * 1_000_000  # whole seconds
+            base = pc.cast(pc.cast(earlier, arrow_type(spec.type)), pa.int64())
+            result = pc.cast(pc.add(base, pa.array(offset)), arrow_type(spec.type))
+        elif kind == "date":
+            base = pc.cast(earlier, pa.int32())
+            result = pc.cast(pc.add(base, pa.array(rng.integers(1, 31, n).astype(np.int32))), pa.date32())
+        elif kind in ("smallint", "integer", "bigint", "decimal", "real", "double"):
+            step = pa.array(rng.integers(1, 10, n)).cast(earlier.type if kind != "decimal" else pa.int64())
+            result = pc.add(earlier, step).cast(arrow_type(spec.type))
+        else:
+            return column_values(spec, rng, rows)
+        return with_nulls(result, rng, spec.null_fraction)
+
+    # -- generated columns and checks ---------------------------------------------------------
+    def with_generated(self, table: pa.Table) -> pa.Table:
+        generated = [c for c in self.entity.columns if c.generated is not None]
+        if not generated:
+            return table
+        self.con.register("seed_batch", table)
+        select = ", ".join(f"{quoted_sql(c.generated)} AS \"{c.name}\"" for c in generated)
+        computed = self.con.execute(f"SELECT {select} FROM seed_batch").fetch_arrow_table()
+        self.con.unregister("seed_batch")
+        for column in generated:
+            table = table.append_column(column.name, computed.column(column.name).cast(arrow_type(column.type)))
+        return table.select([c.name for c in self.entity.columns])
+
+    def violations(self, table: pa.Table) -> dict[str, np.ndarray]:
+        """Check name -> positions of the rows where it is FALSE (NULL passes, as in SQL)."""
+        checks = self.entity.checks
+        if not checks or table.num_rows == 0:
+            return {}
+        self.con.register("seed_batch", table.append_column("__row", pa.array(np.arange(table.num_rows))))
+        flags = ", ".join(f"({quoted_sql(c.expression)}) IS FALSE AS f{i}" for i, c in enumerate(checks))
+        where = " OR ".join(f"f{i}" for i in range(len(checks)))
+        failed = self.con.execute(f"SELECT * FROM (SELECT __row, {flags} FROM seed_batch) WHERE {where}").fetchnumpy()
+        self.con.unregister("seed_batch")
+        found = {}
+        for i, check in enumerate(checks):
+            positions = failed["__row"][np.asarray(failed[f"f{i}"], dtype=bool)]
+            if len(positions):
+                found[check.name] = np.sort(positions)
+        return found
+
+    def enforce_checks(self, table: pa.Table, number: int, rows: np.ndarray) -> pa.Table:
+        for round_ in range(1, REDRAW_ROUNDS + 2):
+            failed = self.violations(table)
+            if not failed:
+                return table
+            last = round_ == REDRAW_ROUNDS + 1
+            for check in self.entity.checks:
+                if check.name not in failed:
+                    continue
+                positions = failed[check.name]
+                names = {c.name for c in check.expression.find_all(exp.Column)}
+                names |= {later for later, o in self.plan.orderings.items() if o.earlier in names}
+                redraw = self.plan.redrawable(names)
+                if last or not redraw:
+                    table = self.null_out(table, positions, redraw)
+                    continue
+                table = self.redraw(table, positions, rows, redraw, number, round_)
+            table = self.with_generated(table.select([c.name for c in self.entity.columns if c.generated is None]))
+        for name, positions in self.violations(table).items():
+            self.unsatisfied_checks[name] = self.unsatisfied_checks.get(name, 0) + len(positions)
+        return table
+
+    def redraw(self, table, positions, rows, names, number, round_) -> pa.Table:
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[positions] = True
+        subset_rows = rows[positions]
+        current = {name: table.column(name).combine_chunks().take(pa.array(positions)) for name in table.column_names}
+        for name in sorted(names - set(self.plan.orderings)) + [n for n in self._ordered_later() if n in names]:
+            rng = self._rng(name, number, round_)
+            if name in self.plan.orderings:
+                current[name] = self.after(name, rng, subset_rows, current)
+            else:
+                current[name] = column_values(self.plan.columns[name], rng, subset_rows)
+            replaced = pc.replace_with_mask(table.column(name).combine_chunks(), pa.array(mask), current[name])
+            table = table.set_column(table.column_names.index(name), name, replaced)
+        return table
+
+    def null_out(self, table, positions, names) -> pa.Table:
+        """Last resort for a check that redraws do not meet: NULL its nullable columns there."""
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[positions] = True
+        for name in names:
+            if self.entity.column(name).nullable:
+                column = table.column(name).combine_chunks()
+                nulled = pc.if_else(pa.array(mask), pa.nulls(len(column), column.type), column)
+                table = table.set_column(table.column_names.index(name), name, nulled)
+        return table
+
+    # -- the whole entity ----------------------------------------------------------------------
+    def write(self, path: Path) -> None:
+        schema = physical_schema(self.entity)
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for number, start in enumerate(range(0, self.plan.rows, BATCH_ROWS)):
+                table = self.batch(number, start, min(BATCH_ROWS, self.plan.rows - start))
+                writer.write_table(pa.Table.from_arrays(
+                    [table.column(c.name).cast(arrow_type(c.type)) for c in self.entity.columns], schema=schema,
+                ), row_group_size=BATCH_ROWS)
+            if self.plan.rows == 0:
+                writer.write_table(schema.empty_table())
+
+
+def _fill_deferred(design: Design, entity: Entity, fk: ForeignKey, counts, store, path: Path) -> None:
+    """Fill a reference that closes a cycle, now that its target's keys exist."""
+    table = pq.read_table(path)
+    rng = stream(design.doc.seed.random_seed, entity.name, fk.name, "deferred")
+    n, parents = table.num_rows, counts[fk.target]
+    if parents == 0:
+        return
+    rows = np.arange(n, dtype=np.int64)
+    if fk.one_to_one:
+        picked, valid = keys.one_to_one_parents(rows, parents, int(rng.integers(0, 2**62)))
+    else:
+        picked, valid = keys.skewed_parents(rng, n, parents, int(rng.integers(0, 2**62))), np.ones(n, dtype=bool)
+    valid &= rng.random(n) >= 0.1
+    for column, target_column in zip(fk.columns, fk.target_columns):
+        taken = store.take(fk.target, target_column, picked)
+        filled = pc.if_else(pa.array(~valid), pa.nulls(n, taken.type), taken)
+        physical = entity.physical(column)
+        table = table.set_column(table.column_names.index(physical), physical, filled.cast(table.schema.field(physical).type))
+    pq.write_table(table, path, compression="zstd", row_group_size=BATCH_ROWS)
+
+
+def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResult:
+    """Write `<entity>.parquet` for every entity of `design` into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = row_counts(design, scale)
+    order, deferred = creation_order(design)
+    store = keys.KeyStore()
+    for entity in design.entities.values():
+        for fk in entity.foreign_keys:
+            store.want(fk.target, fk.target_columns)
+    result = SeedResult(rows=dict(counts))
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    generators = {}
+    for entity in order:
+        plan = plan_entity(design, entity, counts[entity.name], [fk for e, fk in deferred if e is entity])
+        generator = _EntityGenerator(design, plan, counts, store, con)
+        try:
+            generator.write(parquet_path(out_dir, entity))
+        except Unsatisfiable as problem:
+            result.problems.append(SeedProblem("rows", entity.name, entity.name, counts[entity.name], str(problem)))
+            counts[entity.name] = result.rows[entity.name] = 0
+            pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
+        generators[entity.name] = generator
+    for entity, fk in deferred:
+        _fill_deferred(design, entity, fk, counts, store, parquet_path(out_dir, entity))
+    result.repaired_rules = make_rules_hold(design, out_dir, con)
+    result.problems += verify(design, out_dir, con)
+    con.close()
+    return result

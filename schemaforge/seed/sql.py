@@ -1,0 +1,49 @@
+"""DuckDB views over the seed's Parquet files, and design SQL mapped onto them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from schemaforge.ddl.targets import DuckDB
+from schemaforge.spec.model import Design, Entity
+from schemaforge.spec.physical import physical_tree
+from schemaforge.spec.types import LogicalType
+
+_TARGET = DuckDB()
+
+
+def ident(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql("duckdb")
+
+
+def duckdb_type(typ: LogicalType) -> str:
+    item = duckdb_type(typ.item) if typ.item else ""
+    return _TARGET.TYPE_MAPPING[typ.kind].format(length=typ.length, precision=typ.precision, scale=typ.scale, item=item)
+
+
+def literal(text: str) -> str:
+    return exp.Literal.string(text).sql("duckdb")
+
+
+def parquet_path(out_dir: Path, entity: Entity) -> Path:
+    return out_dir / f"{entity.name}.parquet"
+
+
+def read_parquet(out_dir: Path, entity: Entity, row_numbers: bool = False) -> str:
+    option = ", file_row_number = true" if row_numbers else ""
+    return f"read_parquet({literal(str(parquet_path(out_dir, entity)))}{option})"
+
+
+def create_views(con: duckdb.DuckDBPyConnection, design: Design, out_dir: Path) -> None:
+    """One view per table, named as the table is, over its Parquet file."""
+    for entity in design.entities.values():
+        con.execute(f"CREATE OR REPLACE VIEW {ident(entity.table)} AS SELECT * FROM {read_parquet(out_dir, entity)}")
+
+
+def physical_sql(design: Design, tree: exp.Expression, entity: Entity | None = None,
+                 aliases: dict[str, Entity] | None = None) -> str:
+    """Design SQL (entity and logical column names) as DuckDB SQL over the physical tables."""
+    return physical_tree(design, tree, lambda name: True, entity, aliases).sql("duckdb")

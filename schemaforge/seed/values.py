@@ -1,0 +1,410 @@
+"""Vectorized value generators: a column of a batch at a time, never a Python loop per row.
+
+Numbers come from NumPy, text is assembled with Arrow compute kernels from small vocabularies
+and the row numbers, so every call is a handful of kernels over the whole batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemaforge.seed import words
+from schemaforge.seed.domains import Domain
+from schemaforge.spec.model import Column
+from schemaforge.spec.syntax import SeedField
+from schemaforge.spec.types import LogicalType
+
+EPOCH = dt.date(1970, 1, 1)
+DAY_US = 86_400_000_000
+INTEGER_RANGES = {"smallint": (-(2**15), 2**15 - 1), "integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+# Where values fall when neither a check nor the seed section says.
+DEFAULT_DATES = (dt.date(2020, 1, 1), dt.date(2025, 12, 31))
+DEFAULT_TIMESTAMPS = (dt.date(2023, 1, 1), dt.date(2025, 12, 31))
+BIRTH_DATES = (dt.date(1935, 1, 1), dt.date(2007, 12, 31))
+DEFAULT_NULL_FRACTION = 0.1
+DEFAULT_SHARE = 0.25  # rows that take the column's literal default
+BOUNDARY_SHARE = 0.04  # rows at each end of a checked range, so boundary cases are reached
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+class Unsatisfiable(Exception):
+    """The design asks for rows that its constraints cannot hold (say, 10 unique booleans)."""
+
+
+@dataclass
+class ColumnSpec:
+    """Everything the generator knows about one column."""
+
+    column: Column
+    total_rows: int
+    domain: Domain = field(default_factory=Domain)
+    seed: SeedField | None = None
+    unique: bool = False
+    semantic: str | None = None
+
+    @property
+    def type(self) -> LogicalType:
+        return self.column.type
+
+    @property
+    def null_fraction(self) -> float:
+        if not self.column.nullable:
+            return 0.0
+        if self.seed is not None and self.seed.null_fraction is not None:
+            return float(self.seed.null_fraction)
+        if self.column.added_by == "soft_delete":
+            return 0.95
+        return DEFAULT_NULL_FRACTION
+
+
+def arrow_type(typ: LogicalType) -> pa.DataType:
+    kind = typ.kind
+    simple = {
+        "boolean": pa.bool_(), "smallint": pa.int16(), "integer": pa.int32(), "bigint": pa.int64(),
+        "real": pa.float32(), "double": pa.float64(), "date": pa.date32(), "time": pa.time64("us"),
+        "timestamp": pa.timestamp("us"), "timestamptz": pa.timestamp("us", tz="UTC"), "bytes": pa.binary(),
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == "decimal":
+        return pa.decimal128(typ.precision, typ.scale)
+    if kind == "array":
+        return pa.list_(arrow_type(typ.item))
+    return pa.string()  # string, text, enum, uuid, json, interval
+
+
+# -- numbers ------------------------------------------------------------------------------------
+def _unit_bounds(spec: ColumnSpec, default: tuple[float, float], resolution: float, limits: tuple[float, float]):
+    """Inclusive integer bounds in units of `resolution`, from the domain, seed section and type."""
+    domain, seed = spec.domain, spec.seed
+    low, high = default
+    if seed is not None and seed.min is not None:
+        low = seed.min
+    if seed is not None and seed.max is not None:
+        high = seed.max
+    if domain.low is not None:
+        low = max(low, domain.low) if seed and seed.min is not None else domain.low
+        if high < low:
+            high = low + (default[1] - default[0])
+    if domain.high is not None:
+        high = min(high, domain.high) if seed and seed.max is not None else domain.high
+        if low > high:
+            low = high - (default[1] - default[0])
+    low_units = int(np.ceil(round(low / resolution, 6)))
+    high_units = int(np.floor(round(high / resolution, 6)))
+    if domain.low is not None and domain.low_open and low_units * resolution <= domain.low:
+        low_units += 1
+    if domain.high is not None and domain.high_open and high_units * resolution >= domain.high:
+        high_units -= 1
+    low_units = max(low_units, int(limits[0] / resolution) if limits[0] > -2**62 else low_units)
+    high_units = min(high_units, int(limits[1] / resolution) if limits[1] < 2**62 else high_units)
+    if low_units > high_units:
+        raise Unsatisfiable(f"no {spec.type} value of '{spec.column.name}' satisfies its checks and seed range")
+    return low_units, high_units
+
+
+def _draw_units(spec: ColumnSpec, rng: np.random.Generator, n: int, low: int, high: int) -> np.ndarray:
+    span = high - low
+    distribution = spec.seed.distribution if spec.seed is not None else None
+    u = rng.random(n)
+    if distribution == "zipf":
+        return low + _zipf_ranks(rng, n, span + 1)
+    if distribution == "normal":
+        u = np.clip(rng.normal(0.5, 0.15, n), 0, 1)
+    elif distribution == "exponential":
+        u = np.minimum(rng.exponential(0.2, n), 1.0)
+    elif distribution is None:
+        u = u * u  # small values more common, as with prices and quantities
+    units = low + np.floor(u * (span + 1)).astype(np.int64)
+    units = np.minimum(units, high)
+    if spec.domain.low is not None or spec.domain.high is not None:
+        edge = rng.random(n)
+        units = np.where(edge < BOUNDARY_SHARE, low, np.where(edge > 1 - BOUNDARY_SHARE, high, units))
+    return units
+
+
+def _zipf_ranks(rng: np.random.Generator, n: int, support: int, exponent: float = 1.2) -> np.ndarray:
+    """Zipf over a finite support 0..support-1 (NumPy's is unbounded: clipping piles up the top)."""
+    if support <= 1_000_000:
+        weights = 1.0 / np.arange(1, support + 1) ** exponent
+        return rng.choice(support, n, p=weights / weights.sum()).astype(np.int64)
+    ranks = rng.zipf(exponent + 0.4, n) - 1
+    while (over := ranks >= support).any():
+        ranks[over] = rng.zipf(exponent + 0.4, int(over.sum())) - 1
+    return ranks.astype(np.int64)
+
+
+def _unique_units(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray, low: int, high: int) -> np.ndarray:
+    span = high - low + 1
+    if spec.total_rows > span:
+        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its checks allow only {span} values")
+    step = span // max(spec.total_rows, 1)
+    return low + rows * step + rng.integers(0, step, len(rows))
+
+
+def _integers(spec: ColumnSpec, rng, rows) -> np.ndarray:
+    limits = INTEGER_RANGES[spec.type.kind]
+    default = (0, 1000) if not spec.unique else (1, limits[1])
+    low, high = _unit_bounds(spec, default, 1, limits)
+    if spec.unique:
+        return _unique_units(spec, rng, rows, low, high)
+    return _draw_units(spec, rng, len(rows), low, high)
+
+
+def _decimals(spec: ColumnSpec, rng, rows) -> pa.Array:
+    typ = spec.type
+    resolution = 10.0 ** -typ.scale
+    largest = 10.0 ** (typ.precision - typ.scale) - resolution
+    low, high = _unit_bounds(spec, (0, min(1000.0, largest)), resolution, (-largest, largest))
+    units = _unique_units(spec, rng, rows, low, high) if spec.unique else _draw_units(spec, rng, len(rows), low, high)
+    return decimal_array(units, typ.precision, typ.scale)
+
+
+def decimal_array(units: np.ndarray, precision: int, scale: int) -> pa.Array:
+    """Exact decimals from integer units of 10^-scale: the int128 words written directly."""
+    units = units.astype(np.int64)
+    words = np.empty((len(units), 2), dtype="<i8")
+    words[:, 0] = units
+    words[:, 1] = units >> 63  # sign extension
+    return pa.Array.from_buffers(pa.decimal128(precision, scale), len(units), [None, pa.py_buffer(words.tobytes())])
+
+
+def _floats(spec: ColumnSpec, rng, rows) -> np.ndarray:
+    low, high = _unit_bounds(spec, (0, 1000), 0.001, (-1e300, 1e300))
+    return _draw_units(spec, rng, len(rows), low, high) * 0.001
+
+
+# -- dates and times ----------------------------------------------------------------------------
+def _day(value) -> int:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return (value - EPOCH).days
+
+
+def _date_range(spec: ColumnSpec, default: tuple[dt.date, dt.date]) -> tuple[int, int]:
+    if spec.seed is not None and spec.seed.between:
+        low, high = spec.seed.between
+        return _day(low), _day(high)
+    if spec.semantic == "dob":
+        default = BIRTH_DATES
+    return _day(default[0]), _day(default[1])
+
+
+def _dates(spec: ColumnSpec, rng, rows) -> np.ndarray:
+    low, high = _date_range(spec, DEFAULT_DATES)
+    if spec.unique:
+        return _unique_units(spec, rng, rows, low, high).astype(np.int32)
+    return rng.integers(low, high + 1, len(rows)).astype(np.int32)
+
+
+def _timestamps(spec: ColumnSpec, rng, rows) -> np.ndarray:
+    low, high = _date_range(spec, DEFAULT_TIMESTAMPS)
+    low_us, high_us = low * DAY_US, (high + 1) * DAY_US - 1
+    if spec.unique:
+        return _unique_units(spec, rng, rows, low_us // 60_000_000, high_us // 60_000_000) * 60_000_000
+    # Whole seconds, in business hours more often than not.
+    days = rng.integers(low, high + 1, len(rows))
+    seconds = np.clip(rng.normal(13 * 3600, 3 * 3600, len(rows)), 0, 86_399).astype(np.int64)
+    return days * DAY_US + seconds * 1_000_000
+
+
+# -- text ---------------------------------------------------------------------------------------
+def _pick(vocabulary: tuple[str, ...], rng, n: int) -> pa.Array:
+    return pa.array(vocabulary).take(pa.array(rng.integers(0, len(vocabulary), n)))
+
+
+def _join(*parts, sep: str = "") -> pa.Array:
+    return pc.binary_join_element_wise(*parts, sep)
+
+
+def _numbers(values: np.ndarray, width: int = 0) -> pa.Array:
+    text = pc.cast(pa.array(values), pa.string())
+    return pc.utf8_lpad(text, width, "0") if width else text
+
+
+def _hex(data: np.ndarray) -> np.ndarray:
+    """(n, k) bytes -> (n, 2k) ASCII hex digits."""
+    out = np.empty((data.shape[0], data.shape[1] * 2), dtype=np.uint8)
+    out[:, 0::2] = _HEX[data >> 4]
+    out[:, 1::2] = _HEX[data & 15]
+    return out
+
+
+def uuids(rng, n: int) -> pa.Array:
+    raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = _hex(raw)
+    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for start, (a, b) in zip((0, 9, 14, 19, 24), ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))):
+        text[:, start:start + b - a] = digits[:, a:b]
+    return pc.cast(pa.array(text.view("S36").ravel(), pa.binary(36)), pa.string())
+
+
+def _code_prefix(column: Column) -> str:
+    letters = "".join(ch for ch in column.field if ch.isalpha())
+    return (letters[:3] or "ID").upper() + "-"
+
+
+def _text(spec: ColumnSpec, rng, rows) -> pa.Array:
+    n = len(rows)
+    kind = spec.semantic
+    ordinal = _numbers(rows + 1)
+    if kind == "email":
+        first = pc.utf8_lower(_pick(words.FIRST_NAMES, rng, n))
+        last = pc.utf8_lower(_pick(words.LAST_NAMES, rng, n))
+        number = ordinal if spec.unique else _numbers(rng.integers(1, 1000, n))
+        return _join(_join(first, last, number, sep="."), _pick(words.EMAIL_DOMAINS, rng, n), sep="@")
+    if kind in ("name", "first_name", "last_name"):
+        first, last = _pick(words.FIRST_NAMES, rng, n), _pick(words.LAST_NAMES, rng, n)
+        text = {"name": lambda: _join(first, last, sep=" "), "first_name": lambda: first, "last_name": lambda: last}[kind]()
+        return _join(text, ordinal, sep=" ") if spec.unique else text
+    if kind == "phone":
+        number = rows + 2_000_000 if spec.unique else rng.integers(2_000_000, 9_999_999, n)
+        return _join(pa.array(["+1 555"] * n), _numbers(number, 7), sep=" ")
+    if kind == "url":
+        suffix = ordinal if spec.unique else _pick(words.WORDS, rng, n)
+        return _join(pa.array(["https://www"] * n), _join(_pick(words.WORDS, rng, n), pa.array(["example.com/"] * n), sep="."), suffix, sep=".")
+    if kind == "address":
+        number = _numbers(rng.integers(1, 400, n))
+        return _join(_join(number, _pick(words.STREETS, rng, n), sep=" "), _pick(words.CITIES, rng, n), sep=", ")
+    if kind == "city":
+        return _pick(words.CITIES, rng, n)
+    if kind in ("country", "iso_country"):
+        return _pick(words.COUNTRIES, rng, n)
+    if kind == "company":
+        return _join(pc.utf8_capitalize(_pick(words.WORDS, rng, n)), _pick(words.COMPANY_SUFFIXES, rng, n), sep=" ")
+    if kind in ("ip", "ipv4"):
+        octets = [_numbers(rng.integers(1, 255, n)) for _ in range(4)]
+        return _join(*octets, sep=".")
+    if kind == "uuid":
+        return uuids(rng, n)
+    if kind in ("sentence", "paragraph", "free_text", "health"):
+        count = 12 if kind == "paragraph" else 6
+        sentence = _join(*[_pick(words.WORDS, rng, n) for _ in range(count)], sep=" ")
+        return pc.utf8_capitalize(_join(sentence, pa.array(["."] * n), sep=""))
+    if kind == "ssn":
+        return _join(_numbers(rng.integers(100, 900, n)), _numbers(rng.integers(10, 100, n)), _numbers(rng.integers(1000, 10000, n)), sep="-")
+    if kind == "card":
+        return _join(pa.array(["4000"] * n), *[_numbers(rng.integers(0, 10000, n), 4) for _ in range(3)], sep=" ")
+    if kind == "slug":
+        return _join(_pick(words.WORDS, rng, n), ordinal if spec.unique else _pick(words.WORDS, rng, n), sep="-")
+    if kind == "iso_currency":
+        return _pick(("EUR", "USD", "GBP", "JPY", "CHF"), rng, n)
+    if kind == "hex_color":
+        return _join(pa.array(["#"] * n), pc.cast(pa.array(_hex(rng.integers(0, 256, (n, 3), dtype=np.uint8)).view("S6").ravel(), pa.binary(6)), pa.string()), sep="")
+    if kind == "postal_code":
+        return _numbers(rng.integers(10000, 99999, n))
+    if kind == "hostname":
+        return _join(_pick(words.WORDS, rng, n), ordinal, pa.array(["example.com"] * n), sep=".")
+    if kind == "code":
+        width = max(len(str(spec.total_rows)), 4)
+        return _join(pa.array([_code_prefix(spec.column)] * n), _numbers(rows + 1, width), sep="")
+    text = _join(pc.utf8_capitalize(_pick(words.WORDS, rng, n)), _pick(words.WORDS, rng, n), sep=" ")
+    return _join(text, ordinal, sep=" ") if spec.unique else text
+
+
+def _fit_text(spec: ColumnSpec, text: pa.Array) -> pa.Array:
+    domain = spec.domain
+    if domain.prefix:
+        text = _join(pa.array([domain.prefix] * len(text)), text, sep="")
+    if domain.case == "upper":
+        text = pc.utf8_upper(text)
+    elif domain.case == "lower":
+        text = pc.utf8_lower(text)
+    limit = min(x for x in (spec.type.length, domain.max_length, 10_000) if x is not None)
+    if spec.unique and len(str(spec.total_rows)) > limit:
+        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but holds only {limit} characters")
+    if (pc.max(pc.utf8_length(text)).as_py() or 0) > limit:
+        if spec.unique:  # keep the distinguishing number at the end
+            text = pc.utf8_slice_codeunits(pc.utf8_reverse(text), 0, limit)
+            text = pc.utf8_reverse(text)
+        else:
+            text = pc.utf8_slice_codeunits(text, 0, limit)
+    return text
+
+
+def _json(rng, n: int) -> pa.Array:
+    keys = _pick(("theme", "locale", "plan", "source"), rng, n)
+    values = _pick(words.WORDS, rng, n)
+    return _join(pa.array(['{"'] * n), keys, pa.array(['": "'] * n), values, pa.array(['"}'] * n), sep="")
+
+
+# -- one column ---------------------------------------------------------------------------------
+def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) -> pa.Array:
+    typ, n = spec.type, len(rows)
+    kind = typ.kind
+    seed = spec.seed
+    if seed is not None and seed.values:
+        return pa.array(seed.values).take(pa.array(rng.integers(0, len(seed.values), n))).cast(arrow_type(typ))
+    if spec.domain.allowed is not None and kind not in ("boolean",):
+        allowed = [v for v in spec.domain.allowed if v not in spec.domain.excluded]
+        if spec.unique:
+            if spec.total_rows > len(allowed):
+                raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its check allows {len(allowed)} values")
+            return pa.array(allowed).take(pa.array(rows)).cast(arrow_type(typ))
+        return pa.array(allowed).take(pa.array(rng.integers(0, len(allowed), n))).cast(arrow_type(typ))
+    if kind == "boolean":
+        if spec.unique and spec.total_rows > 2:
+            raise Unsatisfiable(f"'{spec.column.name}' is a unique boolean over {spec.total_rows} rows")
+        return pa.array(rows % 2 == 1 if spec.unique else rng.random(n) < 0.5)
+    if kind in INTEGER_RANGES:
+        return pa.array(_integers(spec, rng, rows), arrow_type(typ))
+    if kind == "decimal":
+        return _decimals(spec, rng, rows)
+    if kind in ("real", "double"):
+        return pa.array(_floats(spec, rng, rows), arrow_type(typ))
+    if kind == "enum":
+        values = [v for v in typ.values if v not in spec.domain.excluded]
+        if spec.unique:
+            if spec.total_rows > len(values):
+                raise Unsatisfiable(f"'{spec.column.name}' is a unique enum of {len(values)} values over {spec.total_rows} rows")
+            return pa.array(values).take(pa.array(rows))
+        weights = 1.0 / np.arange(1, len(values) + 1)
+        return pa.array(values).take(pa.array(rng.choice(len(values), n, p=weights / weights.sum())))
+    if kind == "uuid":
+        return uuids(rng, n)
+    if kind == "date":
+        return pa.array(_dates(spec, rng, rows), pa.int32()).cast(pa.date32())
+    if kind in ("timestamp", "timestamptz"):
+        return pa.array(_timestamps(spec, rng, rows), pa.int64()).cast(arrow_type(typ))
+    if kind == "time":
+        return pa.array(rng.integers(0, 86_400, n) * 1_000_000, pa.int64()).cast(pa.time64("us"))
+    if kind == "interval":
+        return _join(_numbers(rng.integers(1, 90, n)), pa.array(["days"] * n), sep=" ")
+    if kind == "json":
+        return _json(rng, n)
+    if kind == "bytes":
+        return pa.array(list(rng.integers(0, 256, (n, 16), dtype=np.uint8).view("S16").ravel()), pa.binary())
+    if kind == "array":
+        item = ColumnSpec(Column(spec.column.name, spec.column.physical, spec.column.field, typ.item, False, spec.column.path), spec.total_rows)
+        lengths = rng.integers(0, 4, n)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        items = _scalar_values(item, rng, np.arange(offsets[-1], dtype=np.int64))
+        return pa.ListArray.from_arrays(pa.array(offsets), items)
+    return _fit_text(spec, _text(spec, rng, rows))
+
+
+def column_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) -> pa.Array:
+    """`len(rows)` values of the column; `rows` are the global row numbers (for unique values)."""
+    values = _scalar_values(spec, rng, rows)
+    default = spec.column.default
+    if default is not None and default.kind == "literal" and not spec.unique and spec.type.kind != "array":
+        takes_default = rng.random(len(rows)) < DEFAULT_SHARE
+        values = pc.if_else(pa.array(takes_default), pa.scalar(default.value).cast(values.type), values)
+    return with_nulls(values, rng, spec.null_fraction)
+
+
+def with_nulls(values: pa.Array, rng: np.random.Generator, fraction: float) -> pa.Array:
+    if fraction <= 0:
+        return values
+    mask = rng.random(len(values)) < fraction
+    return pc.if_else(pa.array(mask), pa.nulls(len(values), values.type), values)

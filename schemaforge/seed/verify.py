@@ -1,0 +1,33 @@
+"""What the finished seed data still fails: every check and every rule, counted in DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from schemaforge.seed.report import SeedProblem
+from schemaforge.seed.sql import create_views, ident, physical_sql
+from schemaforge.spec.model import Design
+
+
+def verify(design: Design, out_dir: Path, con: duckdb.DuckDBPyConnection) -> list[SeedProblem]:
+    create_views(con, design, out_dir)
+    problems = []
+    for entity in design.entities.values():
+        if not entity.checks:
+            continue
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE ({physical_sql(design, c.expression, entity)}) IS FALSE)" for c in entity.checks
+        )
+        failing = con.execute(f"SELECT {counts} FROM {ident(entity.table)}").fetchone()
+        for check, rows in zip(entity.checks, failing):
+            if rows:
+                problems.append(SeedProblem("check", entity.name, check.name, rows,
+                                            f"{rows} rows of '{entity.name}' fail check {check.name}"))
+    for rule in design.rules:
+        rows = con.execute(f"SELECT count(*) FROM ({physical_sql(design, rule.query)})").fetchone()[0]
+        if rows:
+            problems.append(SeedProblem("rule", rule.entity or "", rule.name, rows,
+                                        f"rule {rule.name} is not satisfied by the seed data: its query returns {rows} rows"))
+    return problems

@@ -1,0 +1,52 @@
+"""Expressions and queries over design names, mapped to a target's physical names.
+
+Checks, rules and generated columns are written over entity names and logical column names
+(`FROM order o ... o.customer_id`). Each target sees its own table and column names, quoted
+where the target needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlglot import exp
+
+from schemaforge.spec.model import Design, Entity
+
+NeedsQuotes = Callable[[str], bool]
+
+
+def _ident(name: str, needs_quotes: NeedsQuotes) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=needs_quotes(name))
+
+
+def physical_tree(design: Design, tree: exp.Expression, needs_quotes: NeedsQuotes,
+                  entity: Entity | None = None, aliases: dict[str, Entity] | None = None) -> exp.Expression:
+    """Map the entity and column names in `tree`. Unqualified columns belong to `entity`, or to
+    the one table the query reads; qualified ones to the table their alias names (from the
+    query, or `aliases` for a fragment of one)."""
+    tables = dict(aliases or {})
+    tables |= {t.alias_or_name: design.entities[t.name] for t in tree.find_all(exp.Table) if t.name in design.entities}
+    owner_of_bare = entity or (next(iter(tables.values())) if len(tables) == 1 else None)
+
+    def owner(column: exp.Column) -> Entity | None:
+        if column.table:
+            return tables.get(column.table)
+        if owner_of_bare is not None:
+            return owner_of_bare
+        return next((e for e in tables.values() if any(c.name == column.name for c in e.columns)), None)
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.name in design.entities and not node.args.get("db"):
+            renamed = node.copy()
+            renamed.set("this", _ident(design.entities[node.name].table, needs_quotes))
+            return renamed
+        if isinstance(node, exp.Column):
+            found = owner(node)
+            if found is not None and any(c.name == node.name for c in found.columns):
+                renamed = node.copy()
+                renamed.set("this", _ident(found.physical(node.name), needs_quotes))
+                return renamed
+        return node
+
+    return tree.copy().transform(rename)
