@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from schemaforge import __version__
-from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
 from schemaforge.spec.model import Check, Column, Design, Entity, ForeignKey
@@ -109,7 +109,7 @@ class _Renderer:
                 ))
 
     def sequence_name(self, entity: Entity, column: Column) -> str:
-        return f"{entity.table}_{column.physical}_seq"
+        return sequence_name(entity.table, column.physical)
 
     def sequences(self) -> None:
         if self.target.IDENTITY != "sequence":
@@ -192,7 +192,10 @@ class _Renderer:
                 checks.append(Check(f"ck_{entity.name}_{column.name}_bool", exp.In(this=col, expressions=[exp.Literal.number(0), exp.Literal.number(1)]), column.path, "field"))
             json_like = kind == "json" or (kind == "array" and self.target.ARRAY_AS_JSON)
             if json_like and self.target.JSON_VALID_FUNCTION:
-                checks.append(Check(f"ck_{entity.name}_{column.name}_json", exp.Anonymous(this=self.target.JSON_VALID_FUNCTION, expressions=[col]), column.path, "field"))
+                valid = exp.Anonymous(this=self.target.JSON_VALID_FUNCTION, expressions=[col])
+                if column.nullable:  # SQLite's json_valid(NULL) is 0, which would reject NULL
+                    valid = exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), valid)
+                checks.append(Check(f"ck_{entity.name}_{column.name}_json", valid, column.path, "field"))
         return checks
 
     def inexpressible(self, tree: exp.Expression, path, what: str, consequence: str, fix: str) -> bool:

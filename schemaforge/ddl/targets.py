@@ -75,8 +75,33 @@ class SqlTarget:
     UPDATED_AT_FUNCTION: ClassVar[str | None] = None
     UPDATED_AT_TRIGGER: ClassVar[str | None] = None
 
+    # Seed load scripts: a SQL literal of each family of logical types, as a DuckDB expression
+    # over the Parquet value {v} (the caller writes NULL for a missing value). For arrays,
+    # {items} is the items, each already a literal, and {item_type} the SQL type of one.
+    SEED_LITERALS: ClassVar[dict[str, str]] = {
+        "text": "'''' || replace(CAST({v} AS VARCHAR), '''', '''''') || ''''",
+        "number": "CAST({v} AS VARCHAR)",
+        "boolean": "CASE WHEN {v} THEN 'TRUE' ELSE 'FALSE' END",
+        "date": "'''' || strftime({v}, '%Y-%m-%d') || ''''",
+        "time": "'''' || CAST({v} AS VARCHAR) || ''''",
+        "timestamp": "'''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ''''",
+        "timestamptz": "'''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || '+00'''",
+        "bytes": r"'''\x' || lower(hex({v})) || ''''",
+        "array": "'ARRAY[' || {items} || ']::{item_type}[]'",
+    }
+    SEED_PROLOGUE: ClassVar[tuple[str, ...]] = ("BEGIN;",)
+    SEED_EPILOGUE: ClassVar[tuple[str, ...]] = ("COMMIT;",)
+    # After explicit key values are loaded, the identity must continue above them. Filled with
+    # {table}, {column} (quoted identifiers), {table_text}, {column_text}, {sequence_text} (literals).
+    IDENTITY_RESYNC: ClassVar[str | None] = None
+
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
+
+
+def sequence_name(table: str, column: str) -> str:
+    """The sequence behind an identity column, on targets that use one."""
+    return f"{table}_{column}_seq"
 
 
 class Postgres(SqlTarget):
@@ -102,6 +127,10 @@ class Postgres(SqlTarget):
     UPDATED_AT_TRIGGER = (
         "CREATE TRIGGER {trigger} BEFORE UPDATE ON {table}\n"
         "  FOR EACH ROW EXECUTE FUNCTION {function}()"
+    )
+    IDENTITY_RESYNC = (
+        "SELECT setval(pg_get_serial_sequence({table_text}, {column_text}), "
+        "(SELECT coalesce(max({column}), 0) + 1 FROM {table}), false);"
     )
 
 
@@ -141,6 +170,13 @@ class Sqlite(SqlTarget):
     ARRAY_AS_JSON = True
     DEFERRED_FOREIGN_KEYS = "inline"  # SQLite resolves a REFERENCES target when rows arrive
     COMMENTS = False
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        "boolean": "CASE WHEN {v} THEN '1' ELSE '0' END",
+        "bytes": "'X''' || hex({v}) || ''''",
+        "array": "'''' || replace(CAST(to_json({v}) AS VARCHAR), '''', '''''') || ''''",  # JSON text
+    }
+    SEED_PROLOGUE = ("PRAGMA foreign_keys = ON;", "BEGIN;")  # the pragma is a no-op inside a transaction
     # REGEXP needs an application-defined function; dates are TEXT, so no interval arithmetic.
     UNSUPPORTED_EXPRESSIONS = (exp.RegexpLike, exp.RegexpILike, exp.Interval)
     UPDATED_AT_TRIGGER = (
@@ -166,6 +202,13 @@ class DuckDB(SqlTarget):
     DEFERRED_FOREIGN_KEYS = "none"  # no ALTER TABLE ... ADD FOREIGN KEY
     PARTIAL_INDEXES = False
     NOT_NULL_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        "bytes": "'unhex(''' || hex({v}) || ''')'",
+        "array": "'[' || {items} || ']'",
+    }
+    # DuckDB has no setval: draw the sequence up to the largest loaded key.
+    IDENTITY_RESYNC = "SELECT max(nextval({sequence_text})) FROM range((SELECT coalesce(max({column}), 0) FROM {table}));"
 
 
 SQL_TARGETS: dict[str, type[SqlTarget]] = {t.name: t for t in (Postgres, Sqlite, DuckDB)}

@@ -25,7 +25,7 @@ CREATE TABLE every_type (
   state TEXT DEFAULT 'new' NOT NULL,
   CONSTRAINT ck_every_type_flag_bool CHECK (flag IN (0, 1)),
   CONSTRAINT ck_every_type_code_length CHECK (LENGTH(code) <= 12),
-  CONSTRAINT ck_every_type_doc_json CHECK (JSON_VALID(doc)),
-  CONSTRAINT ck_every_type_labels_json CHECK (JSON_VALID(labels)),
+  CONSTRAINT ck_every_type_doc_json CHECK (doc IS NULL OR JSON_VALID(doc)),
+  CONSTRAINT ck_every_type_labels_json CHECK (labels IS NULL OR JSON_VALID(labels)),
   CONSTRAINT ck_every_type_state_enum CHECK (state IN ('new', 'done'))
 );

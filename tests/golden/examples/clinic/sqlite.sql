@@ -15,7 +15,7 @@ CREATE TABLE users (
   CONSTRAINT uq_user_login UNIQUE (login),
   CONSTRAINT ck_user_login_length CHECK (LENGTH(login) <= 320),
   CONSTRAINT ck_user_group_enum CHECK ("group" IN ('patient', 'staff', 'admin')),
-  CONSTRAINT ck_user_settings_json CHECK (JSON_VALID(settings))
+  CONSTRAINT ck_user_settings_json CHECK (settings IS NULL OR JSON_VALID(settings))
 );
 
 -- patients: A person who receives care
@@ -84,7 +84,7 @@ CREATE TABLE practitioners (
   CONSTRAINT ck_practitioner_full_name_length CHECK (LENGTH(full_name) <= 200),
   CONSTRAINT ck_practitioner_licence_no_length CHECK (LENGTH(licence_no) <= 40),
   CONSTRAINT ck_practitioner_active_bool CHECK (active IN (0, 1)),
-  CONSTRAINT ck_practitioner_languages_json CHECK (JSON_VALID(languages))
+  CONSTRAINT ck_practitioner_languages_json CHECK (languages IS NULL OR JSON_VALID(languages))
 );
 
 -- appointments: A booked visit of a patient with a practitioner

@@ -1,0 +1,129 @@
+"""Load scripts: the seed's Parquet files as INSERT statements for one SQL target.
+
+Rows are rendered to SQL literals by DuckDB (each target's literal forms are class-level tables
+on its SqlTarget), a thousand rows per INSERT, tables in creation order. References that close
+a cycle are inserted as NULL and set by UPDATE once their targets are loaded; identities are then
+moved past the loaded keys. The script runs in one transaction, with foreign keys enforced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+import duckdb
+from sqlglot import exp
+
+from schemaforge import __version__
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
+from schemaforge.seed.sql import read_parquet
+from schemaforge.spec.model import Column, Design, Entity
+from schemaforge.spec.order import creation_order
+from schemaforge.spec.types import INTEGER_KINDS, LogicalType
+
+ROWS_PER_INSERT = 1000
+_FAMILY = {
+    **{k: "number" for k in (*INTEGER_KINDS, "decimal", "real", "double")},
+    "boolean": "boolean", "date": "date", "time": "time", "timestamp": "timestamp",
+    "timestamptz": "timestamptz", "bytes": "bytes", "array": "array",
+}
+
+
+def _literal(target: SqlTarget, typ: LogicalType, value: str) -> str:
+    family = _FAMILY.get(typ.kind, "text")
+    template = target.SEED_LITERALS[family]
+    if family == "array":
+        item = _literal(target, typ.item, "x")
+        items = f"array_to_string(list_transform({value}, x -> coalesce({item}, 'NULL')), ', ')"
+        item_type = target.TYPE_MAPPING[typ.item.kind].format(length=typ.item.length, precision=typ.item.precision, scale=typ.item.scale, item="")
+        return template.replace("{items}", items).replace("{item_type}", item_type).replace("{v}", value)
+    return template.replace("{v}", value)
+
+
+class _Script:
+    def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str]):
+        self.design, self.target, self.seed_dir, self.out = design, target, seed_dir, out
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    def ident(self, name: str) -> str:
+        return exp.to_identifier(name, quoted=self.target.quote_needed(name)).sql(self.target.dialect)
+
+    def text(self, value: str) -> str:
+        return exp.Literal.string(value).sql(self.target.dialect)
+
+    def value_sql(self, column: Column, null: bool = False) -> str:
+        source = f'"{column.physical}"'
+        return "'NULL'" if null else f"coalesce({_literal(self.target, column.type, source)}, 'NULL')"
+
+    def inserts(self, entity: Entity, deferred: set[str]) -> None:
+        columns = [c for c in entity.columns if c.generated is None]
+        rows = " || ', ' || ".join(self.value_sql(c, c.name in deferred) for c in columns)
+        header = f"INSERT INTO {self.ident(entity.table)} ({', '.join(self.ident(c.physical) for c in columns)}) VALUES\n"
+        source = f"(SELECT *, file_row_number AS n FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
+        query = self.con.execute(
+            f"WITH RECURSIVE src AS {source}, {self.levels(entity, deferred)} "
+            f"SELECT string_agg('  (' || {rows} || ')', ',\n' ORDER BY n) FROM src JOIN levels USING (n) "
+            f"GROUP BY depth, n // {ROWS_PER_INSERT} ORDER BY depth, n // {ROWS_PER_INSERT}"
+        )
+        while chunk := query.fetchone():
+            self.out.write(header + chunk[0] + ";\n")
+
+    def levels(self, entity: Entity, deferred: set[str]) -> str:
+        """Each row's depth in its own hierarchy: parents are inserted by an earlier statement
+        than their children (DuckDB checks a reference before the rest of its statement lands)."""
+        self_ref = next((fk for fk in entity.foreign_keys if fk.target == entity.name and len(fk.columns) == 1
+                         and fk.columns[0] not in deferred), None)
+        if self_ref is None:
+            return "levels AS (SELECT n, 0 AS depth FROM src)"
+        ref, key = (f'"{entity.physical(c)}"' for c in (self_ref.columns[0], self_ref.target_columns[0]))
+        return (
+            f"tree(n, k, depth) AS (SELECT n, {key}, 0 FROM src WHERE {ref} IS NULL OR {ref} = {key} "
+            f"UNION ALL SELECT s.n, s.{key}, t.depth + 1 FROM src s JOIN tree t ON s.{ref} = t.k AND s.{ref} <> s.{key}), "
+            f"levels AS (SELECT n, depth FROM tree)"
+        )
+
+    def updates(self, entity: Entity, columns: list[Column]) -> None:
+        key = [entity.column(c) for c in entity.primary_key]
+        sets = " || ', ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in columns)
+        where = " || ' AND ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in key)
+        query = self.con.execute(
+            f"SELECT 'UPDATE {self.ident(entity.table)} SET ' || {sets} || ' WHERE ' || {where} || ';' "
+            f"FROM {read_parquet(self.seed_dir, entity, row_numbers=True)} "
+            f"WHERE {' OR '.join(f'{chr(34)}{c.physical}{chr(34)} IS NOT NULL' for c in columns)} ORDER BY file_row_number"
+        )
+        while batch := query.fetchmany(10_000):
+            self.out.write("".join(line + "\n" for (line,) in batch))
+
+    def identities(self, entity: Entity) -> None:
+        template = self.target.IDENTITY_RESYNC
+        for column in entity.columns:
+            if column.identity and template:
+                self.out.write(template.format(
+                    table=self.ident(entity.table), column=self.ident(column.physical),
+                    table_text=self.text(self.ident(entity.table)), column_text=self.text(column.physical),
+                    sequence_text=self.text(sequence_name(entity.table, column.physical)),
+                ) + "\n")
+
+    def write(self) -> None:
+        order, deferred = creation_order(self.design)
+        self.out.write(
+            f"-- {self.target.title} seed data for design '{self.design.name}' (random_seed "
+            f"{self.design.doc.seed.random_seed}).\n-- Generated by schemaforge {__version__}; "
+            f"load it after ddl/{self.target.name}.sql.\n"
+        )
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE))
+        for entity in order:
+            self.inserts(entity, {c for e, fk in deferred if e is entity for c in fk.columns})
+        for entity, fk in deferred:
+            self.updates(entity, [entity.column(c) for c in fk.columns])
+        for entity in order:
+            self.identities(entity)
+        self.out.write("".join(line + "\n" for line in self.target.SEED_EPILOGUE))
+        self.con.close()
+
+
+def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path) -> None:
+    """Write `path`, the script that loads the Parquet files in `seed_dir` into `target_name`."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        _Script(design, SQL_TARGETS[target_name](), seed_dir, out).write()
