@@ -21,10 +21,12 @@ def _ident(name: str, needs_quotes: NeedsQuotes) -> exp.Identifier:
 
 
 def physical_tree(design: Design, tree: exp.Expression, needs_quotes: NeedsQuotes,
-                  entity: Entity | None = None, aliases: dict[str, Entity] | None = None) -> exp.Expression:
+                  entity: Entity | None = None, aliases: dict[str, Entity] | None = None,
+                  table_of: Callable[[Entity], str] = lambda e: e.table) -> exp.Expression:
     """Map the entity and column names in `tree`. Unqualified columns belong to `entity`, or to
     the one table the query reads; qualified ones to the table their alias names (from the
-    query, or `aliases` for a fragment of one)."""
+    query, or `aliases` for a fragment of one). `table_of` names the relation an entity is read
+    from: its table unless the caller reads it elsewhere."""
     tables = dict(aliases or {})
     tables |= {t.alias_or_name: design.entities[t.name] for t in tree.find_all(exp.Table) if t.name in design.entities}
     owner_of_bare = entity or (next(iter(tables.values())) if len(tables) == 1 else None)
@@ -39,7 +41,7 @@ def physical_tree(design: Design, tree: exp.Expression, needs_quotes: NeedsQuote
     def rename(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table) and node.name in design.entities and not node.args.get("db"):
             renamed = node.copy()
-            renamed.set("this", _ident(design.entities[node.name].table, needs_quotes))
+            renamed.set("this", _ident(table_of(design.entities[node.name]), needs_quotes))
             return renamed
         if isinstance(node, exp.Column):
             found = owner(node)

@@ -1,0 +1,85 @@
+"""Run an entity's suite with Great Expectations on DuckDB, over the seed's Parquet files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from schemaforge.expectations import dialect
+from schemaforge.expectations.suites import Suite, view_name
+from schemaforge.seed.sql import ident, read_parquet
+from schemaforge.spec.model import Design
+
+SAMPLE_ROWS = 20  # offending rows or values kept per failed expectation
+
+
+@dataclass
+class SuiteResult:
+    entity: str
+    success: bool
+    expectations: list[dict]
+
+    def failed(self) -> list[dict]:
+        return [e for e in self.expectations if not e["success"]]
+
+    def as_json(self) -> dict:
+        return {"entity": self.entity, "success": self.success, "expectations": self.expectations}
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.as_json(), indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n").encode()
+
+
+def _seed_database(design: Design, seed_dir: Path, path: Path) -> None:
+    con = duckdb.connect(str(path))
+    for entity in design.entities.values():
+        con.execute(f"CREATE VIEW {ident(view_name(entity))} AS SELECT * FROM {read_parquet(seed_dir.resolve(), entity)}")
+    con.close()
+
+
+def _outcome(name: str, kind: str, result) -> dict:
+    body = result.result or {}
+    error = (result.exception_info or {})
+    messages = [v.get("exception_message") for v in error.values() if isinstance(v, dict) and v.get("raised_exception")]
+    if error.get("raised_exception"):
+        messages.append(error.get("exception_message"))
+    outcome = {"name": name, "expectation": kind, "success": bool(result.success)}
+    if "observed_value" in body:
+        outcome["observed"] = body["observed_value"]
+    if "unexpected_count" in body:
+        outcome["unexpected_count"] = body["unexpected_count"]
+    if body.get("partial_unexpected_list"):
+        outcome["unexpected_values"] = body["partial_unexpected_list"][:SAMPLE_ROWS]
+    rows = (body.get("details") or {}).get("unexpected_rows")
+    if rows:
+        outcome["unexpected_rows"] = rows[:SAMPLE_ROWS]
+    if any(messages):
+        outcome["error"] = "; ".join(m for m in messages if m)
+    return outcome
+
+
+def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="schemaforge-expectations-") as folder:
+        database = Path(folder) / "seed.duckdb"
+        _seed_database(design, seed_dir, database)
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = context.data_sources.add_sql(name="seed", connection_string=f"{dialect.SCHEME}:///{database}")
+        batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity))
+        for item in suite.expectations:
+            gx_suite.add_expectation(getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}))
+        validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.entity, data=batch, suite=gx_suite))
+        results = validation.run(result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
+        source.get_execution_engine().engine.dispose()
+    by_name = {result.expectation_config.meta["name"]: result for result in results.results}
+    outcomes = [_outcome(item.name, item.kind, by_name[item.name]) for item in suite.expectations]
+    return SuiteResult(suite.entity, all(o["success"] for o in outcomes), outcomes)
