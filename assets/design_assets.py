@@ -18,8 +18,11 @@ import duckdb
 from schemaforge.build.facets import code_version
 from schemaforge.build.files import Artifact, content_hash, write_artifacts
 from schemaforge.build.generate import (
-    artifact_paths, ddl_artifacts, erd_artifacts, lint_artifacts, manifest_artifact, spec_artifacts, sql_targets,
+    ddl_artifacts, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
 )
+from schemaforge.build.seed import SEED_FOLDER, build_seed, seed_data_version
+from schemaforge.expectations.run import run_suite
+from schemaforge.expectations.suites import design_suites
 from schemaforge.config import build_dir
 from schemaforge.findings import DesignErrors
 from schemaforge.spec.loader import load_design
@@ -66,9 +69,14 @@ def manifest_key(design_name: str) -> dg.AssetKey:
     return dg.AssetKey([design_name, "manifest"])
 
 
+def seed_key(design_name: str) -> dg.AssetKey:
+    return dg.AssetKey([design_name, "seed"])
+
+
 def planned_code_versions(design: Design) -> dict[dg.AssetKey, str]:
     """Code version of every asset of `design`, as the factory would define it now."""
     versions = {d.key: d.code_version for d in deliverables(design)}
+    versions[seed_key(design.name)] = code_version(design, "seed")
     versions[manifest_key(design.name)] = code_version(design, "manifest")
     return versions
 
@@ -99,25 +107,73 @@ def _asset(design: Design, deliverable: Deliverable) -> dg.AssetsDefinition:
     return _build
 
 
+def _seed_asset(design: Design) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=seed_key(design.name), group_name=design.name, code_version=code_version(design, "seed"),
+        kinds={"parquet", "duckdb"}, metadata={"design_file": design.file},
+        description="Seed data: a Parquet file per entity, a load script per SQL target, and a report.",
+    )
+    def _seed() -> dg.MaterializeResult:
+        root = build_dir() / design.name
+        result = build_seed(design, root)
+        problems = "\n".join(f"- {p.message}" for p in result.problems)
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(seed_data_version(design, root)),
+            metadata={
+                "rows": sum(result.rows.values()),
+                "rows_per_entity": dg.MetadataValue.json(result.rows),
+                "repaired_rules": dg.MetadataValue.json(result.repaired_rules),
+                "problems": dg.MetadataValue.md(problems or "none"),
+                "path": dg.MetadataValue.path(str(root / SEED_FOLDER)),
+            },
+        )
+
+    return _seed
+
+
+def _expectations_check(design: Design, entity: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=seed_key(design.name), name=f"expectations_{entity}", blocking=True,
+                    description=f"The Great Expectations suite of '{entity}', run on DuckDB over its seed data.")
+    def _check() -> dg.AssetCheckResult:
+        root = build_dir() / design.name
+        result = run_suite(design, design_suites(design)[entity], root / SEED_FOLDER)
+        report = root / SEED_FOLDER / "expectations" / f"{entity}.json"
+        write_artifacts(root, [Artifact(str(report.relative_to(root)), result.to_bytes())])
+        failed = result.failed()
+        shown = "\n\n".join(
+            f"**{f['name']}** ({f['expectation']}): "
+            + json.dumps({k: f[k] for k in ("observed", "unexpected_count", "unexpected_values", "unexpected_rows", "error") if k in f}, default=str)[:2000]
+            for f in failed
+        )
+        return dg.AssetCheckResult(
+            passed=result.success, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "expectations": len(result.expectations), "failed": len(failed),
+                "failed_expectations": dg.MetadataValue.md(shown or "none"),
+                "results": dg.MetadataValue.path(str(report)),
+            },
+        )
+
+    return _check
+
+
 def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefinition:
     @dg.asset(
-        key=manifest_key(design.name), group_name=design.name, deps=[d.key for d in items],
+        key=manifest_key(design.name), group_name=design.name, deps=[d.key for d in items] + [seed_key(design.name)],
         code_version=code_version(design, "manifest"),
         description="Every artifact with its path, sha256, design version and generator version.",
     )
     def _manifest() -> dg.MaterializeResult:
         root = build_dir() / design.name
-        artifacts = []
-        for path in artifact_paths(design):
-            file = root / path
-            if not file.exists():
-                raise dg.Failure(f"{file} is missing: materialize the design's other assets first")
-            artifacts.append(Artifact(path, file.read_bytes()))
-        manifest = manifest_artifact(design, artifacts)
+        try:
+            manifest = manifest_from_disk(design, root)
+        except FileNotFoundError as missing:
+            raise dg.Failure(str(missing)) from None
         write_artifacts(root, [manifest])
         return dg.MaterializeResult(
             data_version=dg.DataVersion(content_hash([manifest])),
-            metadata={"artifacts": len(artifacts), "path": dg.MetadataValue.path(str(root / manifest.path))},
+            metadata={"artifacts": len(json.loads(manifest.content)["artifacts"]),
+                      "path": dg.MetadataValue.path(str(root / manifest.path))},
         )
 
     return _manifest
@@ -171,8 +227,8 @@ def design_definitions(path: Path) -> tuple[list, list]:
     except DesignErrors as errors:
         return [_broken_design_asset(path.stem, errors)], []
     items = deliverables(design)
-    assets = [_asset(design, d) for d in items] + [_manifest_asset(design, items)]
+    assets = [_asset(design, d) for d in items] + [_seed_asset(design), _manifest_asset(design, items)]
     checks = [_lint_check(design)] + [
         _applies_check(design, t) for t in sql_targets(design) if t in EMBEDDED_ENGINES
-    ]
+    ] + [_expectations_check(design, entity) for entity in design.entities]
     return assets, checks

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from schemaforge.build.files import write_artifacts
-from schemaforge.build.generate import all_artifacts
+from schemaforge.build.generate import all_artifacts, manifest_from_disk
+from schemaforge.build.seed import build_seed
 from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.findings import DesignErrors
 from schemaforge.lint.rules import lint_design
@@ -47,8 +48,14 @@ def build(args) -> int:
     for path, design in _designs(args, failures):  # a broken design builds nothing; others build
         root = Path(args.build or build_dir()) / design.name
         artifacts = all_artifacts(design)
-        write_artifacts(root, artifacts)
-        print(f"{path}: {len(artifacts)} artifacts in {root}")
+        write_artifacts(root, artifacts[:-1])
+        seed = build_seed(design, root)
+        write_artifacts(root, [manifest_from_disk(design, root)])
+        print(f"{path}: {len(artifacts)} artifacts and seed data ({sum(seed.rows.values())} rows) in {root}")
+        for problem in seed.problems:
+            print(f"{path}: seed data: {problem.message}", file=sys.stderr)
+        if seed.problems:
+            failures.append(path)
     return 1 if failures else 0
 
 

@@ -64,11 +64,15 @@ def test_each_design_has_its_assets_in_its_group(project):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
         "shop/spec", "shop/erd", "shop/lint", "shop/ddl/postgres", "shop/ddl/sqlite",
-        "shop/ddl/duckdb", "shop/manifest",
+        "shop/ddl/duckdb", "shop/seed", "shop/manifest",
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
     assert "shop/lint:no_lint_errors" in checks and "shop/ddl/sqlite:applies_to_empty_database" in checks
+    # One expectation suite per entity, each a check on the seed asset.
+    suites = {c for c in checks if c.startswith("shop/seed:")}
+    assert suites == {f"shop/seed:expectations_{e}" for e in (
+        "customer", "category", "product", "order", "order_line", "payment", "tag", "product_tag")}
 
 
 def test_materializing_writes_every_artifact_with_a_content_hash_version(project):
@@ -79,7 +83,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     root = build / "shop"
     manifest = json.loads((root / "manifest.json").read_text())
     paths = {a["path"] for a in manifest["artifacts"]}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "ddl/duckdb.sql"}
+    seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "tag", "product_tag")}
+    seed |= {"seed/postgres.sql", "seed/sqlite.sql", "seed/duckdb.sql", "seed/report.json"}
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "ddl/duckdb.sql"} | seed
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.0.0" and len(manifest["design_sha256"]) == 64
@@ -90,7 +96,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     assert erd.metadata["erd"].value.startswith("```mermaid\nerDiagram")
     checks = {e.check_name: e.passed
               for e in result.get_asset_check_evaluations()}
-    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True}
+    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True} | {
+        name: True for name in checks if name.startswith("expectations_")}
+    assert len(checks) == 2 + 8
 
 
 def test_a_description_change_stales_only_what_reads_descriptions(project):
@@ -111,7 +119,7 @@ def test_a_seed_change_leaves_ddl_and_erd_fresh(project):
     instance = dg.DagsterInstance.ephemeral()
     materialize_all(definitions(), instance)
     edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
-    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/manifest"}
+    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest"}
 
 
 def test_rematerializing_stale_assets_propagates_only_real_changes(project):
@@ -124,8 +132,9 @@ def test_rematerializing_stale_assets_propagates_only_real_changes(project):
         instance=instance, asset_selection=[K(["shop", "spec"]), K(["shop", "lint"])]
     )
     # design.json holds no seed settings and lint found nothing new: their data versions did not
-    # move, so nothing downstream went stale; only the manifest (which records the design hash).
-    assert stale_keys(definitions(), instance) == {"shop/manifest"}
+    # move, so nothing downstream went stale; the seed (whose code version moved) and the manifest
+    # (which records the design hash) are.
+    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest"}
 
 
 def test_sensor_requests_only_the_assets_a_change_affects(project):
@@ -139,7 +148,7 @@ def test_sensor_requests_only_the_assets_a_change_affects(project):
     assert changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml"))) == []
     edit(designs / "shop.yaml", "max: 20}", "max: 30}")  # a seed setting
     changed = changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml")))
-    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/manifest"}
+    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest"}
 
 
 def test_a_broken_design_fails_alone_with_located_errors(project):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import DESIGNS, EXAMPLES, ROOT, load_example
-from schemaforge.build.generate import all_artifacts, artifact_paths
+from schemaforge.build.generate import all_artifacts, artifact_paths, seed_paths
 from schemaforge.cli import main as cli_main
 from schemaforge.ddl import reserved
 from schemaforge.naming import pluralize, shorten
@@ -27,7 +27,8 @@ def test_the_same_design_gives_byte_identical_artifacts(example):
     first = {a.path: a.content for a in all_artifacts(load_example(example))}
     second = {a.path: a.content for a in all_artifacts(load_example(example))}
     assert first == second
-    assert set(first) == set(artifact_paths(load_example(example))) | {"manifest.json"}
+    design = load_example(example)
+    assert set(first) == set(artifact_paths(design)) - set(seed_paths(design)) | {"manifest.json"}
 
 
 def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
@@ -37,6 +38,10 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
     assert files == [
         "shop/ddl/duckdb.sql", "shop/ddl/postgres.sql", "shop/ddl/sqlite.sql", "shop/design.json",
         "shop/erd/erd.mmd", "shop/erd/erd.svg", "shop/lint.json", "shop/manifest.json",
+        "shop/seed/category.parquet", "shop/seed/customer.parquet", "shop/seed/duckdb.sql",
+        "shop/seed/order.parquet", "shop/seed/order_line.parquet", "shop/seed/payment.parquet",
+        "shop/seed/postgres.sql", "shop/seed/product.parquet", "shop/seed/product_tag.parquet",
+        "shop/seed/report.json", "shop/seed/sqlite.sql", "shop/seed/tag.parquet",
     ]
     svg = (tmp_path / "shop/erd/erd.svg").read_text()
     assert svg.startswith("<?xml") and "order_line" in svg

@@ -15,7 +15,7 @@ from schemaforge import __version__
 from schemaforge.spec.model import Design
 
 # Bump a generator's version when its output changes for the same design.
-GENERATOR_VERSIONS = {"spec": "1", "ddl": "1", "erd": "1", "lint": "1", "manifest": "1"}
+GENERATOR_VERSIONS = {"spec": "1", "ddl": "1", "erd": "1", "lint": "1", "seed": "1", "manifest": "1"}
 
 # Top-level sections that shape the schema itself.
 _STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships")
@@ -50,6 +50,8 @@ def facet(design: Design, name: str) -> Any:
         return {"file": design.file, **{k: _without_descriptions(doc[k]) for k in _STRUCTURE_SECTIONS}}
     if name == "descriptions":
         return _descriptions({k: doc[k] for k in _STRUCTURE_SECTIONS})
+    if name == "seed":  # what the data and its load scripts depend on besides the structure
+        return {k: doc[k] for k in ("seed", "rules", "database", "targets")}
     if name == "design":
         return {"file": design.file, "text_sha256": design.text_sha256}
     raise KeyError(name)
@@ -61,6 +63,7 @@ READS = {
     "ddl": ("structure", "descriptions"),
     "erd": ("structure",),
     "lint": ("design",),
+    "seed": ("structure", "seed"),
     "manifest": ("design",),
 }
 

@@ -45,3 +45,12 @@ def content_hash(artifacts: list[Artifact]) -> str:
     for artifact in sorted(artifacts, key=lambda a: a.path):
         digest.update(artifact.path.encode() + b"\0" + artifact.sha256.encode() + b"\0")
     return digest.hexdigest()[:24]
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in blocks (seed files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from schemaforge import __version__
 from schemaforge.build.facets import GENERATOR_VERSIONS
-from schemaforge.build.files import Artifact
+from schemaforge.build.files import Artifact, file_sha256
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.erd.mermaid import render_mermaid
@@ -24,10 +25,21 @@ def sql_targets(design: Design) -> list[str]:
     return [t for t in design.targets if t in SQL_TARGETS]
 
 
+SEED_FOLDER = "seed"
+
+
+def seed_paths(design: Design) -> list[str]:
+    """The seed's files (streamed to disk by build/seed.py), relative to build/<design>/."""
+    entities = [f"{SEED_FOLDER}/{name}.parquet" for name in design.entities]
+    scripts = [f"{SEED_FOLDER}/{target}.sql" for target in sql_targets(design)]
+    return entities + scripts + [f"{SEED_FOLDER}/report.json"]
+
+
 def artifact_paths(design: Design) -> dict[str, str]:
     """Every file a design's release has (the manifest aside), with the generator that makes it."""
     paths = {"design.json": "spec", "erd/erd.mmd": "erd", "erd/erd.svg": "erd", "lint.json": "lint"}
-    return paths | {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
+    paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
+    return paths | {path: "seed" for path in seed_paths(design)}
 
 
 def spec_artifacts(design: Design) -> list[Artifact]:
@@ -90,14 +102,15 @@ def lint_artifacts(design: Design) -> tuple[list[Finding], list[Artifact]]:
     return findings, [Artifact("lint.json", _json(body))]
 
 
-def manifest_artifact(design: Design, artifacts: list[Artifact]) -> Artifact:
+def manifest_artifact(design: Design, files: list[tuple[str, str, int]]) -> Artifact:
+    """The manifest of `files`: (path, sha256, size in bytes) of every artifact of the build."""
     generator_of = artifact_paths(design)
     entries = [
         {
-            "path": a.path, "sha256": a.sha256, "bytes": len(a.content),
-            "generator": generator_of[a.path], "generator_version": GENERATOR_VERSIONS[generator_of[a.path]],
+            "path": path, "sha256": sha256, "bytes": size,
+            "generator": generator_of[path], "generator_version": GENERATOR_VERSIONS[generator_of[path]],
         }
-        for a in sorted(artifacts, key=lambda a: a.path)
+        for path, sha256, size in sorted(files)
     ]
     body = {
         "design": design.name, "design_version": design.version, "design_file": design.file,
@@ -106,9 +119,21 @@ def manifest_artifact(design: Design, artifacts: list[Artifact]) -> Artifact:
     return Artifact("manifest.json", _json(body))
 
 
+def manifest_from_disk(design: Design, root: Path) -> Artifact:
+    """The manifest of the build under `root`, hashing each declared file from disk."""
+    files = []
+    for path in artifact_paths(design):
+        file = root / path
+        if not file.exists():
+            raise FileNotFoundError(f"{file} is missing: build the design's other deliverables first")
+        files.append((path, file_sha256(file), file.stat().st_size))
+    return manifest_artifact(design, files)
+
+
 def all_artifacts(design: Design) -> list[Artifact]:
-    """Every deliverable of this release for `design`, manifest last."""
+    """Every in-memory deliverable of this release for `design` (the seed is streamed to disk by
+    build/seed.py), with a manifest of them last."""
     artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design)[1]
     for target in sql_targets(design):
         artifacts += ddl_artifacts(design, target)
-    return artifacts + [manifest_artifact(design, artifacts)]
+    return artifacts + [manifest_artifact(design, [(a.path, a.sha256, len(a.content)) for a in artifacts])]

@@ -29,6 +29,7 @@ class _BufferedExecutionContext(DuckDBDialect.execution_ctx_cls):
 
 class BufferedDuckDBDialect(DuckDBDialect):
     execution_ctx_cls = _BufferedExecutionContext
+    supports_statement_cache = False  # as duckdb_engine itself
 
 
 registry.register("duckdb.buffered", __name__, "BufferedDuckDBDialect")

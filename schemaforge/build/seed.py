@@ -1,0 +1,59 @@
+"""The seed deliverable on disk: Parquet files, load scripts and a report, swapped in whole.
+
+Seed data can be large, so it is streamed to files rather than held as in-memory artifacts. It
+is written into a staging folder beside `seed/` and renamed into place only when complete, so
+a failed or interrupted run leaves the previous seed untouched, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from schemaforge import __version__
+from schemaforge.build.files import file_sha256
+from schemaforge.build.generate import SEED_FOLDER, seed_paths, sql_targets
+from schemaforge.seed.generate import generate_seed
+from schemaforge.seed.load import write_load_script
+from schemaforge.seed.report import SeedResult
+from schemaforge.spec.model import Design
+
+def _report(design: Design, result: SeedResult) -> bytes:
+    body = {
+        "design": design.name, "design_version": design.version, "random_seed": design.doc.seed.random_seed,
+        "schemaforge_version": __version__, "rows": result.rows, "repaired_rules": result.repaired_rules,
+        "problems": [p.as_json() for p in result.problems],
+    }
+    return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
+
+
+def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
+    """Generate the seed of `design` into `root/seed/`, atomically replacing what was there."""
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{SEED_FOLDER}.", dir=root))
+    try:
+        result = generate_seed(design, staging, scale)
+        for target in sql_targets(design):
+            write_load_script(design, target, staging, staging / f"{target}.sql")
+        (staging / "report.json").write_bytes(_report(design, result))
+        final, retired = root / SEED_FOLDER, root / f".{SEED_FOLDER}.retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        if final.exists():
+            os.replace(final, retired)
+        os.replace(staging, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
+
+
+def seed_data_version(design: Design, root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in seed_paths(design):
+        digest.update(path.encode() + b"\0" + file_sha256(root / path).encode() + b"\0")
+    return digest.hexdigest()[:24]
