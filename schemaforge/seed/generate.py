@@ -192,7 +192,7 @@ class _EntityGenerator:
             return table
         self.con.register("seed_batch", table)
         select = ", ".join(f"{quoted_sql(c.generated)} AS \"{c.name}\"" for c in generated)
-        computed = self.con.execute(f"SELECT {select} FROM seed_batch").fetch_arrow_table()
+        computed = self.con.execute(f"SELECT {select} FROM seed_batch").to_arrow_table()
         self.con.unregister("seed_batch")
         for column in generated:
             table = table.append_column(column.name, computed.column(column.name).cast(arrow_type(column.type)))
