@@ -1,0 +1,89 @@
+"""Property: any small random design gets seed data that loads into DuckDB with constraints on."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemaforge.ddl.render import render_ddl
+from schemaforge.seed.generate import generate_seed
+from schemaforge.seed.load import write_load_script
+from schemaforge.spec.loader import load_design_text
+
+SCALARS = {
+    "integer": ["value >= 0", "value BETWEEN 1 AND 500", "value > 5", None],
+    "bigint": ["value >= 1000", None],
+    "smallint": ["value BETWEEN -50 AND 50", None],
+    "decimal(10,2)": ["value >= 0", "value > 0.5", None],
+    "string(24)": ["value = upper(value)", "length(value) <= 20", None],
+    "text": [None],
+    "boolean": [None],
+    "date": [None],
+    "timestamptz": [None],
+    "uuid": [None],
+    "enum(red, green, blue)": ["value <> 'blue'", None],
+    "double": ["value >= 0", None],
+}
+UNIQUE_OK = ("integer", "bigint", "string(24)", "text", "uuid", "date", "timestamptz", "decimal(10,2)")
+KEYS = ("integer", "bigint", "uuid", "string(24)")
+
+
+@st.composite
+def designs(draw):
+    count = draw(st.integers(1, 4))
+    rows = [draw(st.integers(1, 40)) for _ in range(count)]
+    entities = {}
+    for i in range(count):
+        key_type = draw(st.sampled_from(KEYS))
+        fields = {"id": {"type": key_type, "pk": True}}
+        for f in range(draw(st.integers(0, 5))):
+            typ = draw(st.sampled_from(sorted(SCALARS)))
+            field = {"type": typ, "nullable": draw(st.booleans())}
+            check = draw(st.sampled_from(SCALARS[typ]))
+            if check:
+                field["check"] = check
+            if typ in UNIQUE_OK and draw(st.booleans()):
+                field["unique"] = True
+            fields[f"f{f}"] = field
+        for j in range(i):
+            if draw(st.booleans()):
+                ref = {"ref": f"e{j}", "nullable": draw(st.booleans())}
+                if draw(st.integers(0, 3)) == 0:
+                    ref["unique"] = True
+                    ref["nullable"] = ref["nullable"] or rows[i] > rows[j]
+                fields[f"r{j}"] = ref
+        if draw(st.booleans()):
+            fields["parent"] = {"ref": f"e{i}", "nullable": True}
+        entity = {"fields": fields}
+        if draw(st.booleans()):
+            fields["starts"] = {"type": "timestamptz"}
+            fields["ends"] = {"type": "timestamptz", "nullable": True}
+            entity["checks"] = {"ends_after_starts": "ends IS NULL OR ends > starts"}
+        entities[f"e{i}"] = entity
+    doc = {"design": "prop", "version": "1.0.0", "description": "random", "targets": ["duckdb", "sqlite"],
+           "database": "duckdb", "entities": entities,
+           "seed": {"random_seed": draw(st.integers(0, 2**31)), "rows": {f"e{i}": rows[i] for i in range(count)}}}
+    if count >= 2 and draw(st.booleans()):
+        doc["relationships"] = [{"many_to_many": ["e0", "e1"], "through": "link"}]
+        doc["seed"]["rows"]["link"] = draw(st.integers(0, rows[0] * rows[1]))
+    return doc
+
+
+@settings(max_examples=int(os.environ.get("SCHEMAFORGE_SEED_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(designs())
+def test_random_designs_get_seed_data_that_loads_with_constraints_on(tmp_path_factory, doc):
+    design = load_design_text(yaml.safe_dump(doc, sort_keys=False), "designs/prop.yaml", "prop")
+    out = tmp_path_factory.mktemp("seed")
+    result = generate_seed(design, out)
+    assert result.problems == [], [p.message for p in result.problems]
+    write_load_script(design, "duckdb", out, out / "duckdb.sql")
+    con = duckdb.connect()
+    con.execute(render_ddl(design, "duckdb").sql)
+    con.execute((out / "duckdb.sql").read_text())
+    for name, entity in design.entities.items():
+        assert con.execute(f'SELECT count(*) FROM "{entity.table}"').fetchone()[0] == result.rows[name]
+        assert result.rows[name] == doc["seed"]["rows"].get(name, 1000)
