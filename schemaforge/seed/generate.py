@@ -11,6 +11,7 @@ silently: it is reported by name.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -43,6 +44,13 @@ def quoted_sql(tree: exp.Expression, dialect: str = "duckdb") -> str:
             return exp.column(node.name, table=node.table or None, quoted=True)
         return node
     return tree.copy().transform(quote).sql(dialect=dialect)
+
+
+def parquet_options(entity: Entity) -> dict:
+    """Dictionary encoding only where values repeat (enums, booleans): elsewhere it costs half
+    the write time and saves little."""
+    repeated = [c.physical for c in entity.columns if c.type.kind in ("enum", "boolean")]
+    return {"compression": "zstd", "use_dictionary": repeated}
 
 
 def physical_schema(entity: Entity) -> pa.Schema:
@@ -216,26 +224,64 @@ class _EntityGenerator:
         return found
 
     def enforce_checks(self, table: pa.Table, number: int, rows: np.ndarray) -> pa.Table:
+        """Redraw the rows that fail a check, in fresh streams, then settle what is left."""
         for round_ in range(1, REDRAW_ROUNDS + 2):
             failed = self.violations(table)
             if not failed:
                 return table
-            last = round_ == REDRAW_ROUNDS + 1
             for check in self.entity.checks:
                 if check.name not in failed:
                     continue
-                positions = failed[check.name]
                 names = {c.name for c in check.expression.find_all(exp.Column)}
                 names |= {later for later, o in self.plan.orderings.items() if o.earlier in names}
                 redraw = self.plan.redrawable(names)
-                if last or not redraw:
-                    table = self.null_out(table, positions, redraw)
-                    continue
-                table = self.redraw(table, positions, rows, redraw, number, round_)
-            table = self.with_generated(table.select([c.name for c in self.entity.columns if c.generated is None]))
+                if round_ <= REDRAW_ROUNDS and redraw:
+                    table = self.redraw(table, failed[check.name], rows, redraw, number, round_)
+                else:
+                    table = self.settle(table, check.name, failed[check.name], redraw)
+            table = self.with_generated(self._base(table))
         for name, positions in self.violations(table).items():
             self.unsatisfied_checks[name] = self.unsatisfied_checks.get(name, 0) + len(positions)
         return table
+
+    def _base(self, table: pa.Table) -> pa.Table:
+        return table.select([c.name for c in self.entity.columns if c.generated is None])
+
+    def _fallbacks(self, name: str) -> list:
+        """Values that often satisfy a check when random ones keep failing: the default, the
+        ends of the checked range, zero."""
+        spec = self.plan.columns[name]
+        values = []
+        if spec.column.default is not None and spec.column.default.kind == "literal":
+            values.append(spec.column.default.value)
+        domain = spec.domain
+        for bound, is_open, step in ((domain.low, domain.low_open, 1), (domain.high, domain.high_open, -1)):
+            if bound is not None:
+                values.append(bound + step if is_open and spec.type.is_integer else bound)
+        if spec.type.kind in ("smallint", "integer", "bigint", "decimal", "real", "double"):
+            values.append(0)
+        return values
+
+    def settle(self, table: pa.Table, check: str, positions: np.ndarray, names: set[str]) -> pa.Table:
+        """Rows that redraws did not fix: try fallback values column by column, then NULL."""
+        for name in sorted(names):
+            for value in self._fallbacks(name):
+                mask = np.zeros(table.num_rows, dtype=bool)
+                mask[positions] = True
+                column = table.column(name).combine_chunks()
+                try:
+                    constant = pa.array([value] * len(positions)).cast(column.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    continue
+                trial = table.set_column(table.column_names.index(name), name,
+                                         pc.replace_with_mask(column, pa.array(mask), constant))
+                trial = self.with_generated(self._base(trial))
+                still = self.violations(trial).get(check, np.array([], dtype=np.int64))
+                if len(np.intersect1d(still, positions)) < len(positions):
+                    table, positions = trial, np.intersect1d(still, positions)
+                if not len(positions):
+                    return table
+        return self.null_out(table, positions, names)
 
     def redraw(self, table, positions, rows, names, number, round_) -> pa.Table:
         mask = np.zeros(table.num_rows, dtype=bool)
@@ -266,12 +312,21 @@ class _EntityGenerator:
     # -- the whole entity ----------------------------------------------------------------------
     def write(self, path: Path) -> None:
         schema = physical_schema(self.entity)
-        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        # One writer thread: batch k is compressed and written while batch k+1 is generated
+        # (Arrow and NumPy release the GIL for the heavy parts).
+        with pq.ParquetWriter(path, schema, **parquet_options(self.entity)) as writer, \
+                ThreadPoolExecutor(max_workers=1) as background:
+            pending = None
             for number, start in enumerate(range(0, self.plan.rows, BATCH_ROWS)):
                 table = self.batch(number, start, min(BATCH_ROWS, self.plan.rows - start))
-                writer.write_table(pa.Table.from_arrays(
+                physical = pa.Table.from_arrays(
                     [table.column(c.name).cast(arrow_type(c.type)) for c in self.entity.columns], schema=schema,
-                ), row_group_size=BATCH_ROWS)
+                )
+                if pending is not None:
+                    pending.result()
+                pending = background.submit(writer.write_table, physical, row_group_size=BATCH_ROWS)
+            if pending is not None:
+                pending.result()
             if self.plan.rows == 0:
                 writer.write_table(schema.empty_table())
 
@@ -294,7 +349,7 @@ def _fill_deferred(design: Design, entity: Entity, fk: ForeignKey, counts, store
         filled = pc.if_else(pa.array(~valid), pa.nulls(n, taken.type), taken)
         physical = entity.physical(column)
         table = table.set_column(table.column_names.index(physical), physical, filled.cast(table.schema.field(physical).type))
-    pq.write_table(table, path, compression="zstd", row_group_size=BATCH_ROWS)
+    pq.write_table(table, path, row_group_size=BATCH_ROWS, **parquet_options(entity))
 
 
 def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResult:

@@ -209,7 +209,7 @@ def _timestamps(spec: ColumnSpec, rng, rows) -> np.ndarray:
     low, high = _date_range(spec, DEFAULT_TIMESTAMPS)
     low_us, high_us = low * DAY_US, (high + 1) * DAY_US - 1
     if spec.unique:
-        return _unique_units(spec, rng, rows, low_us // 60_000_000, high_us // 60_000_000) * 60_000_000
+        return _unique_units(spec, rng, rows, low_us // 1_000_000, high_us // 1_000_000) * 1_000_000
     # Whole seconds, in business hours more often than not.
     days = rng.integers(low, high + 1, len(rows))
     seconds = np.clip(rng.normal(13 * 3600, 3 * 3600, len(rows)), 0, 86_399).astype(np.int64)
