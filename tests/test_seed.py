@@ -206,3 +206,16 @@ def test_a_rule_the_generator_cannot_satisfy_is_named(tmp_path):
     assert report["problems"][0]["name"] == "no_big_payments"
     failed = run_suite(design, design_suites(design)["payment"], tmp_path / "out/seed").failed()
     assert [f["name"] for f in failed] == ["rule:no_big_payments"]
+
+
+def test_an_ordering_rule_along_a_reference_is_made_to_hold(tmp_path):
+    text = (DESIGNS / "shop.yaml").read_text().replace(
+        "    enforce: expectation\n",
+        "    enforce: expectation\n  - name: paid_after_placed\n    entity: payment\n"
+        "    assert: \"SELECT p.id FROM payment p JOIN order o ON p.order_id = o.id WHERE p.paid_at < o.placed_at\"\n", 1)
+    (tmp_path / "shop.yaml").write_text(text)
+    from schemaforge.spec.loader import load_design
+    design = load_design(tmp_path / "shop.yaml")
+    result = build_seed(design, tmp_path / "out")
+    assert result.problems == [] and result.repaired_rules == ["order_total_matches_lines", "paid_after_placed"]
+    assert run_suite(design, design_suites(design)["payment"], tmp_path / "out/seed").success

@@ -23,7 +23,7 @@ import duckdb
 from sqlglot import exp
 
 from schemaforge.seed.sql import duckdb_type, ident, literal, parquet_path, physical_sql, read_parquet
-from schemaforge.spec.model import Design, Entity, Rule
+from schemaforge.spec.model import Column, Design, Entity, ForeignKey, Rule
 
 _MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 
@@ -40,6 +40,16 @@ class _Join:
     @property
     def aliases(self) -> dict[str, Entity]:
         return {self.child_alias: self.child, self.parent_alias: self.parent}
+
+    @property
+    def reference(self) -> ForeignKey:
+        return next(fk for fk in self.child.foreign_keys if fk.target == self.parent.name)
+
+    def child_ref(self) -> str:
+        return f"{ident(self.child_alias)}.{ident(self.child.physical(self.reference.columns[0]))}"
+
+    def parent_key(self) -> str:
+        return f"{ident(self.parent_alias)}.{ident(self.parent.physical(self.reference.target_columns[0]))}"
 
 
 def _join_of(design: Design, query: exp.Expression) -> _Join | None:
@@ -66,9 +76,16 @@ def _columns_of(tree: exp.Expression, alias: str) -> bool:
     return bool(columns) and all(c.table == alias for c in columns)
 
 
-def _rewrite(con: duckdb.DuckDBPyConnection, path: Path, select_sql: str) -> None:
+def _replace_column(con, out_dir: Path, entity: Entity, alias: str, column: Column, value_sql: str, join_sql: str) -> None:
+    """Rewrite an entity's Parquet file, in row order, with `column` set to `value_sql`."""
+    a, physical = ident(alias), ident(column.physical)
+    select = (
+        f"SELECT {a}.* EXCLUDE (file_row_number) REPLACE (CAST({value_sql} AS {duckdb_type(column.type)}) AS {physical}) "
+        f"FROM {read_parquet(out_dir, entity, row_numbers=True)} AS {a} LEFT JOIN {join_sql} ORDER BY {a}.file_row_number"
+    )
+    path = parquet_path(out_dir, entity)
     temporary = path.with_suffix(".rewrite.parquet")
-    con.execute(f"COPY ({select_sql}) TO {literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({select}) TO {literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)")
     os.replace(temporary, path)
 
 
@@ -82,23 +99,14 @@ def _aggregate_equality(design: Design, rule: Rule, out_dir: Path, con) -> bool:
     aggregate = next((s for s in sides if isinstance(s, exp.AggFunc) and _columns_of(s, join.child_alias)), None)
     if target is None or aggregate is None:
         return False
-    fk = next(fk for fk in join.child.foreign_keys if fk.target == join.parent.name)
     column = join.parent.column(target.name)
     p, c = ident(join.parent_alias), ident(join.child_alias)
-    physical = ident(column.physical)
-    value = physical_sql(design, aggregate, aliases=join.aliases)
     children = (
-        f"SELECT {c}.{ident(join.child.physical(fk.columns[0]))} AS seed_key, {value} AS seed_value "
-        f"FROM {read_parquet(out_dir, join.child)} AS {c} GROUP BY 1"
+        f"(SELECT {join.child_ref()} AS seed_key, {physical_sql(design, aggregate, aliases=join.aliases)} AS seed_value "
+        f"FROM {read_parquet(out_dir, join.child)} AS {c} GROUP BY 1) AS a ON a.seed_key = {join.parent_key()}"
     )
-    select = (
-        f"SELECT {p}.* EXCLUDE (file_row_number) REPLACE "
-        f"(coalesce(CAST(a.seed_value AS {duckdb_type(column.type)}), {p}.{physical}) AS {physical}) "
-        f"FROM {read_parquet(out_dir, join.parent, row_numbers=True)} AS {p} "
-        f"LEFT JOIN ({children}) AS a ON a.seed_key = {p}.{ident(join.parent.physical(fk.target_columns[0]))} "
-        f"ORDER BY {p}.file_row_number"
-    )
-    _rewrite(con, parquet_path(out_dir, join.parent), select)
+    value = f"coalesce(a.seed_value, {p}.{ident(column.physical)})"
+    _replace_column(con, out_dir, join.parent, join.parent_alias, column, value, children)
     return True
 
 
@@ -126,18 +134,10 @@ def _ordering_along_reference(design: Design, rule: Rule, out_dir: Path, con) ->
     if step is None:
         return False
     moved = f"{physical_sql(design, right, aliases=join.aliases)} {'+' if op in (exp.LT, exp.LTE) else '-'} {step}"
-    fk = next(fk for fk in join.child.foreign_keys if fk.target == join.parent.name)
-    c, p = ident(join.child_alias), ident(join.parent_alias)
-    physical = ident(column.physical)
-    select = (
-        f"SELECT {c}.* EXCLUDE (file_row_number) REPLACE (CASE WHEN {physical_sql(design, condition, aliases=join.aliases)} "
-        f"THEN CAST({moved} AS {duckdb_type(column.type)}) ELSE {c}.{physical} END AS {physical}) "
-        f"FROM {read_parquet(out_dir, join.child, row_numbers=True)} AS {c} "
-        f"LEFT JOIN {read_parquet(out_dir, join.parent)} AS {p} "
-        f"ON {c}.{ident(join.child.physical(fk.columns[0]))} = {p}.{ident(join.parent.physical(fk.target_columns[0]))} "
-        f"ORDER BY {c}.file_row_number"
-    )
-    _rewrite(con, parquet_path(out_dir, join.child), select)
+    current = f"{ident(join.child_alias)}.{ident(column.physical)}"
+    value = f"CASE WHEN {physical_sql(design, condition, aliases=join.aliases)} THEN {moved} ELSE {current} END"
+    parent = f"{read_parquet(out_dir, join.parent)} AS {ident(join.parent_alias)} ON {join.child_ref()} = {join.parent_key()}"
+    _replace_column(con, out_dir, join.child, join.child_alias, column, value, parent)
     return True
 
 
