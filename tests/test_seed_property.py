@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import duckdb
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,3 +88,15 @@ def test_random_designs_get_seed_data_that_loads_with_constraints_on(tmp_path_fa
     for name, entity in design.entities.items():
         assert con.execute(f'SELECT count(*) FROM "{entity.table}"').fetchone()[0] == result.rows[name]
         assert result.rows[name] == doc["seed"]["rows"].get(name, 1000)
+
+
+@pytest.mark.parametrize("typ", ["bigint", "integer", "smallint", "decimal(10,2)", "date", "timestamptz", "string(24)", "uuid"])
+def test_unique_columns_of_every_type_at_few_rows(typ, tmp_path):
+    """Found by the property test: a unique bigint over 1 row spread its values past int64."""
+    for rows in (1, 7, 40):
+        doc = {"design": "prop", "version": "1.0.0", "description": "d", "targets": ["duckdb"], "database": "duckdb",
+               "entities": {"e0": {"fields": {"id": {"type": "bigint", "pk": True}, "f0": {"type": typ, "unique": True}}}},
+               "seed": {"random_seed": 0, "rows": {"e0": rows}}}
+        design = load_design_text(yaml.safe_dump(doc), "designs/prop.yaml", "prop")
+        result = generate_seed(design, tmp_path / f"{typ}-{rows}")
+        assert result.problems == [] and result.rows == {"e0": rows}

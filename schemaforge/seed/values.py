@@ -144,7 +144,7 @@ def _unique_units(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray, 
     span = high - low + 1
     if spec.total_rows > span:
         raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its checks allow only {span} values")
-    step = span // max(spec.total_rows, 1)
+    step = min(span // max(spec.total_rows, 1), 1 << 32)  # spread out, but within int64
     return low + rows * step + rng.integers(0, step, len(rows))
 
 
