@@ -74,7 +74,7 @@ def designs(draw):
     return doc
 
 
-@settings(max_examples=int(os.environ.get("SCHEMAFORGE_SEED_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("SCHEMAFORGE_SEED_EXAMPLES", "60")), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(designs())
 def test_random_designs_get_seed_data_that_loads_with_constraints_on(tmp_path_factory, doc):
     design = load_design_text(yaml.safe_dump(doc, sort_keys=False), "designs/prop.yaml", "prop")
