@@ -27,9 +27,9 @@ from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
 from schemaforge.seed.sql import parquet_path
 from schemaforge.seed.streams import stream
-from schemaforge.seed.values import DAY_US, Unsatisfiable, arrow_type, column_values, with_nulls
+from schemaforge.seed.values import Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
-from schemaforge.spec.model import Column, Design, Entity, ForeignKey
+from schemaforge.spec.model import Design, Entity, ForeignKey
 from schemaforge.spec.order import creation_order
 
 BATCH_ROWS = 262_144  # fixed: the data depends on it, so it is part of the seed's definition
@@ -73,7 +73,6 @@ class _EntityGenerator:
             )
             for name, group in plan.distinct_within.items()
         }
-        self.unsatisfied_checks: dict[str, int] = {}
         self._group_rows: dict[str, np.ndarray] = {}  # group reference -> this batch's parent rows
 
     def _fk(self, name: str) -> ForeignKey:
@@ -240,9 +239,7 @@ class _EntityGenerator:
                 else:
                     table = self.settle(table, check.name, failed[check.name], redraw)
             table = self.with_generated(self._base(table))
-        for name, positions in self.violations(table).items():
-            self.unsatisfied_checks[name] = self.unsatisfied_checks.get(name, 0) + len(positions)
-        return table
+        return table  # what still fails is counted, and named, by verify() at the end
 
     def _base(self, table: pa.Table) -> pa.Table:
         return table.select([c.name for c in self.entity.columns if c.generated is None])
@@ -364,7 +361,6 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     result = SeedResult(rows=dict(counts))
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    generators = {}
     for entity in order:
         plan = plan_entity(design, entity, counts[entity.name], [fk for e, fk in deferred if e is entity])
         generator = _EntityGenerator(design, plan, counts, store, con)
@@ -374,7 +370,6 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
             result.problems.append(SeedProblem("rows", entity.name, entity.name, counts[entity.name], str(problem)))
             counts[entity.name] = result.rows[entity.name] = 0
             pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
-        generators[entity.name] = generator
     for entity, fk in deferred:
         _fill_deferred(design, entity, fk, counts, store, parquet_path(out_dir, entity))
     result.repaired_rules = make_rules_hold(design, out_dir, con)

@@ -45,7 +45,7 @@ def semantic(design: Design, entity: Entity, column) -> str | None:
     for hint, kind in _NAME_HINTS:
         if hint in name:
             return kind
-    if column.type.kind in ("string", "text") and name in ("code", "sku", "reference", "mrn") or name.endswith("_no"):
+    if column.type.kind in ("string", "text") and (name in ("code", "sku", "reference", "mrn") or name.endswith("_no")):
         return "code"
     return None
 
