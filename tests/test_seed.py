@@ -98,14 +98,26 @@ def test_the_same_random_seed_gives_byte_identical_files(tmp_path, seeded):
         assert (first / name).read_bytes() == (second / "seed" / name).read_bytes(), name
 
 
-def test_another_random_seed_gives_other_data(tmp_path):
-    text = (DESIGNS / "shop.yaml").read_text().replace("random_seed: 42", "random_seed: 43")
-    (tmp_path / "shop.yaml").write_text(text)
+def shop_variant(tmp_path: Path, old: str, new: str):
+    """The shop design with one edit, loaded from tmp_path."""
     from schemaforge.spec.loader import load_design
-    build_seed(load_design(tmp_path / "shop.yaml"), tmp_path / "out")
+
+    text = (DESIGNS / "shop.yaml").read_text()
+    assert old in text
+    (tmp_path / "shop.yaml").write_text(text.replace(old, new, 1))
+    return load_design(tmp_path / "shop.yaml")
+
+
+def shop_with_rule(tmp_path: Path, name: str, query: str):
+    rule = f"    enforce: expectation\n  - name: {name}\n    entity: payment\n    assert: \"{query}\"\n"
+    return shop_variant(tmp_path, "    enforce: expectation\n", rule)
+
+
+def test_another_random_seed_gives_other_data(tmp_path, seeded):
+    build_seed(shop_variant(tmp_path, "random_seed: 42", "random_seed: 43"), tmp_path / "out")
     other = pq.read_table(tmp_path / "out/seed/customer.parquet").column("email").to_pylist()
-    original = pq.read_table(_BUILT.get("shop", tmp_path) / "seed/customer.parquet").column("email").to_pylist() if "shop" in _BUILT else []
-    assert other != original and len(set(other)) == len(other)
+    original = pq.read_table(seeded("shop") / "seed/customer.parquet").column("email").to_pylist()
+    assert other != original and len(set(other)) == len(other) == len(original)
 
 
 def test_seed_data_is_realistic(seeded):
@@ -192,13 +204,7 @@ def test_the_dagster_check_reports_a_failed_expectation(tmp_path, monkeypatch):
 
 
 def test_a_rule_the_generator_cannot_satisfy_is_named(tmp_path):
-    text = (DESIGNS / "shop.yaml").read_text().replace(
-        "    enforce: expectation\n",
-        "    enforce: expectation\n  - name: no_big_payments\n    entity: payment\n"
-        "    assert: \"SELECT p.id FROM payment p WHERE p.amount > 10 AND p.id % 2 = 0\"\n", 1)
-    (tmp_path / "shop.yaml").write_text(text)
-    from schemaforge.spec.loader import load_design
-    design = load_design(tmp_path / "shop.yaml")
+    design = shop_with_rule(tmp_path, "no_big_payments", "SELECT p.id FROM payment p WHERE p.amount > 10 AND p.id % 2 = 0")
     result = build_seed(design, tmp_path / "out")
     assert [(p.kind, p.name) for p in result.problems] == [("rule", "no_big_payments")]
     report = json.loads((tmp_path / "out/seed/report.json").read_text())
@@ -208,13 +214,8 @@ def test_a_rule_the_generator_cannot_satisfy_is_named(tmp_path):
 
 
 def test_an_ordering_rule_along_a_reference_is_made_to_hold(tmp_path):
-    text = (DESIGNS / "shop.yaml").read_text().replace(
-        "    enforce: expectation\n",
-        "    enforce: expectation\n  - name: paid_after_placed\n    entity: payment\n"
-        "    assert: \"SELECT p.id FROM payment p JOIN order o ON p.order_id = o.id WHERE p.paid_at < o.placed_at\"\n", 1)
-    (tmp_path / "shop.yaml").write_text(text)
-    from schemaforge.spec.loader import load_design
-    design = load_design(tmp_path / "shop.yaml")
+    design = shop_with_rule(tmp_path, "paid_after_placed",
+                            "SELECT p.id FROM payment p JOIN order o ON p.order_id = o.id WHERE p.paid_at < o.placed_at")
     result = build_seed(design, tmp_path / "out")
     assert result.problems == [] and result.repaired_rules == ["order_total_matches_lines", "paid_after_placed"]
     assert run_suite(design, design_suites(design)["payment"], tmp_path / "out/seed").success

@@ -12,7 +12,7 @@ import duckdb
 
 from schemaforge.expectations import dialect
 from schemaforge.expectations.suites import Suite, view_name
-from schemaforge.seed.sql import ident, read_parquet
+from schemaforge.seed.sql import create_views
 from schemaforge.spec.model import Design
 
 SAMPLE_ROWS = 20  # offending rows or values kept per failed expectation
@@ -36,8 +36,7 @@ class SuiteResult:
 
 def _seed_database(design: Design, seed_dir: Path, path: Path) -> None:
     con = duckdb.connect(str(path))
-    for entity in design.entities.values():
-        con.execute(f"CREATE VIEW {ident(view_name(entity))} AS SELECT * FROM {read_parquet(seed_dir.resolve(), entity)}")
+    create_views(con, design, seed_dir, view_of=view_name)
     con.close()
 
 

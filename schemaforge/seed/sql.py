@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 from sqlglot import exp
@@ -37,10 +38,11 @@ def read_parquet(out_dir: Path, entity: Entity, row_numbers: bool = False) -> st
     return f"read_parquet({literal(str(parquet_path(out_dir, entity)))}{option})"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, design: Design, out_dir: Path) -> None:
-    """One view per table, named as the table is, over its Parquet file."""
+def create_views(con: duckdb.DuckDBPyConnection, design: Design, out_dir: Path,
+                 view_of: Callable[[Entity], str] = lambda entity: entity.table) -> None:
+    """One view per entity over its Parquet file, named as its table unless `view_of` says."""
     for entity in design.entities.values():
-        con.execute(f"CREATE OR REPLACE VIEW {ident(entity.table)} AS SELECT * FROM {read_parquet(out_dir, entity)}")
+        con.execute(f"CREATE OR REPLACE VIEW {ident(view_of(entity))} AS SELECT * FROM {read_parquet(out_dir.resolve(), entity)}")
 
 
 def physical_sql(design: Design, tree: exp.Expression, entity: Entity | None = None,
