@@ -6,6 +6,7 @@ Under CI=true a server that does not answer is an error, never a skip (.ci/run s
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -46,3 +47,85 @@ def load_example(name: str):
     from schemaforge.spec.loader import load_design
 
     return load_design(DESIGNS / f"{name}.yaml", shown_as=f"designs/{name}.yaml")
+
+
+MARIADB = dict(host=os.environ.get("SCHEMAFORGE_TEST_MYSQL_HOST", "127.0.0.1"), port=3306, user="root", password="")
+# MySQL 8's default strictness, and more: what a careful production server runs with.
+STRICT_SQL_MODE = "STRICT_ALL_TABLES,ONLY_FULL_GROUP_BY,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+
+
+class MariaDB:
+    """A connection to a fresh MariaDB database that runs whole scripts."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def run(self, script: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(script)
+            while cur.nextset():  # surfaces an error of any later statement
+                pass
+
+    def query(self, sql: str) -> list[tuple]:
+        with self.conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+
+
+@pytest.fixture
+def mariadb_database():
+    """A fresh MariaDB database in strict mode (MySQL-compatible target); yields a MariaDB."""
+    pymysql = pytest.importorskip("pymysql")
+    try:
+        admin = pymysql.connect(**MARIADB, autocommit=True, connect_timeout=3)
+    except pymysql.err.OperationalError as error:
+        unavailable(f"MariaDB not reachable at {MARIADB['host']}:3306: {error}")
+    name = f"sf_test_{uuid.uuid4().hex[:12]}"
+    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    conn = pymysql.connect(**MARIADB, database=name, autocommit=True,
+                           client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+    conn.cursor().execute(f"SET SESSION sql_mode = '{STRICT_SQL_MODE}'")
+    try:
+        yield MariaDB(conn)
+    finally:
+        conn.close()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+class ClickHouse:
+    """A fresh database in embedded ClickHouse (chdb), which takes one statement at a time."""
+
+    def __init__(self, session, name: str):
+        self.session, self.name = session, name
+
+    def run(self, script: str) -> None:
+        """Run a generated script: its statements end a line with ';' (no data value holds one)."""
+        for statement in re.split(r";\n", script):
+            code = "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
+            if code:
+                self.session.query(code)
+
+    def query(self, sql: str) -> list[list]:
+        import json
+
+        text = self.session.query(sql, "JSONCompact").bytes()
+        return json.loads(text)["data"] if text else []
+
+
+_CHDB_SESSION = None
+
+
+@pytest.fixture
+def clickhouse_database():
+    global _CHDB_SESSION
+    session_module = pytest.importorskip("chdb.session")
+    if _CHDB_SESSION is None:  # chdb runs one engine per process: share it, a database per test
+        _CHDB_SESSION = session_module.Session()
+    name = f"sf_test_{uuid.uuid4().hex[:12]}"
+    _CHDB_SESSION.query(f"CREATE DATABASE {name}")
+    _CHDB_SESSION.query(f"USE {name}")
+    try:
+        yield ClickHouse(_CHDB_SESSION, name)
+    finally:
+        _CHDB_SESSION.query(f"DROP DATABASE IF EXISTS {name}")

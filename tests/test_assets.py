@@ -17,6 +17,7 @@ from dagster._core.loader import LoadingContextForTest
 
 from conftest import DESIGNS, ROOT
 from schemaforge.build.files import Artifact, content_hash, write_atomic
+from schemaforge.ddl.targets import SQL_TARGETS
 
 K = dg.AssetKey
 
@@ -63,8 +64,8 @@ def test_each_design_has_its_assets_in_its_group(project):
     graph = definitions().resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
-        "shop/spec", "shop/erd", "shop/lint", "shop/ddl/postgres", "shop/ddl/sqlite",
-        "shop/ddl/duckdb", "shop/seed", "shop/manifest",
+        "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest",
+        *(f"shop/ddl/{t}" for t in SQL_TARGETS),
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
@@ -84,8 +85,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     manifest = json.loads((root / "manifest.json").read_text())
     paths = {a["path"] for a in manifest["artifacts"]}
     seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "tag", "product_tag")}
-    seed |= {"seed/postgres.sql", "seed/sqlite.sql", "seed/duckdb.sql", "seed/report.json"}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "ddl/duckdb.sql"} | seed
+    seed |= {f"seed/{t}.sql" for t in SQL_TARGETS} | {"seed/report.json"}
+    ddl = {f"ddl/{t}.sql" for t in SQL_TARGETS}
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.0.0" and len(manifest["design_sha256"]) == 64
@@ -110,7 +112,7 @@ def test_a_description_change_stales_only_what_reads_descriptions(project):
     # The DDL carries descriptions as comments; the ERD does not. The manifest records the design's
     # sha256, so it reads everything.
     assert stale_keys(definitions(), instance) == {
-        "shop/spec", "shop/lint", "shop/manifest", "shop/ddl/postgres", "shop/ddl/sqlite", "shop/ddl/duckdb",
+        "shop/spec", "shop/lint", "shop/manifest", *(f"shop/ddl/{t}" for t in SQL_TARGETS),
     }
 
 

@@ -3,6 +3,13 @@
 Every statement is a sqlglot expression tree rendered in the target's dialect; the only text
 templates are triggers and PL/pgSQL, for which sqlglot has no tree. What a target cannot express
 becomes a finding that names the object and the target, never a silent drop.
+
+Finding codes: TG101 an expression the target cannot evaluate in DDL; TG102 a foreign key action
+it lacks; TG103 a cycle-closing foreign key it cannot add; TG104 no partial index; TG105 an
+index method or INCLUDE it lacks; TG106 no trigger for updated_at; TG107 a type it stores
+approximately; TG108 no foreign keys; TG109 keys and uniques not enforced; TG110 no identity;
+TG111 a column type it cannot index; TG112 a CHECK over a column it may not read; NM102 a
+generated name shortened to the target's identifier limit.
 """
 
 from __future__ import annotations
@@ -13,18 +20,16 @@ import sqlglot
 from sqlglot import exp
 
 from schemaforge import __version__
+from schemaforge.ddl.cascades import CascadePaths
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
-from schemaforge.spec.model import Check, Column, Design, Entity, ForeignKey
+from schemaforge.spec.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
 from schemaforge.spec.order import creation_order
 from schemaforge.spec.physical import physical_tree
 from schemaforge.spec.types import LogicalType
 
-_ACTION_SQL = {
-    "cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL",
-    "set_default": "SET DEFAULT", "no_action": "NO ACTION",
-}
+_CASCADING = ("cascade", "set_null", "set_default")
 
 
 @dataclass
@@ -44,6 +49,7 @@ class _Renderer:
         self.target = target
         self.findings: list[Finding] = []
         self.statements: list[str] = []
+        self.cascades = {event: CascadePaths() for event in ("DELETE", "UPDATE")}
 
     # -- names and findings ------------------------------------------------------------------
     def ident(self, name: str) -> exp.Identifier:
@@ -64,19 +70,30 @@ class _Renderer:
     def table(self, entity: Entity) -> exp.Table:
         return exp.Table(this=self.ident(entity.table))
 
+    def columns(self, entity: Entity, names) -> list[exp.Identifier]:
+        return [self.ident(entity.physical(c)) for c in names]
+
     def sql(self, tree: exp.Expression) -> str:
         if isinstance(tree, exp.Create) and tree.args.get("kind") == "TABLE":
             # One column or constraint per line: sqlglot's pretty mode wraps inside them.
             schema = tree.this
             items = ",\n  ".join(self.sql(item) for item in schema.expressions)
-            return f"CREATE TABLE {self.sql(schema.this)} (\n  {items}\n)"
+            properties = tree.args.get("properties")
+            tail = "\n" + self.sql(properties).strip() if properties else ""
+            return f"CREATE TABLE {self.sql(schema.this)} (\n  {items}\n){tail}"
         return tree.sql(dialect=self.target.dialect)
 
-    def emit(self, tree: exp.Expression | str) -> None:
-        self.statements.append((tree if isinstance(tree, str) else self.sql(tree)) + ";")
+    def emit(self, tree: exp.Expression | str, end: str = ";") -> None:
+        text = (tree if isinstance(tree, str) else self.sql(tree)) + end
+        if self.target.BATCH_SEPARATOR:
+            text += "\n" + self.target.BATCH_SEPARATOR
+        self.statements.append(text)
 
     def physical_expression(self, entity: Entity, tree: exp.Expression) -> exp.Expression:
-        return physical_tree(self.design, tree, self.target.quote_needed, entity)
+        tree = physical_tree(self.design, tree, self.target.quote_needed, entity)
+        if self.target.BOOLEAN_IS_INTEGER:
+            tree = tree.transform(lambda n: exp.Literal.number(int(n.this)) if isinstance(n, exp.Boolean) else n)
+        return tree
 
     # -- the file ----------------------------------------------------------------------------
     def render(self) -> DdlResult:
@@ -119,23 +136,51 @@ class _Renderer:
                 if column.identity:
                     self.emit(exp.Create(this=exp.Table(this=self.ident(self.sequence_name(entity, column))), kind="SEQUENCE"))
 
-    # -- tables ------------------------------------------------------------------------------
-    def data_type(self, typ: LogicalType, column: Column | None = None) -> exp.DataType:
+    # -- types and columns -------------------------------------------------------------------
+    def stored_kind(self, typ: LogicalType) -> str:
+        """The logical kind whose SQL type holds `typ` here: a string too long for the target's
+        VARCHAR is held as text."""
+        limit = self.target.MAX_STRING_LENGTH
+        if typ.kind == "string" and limit is not None and typ.length > limit:
+            return "text"
+        return typ.kind
+
+    def type_text(self, typ: LogicalType, column: Column | None = None) -> str:
         if typ.kind == "enum" and self.target.ENUMS == "named_type" and column and column.enum_type:
-            return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=self.ident(column.enum_type).sql(self.target.dialect))
-        template = self.target.TYPE_MAPPING[typ.kind]
-        item = self.data_type(typ.item).sql(self.target.dialect) if typ.item else ""
-        text = template.format(length=typ.length, precision=typ.precision, scale=typ.scale, item=item)
-        return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=text)
+            return self.ident(column.enum_type).sql(self.target.dialect)
+        template = self.target.TYPE_MAPPING[self.stored_kind(typ)]
+        values = [exp.Literal.string(v).sql(self.target.dialect) for v in typ.values]
+        length = typ.length if typ.kind != "enum" else max(map(len, typ.values))
+        text = template.format(
+            length=length, precision=typ.precision, scale=typ.scale,
+            item=self.type_text(typ.item) if typ.item else "",
+            values=", ".join(values), numbered=", ".join(f"{v} = {i}" for i, v in enumerate(values, 1)),
+        )
+        nullable_type = self.target.NULLABLE_TYPE
+        if column is not None and column.nullable and nullable_type and typ.kind not in self.target.NOT_NULLABLE_KINDS:
+            text = nullable_type.format(type=text)
+        return text
+
+    def data_type(self, typ: LogicalType, column: Column | None = None) -> exp.DataType:
+        return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=self.type_text(typ, column), nullable=False)
+
+    def approximations(self, entity: Entity, column: Column) -> None:
+        table = self.target.TYPE_APPROXIMATIONS
+        for kind in (column.type.kind, column.type.item.kind if column.type.item else None):
+            note = table.get(f"nullable {kind}" if column.nullable else "") or table.get(kind or "")
+            if note:
+                self.finding(column.path, "TG107", "info",
+                             f"'{entity.name}.{column.name}' is {column.type}: on {self.target.title} it is {note}")
+                return
 
     def default(self, column: Column) -> exp.Expression | None:
         default = column.default
         if default is None:
             return None
-        if default.kind == "now" and column.type.kind == "time":
-            return exp.Paren(this=sqlglot.parse_one(self.target.TIME_NOW, dialect=self.target.dialect))
         if default.kind != "literal":
-            return exp.Paren(this=sqlglot.parse_one(self.target.DEFAULTS[default.kind], dialect=self.target.dialect))
+            defaults = self.target.DEFAULTS
+            text = defaults.get(f"{default.kind}:{column.type.kind}") or defaults[default.kind]
+            return exp.Paren(this=sqlglot.parse_one(text, dialect=self.target.dialect))
         value = default.value
         if isinstance(value, bool):
             return exp.Literal.number(int(value)) if self.target.BOOLEAN_IS_INTEGER else exp.Boolean(this=value)
@@ -143,39 +188,75 @@ class _Renderer:
             return exp.Literal.number(value)
         return exp.Literal.string(value)
 
+    def identity(self, entity: Entity, column: Column) -> list[exp.Expression]:
+        mode = self.target.IDENTITY
+        if not column.identity or mode == "rowid":
+            return []
+        if mode == "generated":
+            return [exp.GeneratedAsIdentityColumnConstraint(this=False)]
+        if mode == "auto_increment":
+            return [exp.AutoIncrementColumnConstraint()]
+        if mode == "sequence":
+            seq = exp.Literal.string(self.sequence_name(entity, column))
+            return [exp.DefaultColumnConstraint(this=exp.Anonymous(this="nextval", expressions=[seq]))]
+        self.finding(column.path, "TG110", "info",
+                     f"{self.target.title} has no identity columns: '{entity.name}.{column.name}' must be given "
+                     "its values", fix="supply keys from the source system, or use a uuid key with default: uuid")
+        return []
+
+    def generated(self, entity: Entity, column: Column) -> exp.Expression | None:
+        if column.generated is None or self.inexpressible(
+            column.generated, column.path + ("generated",), f"generated column '{entity.name}.{column.name}'",
+            f"it is a plain nullable column in the {self.target.name} DDL", "fill it in the application for this target",
+        ):
+            return None
+        tree = self.physical_expression(entity, column.generated)
+        mode = self.target.GENERATED
+        if mode == "typed_cast":  # SQL Server's computed columns take their type from the expression
+            return exp.ComputedColumnConstraint(this=exp.Cast(this=tree, to=self.data_type(column.type)), persisted=True)
+        if mode == "stored":
+            return exp.ComputedColumnConstraint(this=tree, persisted=True)
+        return exp.ComputedColumnConstraint(this=exp.Paren(this=tree))
+
+    def column_comment(self, entity: Entity, column: Column) -> str | None:
+        """The column's description, plus the reference it stands for where the target keeps
+        references as documentation only."""
+        parts = [column.description] if column.description else []
+        if not self.target.FOREIGN_KEYS:
+            for fk in entity.foreign_keys:
+                if column.name in fk.columns:
+                    target = self.design.entities[fk.target]
+                    parts.append(f"references {target.table} ({', '.join(target.physical(c) for c in fk.target_columns)})")
+        return "; ".join(parts) or None
+
     def column_def(self, entity: Entity, column: Column, inline_pk: bool) -> exp.ColumnDef:
-        constraints: list[exp.Expression] = []
-        if column.identity and self.target.IDENTITY == "generated":
-            constraints.append(exp.GeneratedAsIdentityColumnConstraint(this=False))
+        constraints: list[exp.Expression] = self.identity(entity, column)
         if inline_pk:
             constraints.append(exp.PrimaryKeyColumnConstraint())
-        if column.identity and self.target.IDENTITY == "sequence":
-            seq = exp.Literal.string(self.sequence_name(entity, column))
-            constraints.append(exp.DefaultColumnConstraint(this=exp.Anonymous(this="nextval", expressions=[seq])))
         default = self.default(column)
         if default is not None:
             constraints.append(exp.DefaultColumnConstraint(this=default))
-        generated = column.generated
-        if generated is not None and self.inexpressible(
-            generated, column.path + ("generated",), f"generated column '{entity.name}.{column.name}'",
-            f"it is a plain nullable column in the {self.target.name} DDL", "fill it in the application for this target",
-        ):
-            generated = None
+        if self.target.UPDATED_AT == "on_update" and column is self.updated_at_column(entity):
+            now = sqlglot.parse_one(self.target.DEFAULTS["now"], dialect=self.target.dialect)
+            constraints.append(exp.OnUpdateColumnConstraint(this=now))
+        generated = self.generated(entity, column)
         if generated is not None:
-            tree = self.physical_expression(entity, generated)
-            if self.target.STORED_GENERATED:
-                constraints.append(exp.ComputedColumnConstraint(this=tree, persisted=True))
-            else:
-                constraints.append(exp.ComputedColumnConstraint(this=exp.Paren(this=tree)))
+            constraints.append(generated)
         computed_without_constraints = generated is not None and not self.target.NOT_NULL_ON_GENERATED
         plain_stand_in = column.generated is not None and generated is None
-        if not (column.nullable or inline_pk or computed_without_constraints or plain_stand_in):
+        nullability_in_type = self.target.NULLABLE_TYPE is not None
+        if not (column.nullable or inline_pk or computed_without_constraints or plain_stand_in or nullability_in_type):
             constraints.append(exp.NotNullColumnConstraint())
+        comment = self.column_comment(entity, column)
+        if comment and self.target.COMMENTS == "inline":
+            constraints.append(exp.CommentColumnConstraint(this=exp.Literal.string(comment)))
+        self.approximations(entity, column)
         return exp.ColumnDef(
             this=self.ident(column.physical), kind=self.data_type(column.type, column),
             constraints=[exp.ColumnConstraint(kind=c) for c in constraints],
         )
 
+    # -- constraints -------------------------------------------------------------------------
     def implied_checks(self, entity: Entity) -> list[Check]:
         """CHECKs a target needs to hold what its types do not: enums, lengths, booleans, JSON."""
         checks = []
@@ -185,118 +266,242 @@ class _Renderer:
             if kind == "enum" and self.target.ENUMS == "check":
                 values = [exp.Literal.string(v) for v in column.type.values]
                 checks.append(Check(f"ck_{entity.name}_{column.name}_enum", exp.In(this=col, expressions=values), column.path, "field"))
-            if kind == "string" and not self.target.ENFORCES_LENGTH:
+            if kind == "string" and (not self.target.ENFORCES_LENGTH or self.stored_kind(column.type) != "string"):
                 length = exp.LTE(this=exp.Length(this=col), expression=exp.Literal.number(column.type.length))
                 checks.append(Check(f"ck_{entity.name}_{column.name}_length", length, column.path, "field"))
-            if kind == "boolean" and self.target.BOOLEAN_IS_INTEGER:
+            if kind == "boolean" and self.target.BOOLEAN_CHECK:
                 checks.append(Check(f"ck_{entity.name}_{column.name}_bool", exp.In(this=col, expressions=[exp.Literal.number(0), exp.Literal.number(1)]), column.path, "field"))
             json_like = kind == "json" or (kind == "array" and self.target.ARRAY_AS_JSON)
-            if json_like and self.target.JSON_VALID_FUNCTION:
-                valid = exp.Anonymous(this=self.target.JSON_VALID_FUNCTION, expressions=[col])
+            if json_like and self.target.JSON_CHECK:
+                template = self.target.JSON_CHECK.format(column=exp.to_identifier(column.name).sql(self.target.dialect))
+                valid = sqlglot.parse_one(template, dialect=self.target.dialect)
                 if column.nullable:  # SQLite's json_valid(NULL) is 0, which would reject NULL
                     valid = exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), valid)
                 checks.append(Check(f"ck_{entity.name}_{column.name}_json", valid, column.path, "field"))
         return checks
 
-    def inexpressible(self, tree: exp.Expression, path, what: str, consequence: str, fix: str) -> bool:
+    def inexpressible(self, tree: exp.Expression, path, what: str, consequence: str, fix: str,
+                      unsupported: tuple[type[exp.Expression], ...] | None = None) -> bool:
         """Report (TG101) and return True when `tree` uses what the target cannot evaluate."""
-        node = tree.find(*self.target.UNSUPPORTED_EXPRESSIONS) if self.target.UNSUPPORTED_EXPRESSIONS else None
+        unsupported = self.target.UNSUPPORTED_EXPRESSIONS if unsupported is None else unsupported
+        node = tree.find(*unsupported) if unsupported else None
         if node is None:
             return False
         self.finding(
             path, "TG101", "warning",
-            f"{what} uses {node.sql('postgres')}, which {self.target.title} cannot evaluate in DDL; {consequence}",
+            f"{what} uses {node.sql('postgres')}, which {self.target.title} cannot evaluate there; {consequence}",
             fix=fix,
         )
         return True
 
+    def check_forbidden_columns(self, entity: Entity) -> dict[str, str]:
+        """Columns a CHECK may not read on this target, with the reason."""
+        excludes = self.target.CHECK_EXCLUDES
+        forbidden = {}
+        if "fk_action" in excludes:
+            for fk in entity.foreign_keys:
+                if fk.on_delete in _CASCADING or fk.on_update in _CASCADING:
+                    forbidden |= {c: f"foreign key {fk.name} writes it on a referential action" for c in fk.columns}
+        if "identity" in excludes:
+            forbidden |= {c.name: "it is an identity column" for c in entity.columns if c.identity}
+        return forbidden
+
     def check_constraint(self, entity: Entity, check: Check) -> exp.Constraint | None:
         what = f"{'format' if check.origin == 'format' else 'check'} {check.name} on '{entity.name}'"
-        if self.inexpressible(check.expression, check.path, what, f"it is left out of the {self.target.name} DDL",
-                              "validate it in the application, or rely on the seed expectations"):
+        consequence = f"it is left out of the {self.target.name} DDL"
+        fix = "validate it in the application, or rely on the seed expectations"
+        if self.inexpressible(check.expression, check.path, what, consequence, fix):
+            return None
+        forbidden = self.check_forbidden_columns(entity)
+        read = next((c.name for c in check.expression.find_all(exp.Column) if c.name in forbidden), None)
+        if read is not None:
+            self.finding(check.path, "TG112", "warning",
+                         f"{what} reads '{read}', which {self.target.title} does not allow in a CHECK "
+                         f"({forbidden[read]}); {consequence}", fix=fix)
             return None
         condition = self.physical_expression(entity, check.expression)
+        nullable = {c.name for c in entity.columns if c.nullable}
+        reads_nullable = any(c.name in nullable for c in check.expression.find_all(exp.Column))
+        if self.target.CHECK_NULL_FAILS and reads_nullable:
+            condition = exp.Coalesce(this=condition, expressions=[exp.true()])
         return exp.Constraint(
             this=self.constraint_name(check.name, check.path),
             expressions=[exp.CheckColumnConstraint(this=condition)],
         )
 
-    def foreign_key(self, entity: Entity, fk: ForeignKey) -> exp.Constraint:
-        target = self.design.entities[fk.target]
+    def fk_options(self, entity: Entity, fk: ForeignKey) -> list[str]:
         options = []
-        for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
+        for event, action, table in (("DELETE", fk.on_delete, self.target.FK_DELETE_ACTIONS),
+                                     ("UPDATE", fk.on_update, self.target.FK_UPDATE_ACTIONS)):
             if action is None:
                 continue
-            if action not in self.target.FK_ACTIONS:
-                self.finding(
-                    fk.path, "TG102", "warning",
-                    f"foreign key {fk.name} on '{entity.name}': {self.target.title} has no ON {event} "
-                    f"{_ACTION_SQL[action]}; the {self.target.name} DDL uses the default (no action)",
-                    fix="perform the action in the application for this target",
-                )
-                continue
-            options.append(f"ON {event} {_ACTION_SQL[action]}")
+            action_sql = action.replace("_", " ").upper()
+            problem = None
+            if action not in table:
+                problem = f"{self.target.title} has no ON {event} {action_sql}"
+            elif self.target.SINGLE_CASCADE_PATH and action in _CASCADING and not self.cascades[event].add(fk.target, entity.name):
+                problem = (f"ON {event} {action_sql} would close a cycle or open a second cascade path, "
+                           f"which {self.target.title} refuses")
+            if problem:
+                self.finding(fk.path, "TG102", "warning",
+                             f"foreign key {fk.name} on '{entity.name}': {problem}; the {self.target.name} DDL "
+                             "uses the default (no action)", fix="perform the action in the application for this target")
+            elif table[action]:
+                options.append(f"ON {event} {table[action]}")
+        return options
+
+    def foreign_key(self, entity: Entity, fk: ForeignKey) -> exp.Constraint:
+        target = self.design.entities[fk.target]
         reference = exp.Reference(
-            this=exp.Schema(this=self.table(target), expressions=[self.ident(target.physical(c)) for c in fk.target_columns]),
-            options=options or None,
+            this=exp.Schema(this=self.table(target), expressions=self.columns(target, fk.target_columns)),
+            options=self.fk_options(entity, fk) or None,
         )
         return exp.Constraint(
             this=self.constraint_name(fk.name, fk.path),
-            expressions=[exp.ForeignKey(expressions=[self.ident(entity.physical(c)) for c in fk.columns], reference=reference)],
+            expressions=[exp.ForeignKey(expressions=self.columns(entity, fk.columns), reference=reference)],
         )
 
-    def create_table(self, entity: Entity, deferred: list[tuple[Entity, ForeignKey]]) -> None:
+    def indexable(self, entity: Entity, columns, path, what: str) -> bool:
+        """False (and TG111) when a column's type cannot be an index key on this target."""
+        for name in columns:
+            column = entity.column(name)
+            kind = self.stored_kind(column.type)
+            if kind in self.target.UNINDEXABLE_KINDS:
+                self.finding(path, "TG111", "warning",
+                             f"{what} on '{entity.name}' covers '{name}' ({column.type}), which {self.target.title} "
+                             f"cannot index; it is left out of the {self.target.name} DDL",
+                             fix="index a shorter string(n) or a hash of the value in a generated column")
+                return False
+        return True
+
+    def unique_as_index(self, entity: Entity, unique: Unique) -> bool:
+        """Uniques that become (partial) unique indexes: those that ignore soft-deleted rows, and
+        on targets whose UNIQUE admits a single NULL, those over nullable columns."""
+        if entity.soft_delete_column and self.target.PARTIAL_INDEXES:
+            return True
+        return not self.target.UNIQUE_NULLS_DISTINCT and any(entity.column(c).nullable for c in unique.columns)
+
+    def key_constraints(self, entity: Entity, rowid_key: bool) -> list[exp.Expression]:
         key = entity.primary_key
-        rowid_key = (
-            self.target.IDENTITY == "rowid" and len(key) == 1 and entity.column(key[0]).identity
-        )
-        items: list[exp.Expression] = [
-            self.column_def(entity, c, inline_pk=rowid_key and c.name == key[0]) for c in entity.columns
-        ]
+        if not self.target.UNIQUE_CONSTRAINTS:
+            if key:
+                self.finding(entity.path, "TG109", "info",
+                             f"{self.target.title} does not enforce keys: '{entity.name}' is sorted by its key "
+                             f"({', '.join(key)}), and duplicates are possible", fix="deduplicate when loading")
+            for unique in entity.uniques:
+                self.finding(unique.path, "TG109", "warning",
+                             f"{self.target.title} does not enforce uniqueness: unique {unique.name} on '{entity.name}' "
+                             "is not checked", fix="check it with the seed expectations or in the loading pipeline")
+            return []
+        items: list[exp.Expression] = []
         if key and not rowid_key:
             items.append(exp.Constraint(
                 this=self.constraint_name(entity.primary_key_name, entity.path),
-                expressions=[exp.PrimaryKey(expressions=[self.ident(entity.physical(c)) for c in key])],
+                expressions=[exp.PrimaryKey(expressions=self.columns(entity, key))],
             ))
         for unique in entity.uniques:
-            if entity.soft_delete_column and self.target.PARTIAL_INDEXES:
-                continue  # becomes a partial unique index that ignores deleted rows
+            if self.unique_as_index(entity, unique) or not self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
+                continue
             if entity.soft_delete_column:
                 self.finding(unique.path, "TG104", "warning",
                              f"{self.target.title} has no partial indexes: unique {unique.name} on '{entity.name}' "
                              "also counts soft-deleted rows")
             items.append(exp.Constraint(
                 this=self.constraint_name(unique.name, unique.path),
-                expressions=[exp.UniqueColumnConstraint(this=exp.Schema(expressions=[self.ident(entity.physical(c)) for c in unique.columns]))],
+                expressions=[exp.UniqueColumnConstraint(this=exp.Schema(expressions=self.columns(entity, unique.columns)))],
             ))
+        return items
+
+    def reference_constraints(self, entity: Entity, deferred: list[tuple[Entity, ForeignKey]]) -> list[exp.Expression]:
+        if not self.target.FOREIGN_KEYS:
+            for fk in entity.foreign_keys:
+                self.finding(fk.path, "TG108", "info",
+                             f"{self.target.title} has no foreign keys: foreign key {fk.name} on '{entity.name}' is "
+                             "kept as a column comment, not enforced", fix="check references with the seed expectations")
+            return []
         later = {id(fk) for e, fk in deferred if e is entity}
-        for fk in entity.foreign_keys:
-            if id(fk) in later and self.target.DEFERRED_FOREIGN_KEYS != "inline":
-                continue
-            items.append(self.foreign_key(entity, fk))
+        return [
+            self.foreign_key(entity, fk) for fk in entity.foreign_keys
+            if id(fk) not in later or self.target.DEFERRED_FOREIGN_KEYS == "inline"
+        ]
+
+    # -- tables ------------------------------------------------------------------------------
+    def create_table(self, entity: Entity, deferred: list[tuple[Entity, ForeignKey]]) -> None:
+        key = entity.primary_key
+        rowid_key = self.target.IDENTITY == "rowid" and len(key) == 1 and entity.column(key[0]).identity
+        items: list[exp.Expression] = [
+            self.column_def(entity, c, inline_pk=rowid_key and c.name == key[0]) for c in entity.columns
+        ]
+        items += self.key_constraints(entity, rowid_key)
+        items += self.reference_constraints(entity, deferred)
         for check in entity.checks + self.implied_checks(entity):
             constraint = self.check_constraint(entity, check)
             if constraint is not None:
                 items.append(constraint)
-        create = exp.Create(this=exp.Schema(this=self.table(entity), expressions=items), kind="TABLE")
-        if entity.description and not self.target.COMMENTS:
+        items += self.skipping_indexes(entity)
+        create = exp.Create(
+            this=exp.Schema(this=self.table(entity), expressions=items), kind="TABLE",
+            properties=self.table_properties(entity),
+        )
+        if entity.description and self.target.COMMENTS == "none":
             self.statements.append(f"-- {entity.table}: {_one_line(entity.description)}")
         self.emit(create)
         self.comments(entity)
 
+    def table_properties(self, entity: Entity) -> exp.Properties | None:
+        properties: list[exp.Expression] = []
+        if self.target.TABLE_ENGINE:
+            properties.append(exp.EngineProperty(this=exp.var(self.target.TABLE_ENGINE)))
+            key = exp.Tuple(expressions=[exp.column(self.ident(entity.physical(c))) for c in self.sorting_key(entity)])
+            properties.append(exp.Order(expressions=[exp.Ordered(this=key, nulls_first=False)]))
+        if entity.description and self.target.COMMENTS == "inline":
+            properties.append(exp.SchemaCommentProperty(this=exp.Literal.string(entity.description)))
+        return exp.Properties(expressions=properties) if properties else None
+
+    def sorting_key(self, entity: Entity) -> list[str]:
+        """A sorting key for a table engine: the busiest query's constant filters, equality
+        filters and range filters, then the primary key; nullable columns cannot be in it."""
+        queries = [q for q in self.design.doc.queries.values() if q.entity == entity.name and q.filter]
+        fields: list[str] = []
+        if queries:
+            busiest = max(queries, key=lambda q: q.rate or 0)
+            ranked = sorted(busiest.filter.items(), key=lambda item: (
+                0 if not isinstance(item[1], str) else 1 if item[1] in ("eq", "in") else 2))
+            fields = [name for name, _ in ranked]
+        names = [c.name for f in fields for c in entity.columns if c.field == f] + list(entity.primary_key)
+        key = [n for n in dict.fromkeys(names) if not entity.column(n).nullable]
+        return key or [entity.columns[0].name]
+
     def comments(self, entity: Entity) -> None:
-        if not self.target.COMMENTS:
+        mode = self.target.COMMENTS
+        if mode not in ("statement", "extended_property"):
             return
         if entity.description:
-            self.emit(exp.Comment(this=self.table(entity), kind="TABLE", expression=exp.Literal.string(entity.description)))
+            self.emit(self.comment(entity, None, entity.description))
         for column in entity.columns:
-            if column.description:
-                target = exp.Column(this=self.ident(column.physical), table=self.ident(entity.table))
-                self.emit(exp.Comment(this=target, kind="COLUMN", expression=exp.Literal.string(column.description)))
+            comment = self.column_comment(entity, column)
+            if comment:
+                self.emit(self.comment(entity, column, comment))
+
+    def comment(self, entity: Entity, column: Column | None, text: str) -> exp.Expression:
+        if self.target.COMMENTS == "statement":
+            if column is None:
+                return exp.Comment(this=self.table(entity), kind="TABLE", expression=exp.Literal.string(text))
+            target = exp.Column(this=self.ident(column.physical), table=self.ident(entity.table))
+            return exp.Comment(this=target, kind="COLUMN", expression=exp.Literal.string(text))
+        # SQL Server keeps descriptions as MS_Description extended properties.
+        levels = [("name", "MS_Description"), ("value", text), ("level0type", "SCHEMA"), ("level0name", "dbo"),
+                  ("level1type", "TABLE"), ("level1name", entity.table)]
+        if column is not None:
+            levels += [("level2type", "COLUMN"), ("level2name", column.physical)]
+        return exp.Execute(
+            this=exp.Table(this=exp.to_identifier("sp_addextendedproperty"), db=exp.to_identifier("sys")),
+            expressions=[exp.EQ(this=exp.Parameter(this=exp.var(k)), expression=exp.National(this=v)) for k, v in levels],
+        )
 
     def deferred_foreign_key(self, entity: Entity, fk: ForeignKey) -> None:
         mode = self.target.DEFERRED_FOREIGN_KEYS
-        if mode == "inline":
+        if mode == "inline" or not self.target.FOREIGN_KEYS:
             return
         if mode == "none":
             self.finding(
@@ -312,50 +517,101 @@ class _Renderer:
         ))
 
     # -- indexes and triggers ----------------------------------------------------------------
+    def index_where(self, entity: Entity, index: Index) -> exp.Expression | None:
+        where = index.where
+        if where is None:
+            return None
+        what = f"index {index.name} on '{entity.name}'"
+        if self.inexpressible(where, index.path + ("where",), what, "it covers all rows there",
+                              "accept the larger index on this target"):
+            return None
+        if not self.target.PARTIAL_INDEXES:
+            self.finding(index.path, "TG104", "warning",
+                         f"{self.target.title} has no partial indexes: {what} covers all rows")
+            return None
+        if self.inexpressible(where, index.path + ("where",), what, "it covers all rows there",
+                              "write the filter as comparisons joined by AND", self.target.PARTIAL_INDEX_UNSUPPORTED):
+            return None
+        return where
+
+    def index_method(self, entity: Entity, index: Index) -> str | None:
+        using = index.using if index.using in self.target.INDEX_METHODS else None
+        if index.using and using is None:
+            self.finding(index.path, "TG105", "info",
+                         f"{self.target.title} has no '{index.using}' index method: index {index.name} uses its default")
+        if using and index.unique and using not in self.target.UNIQUE_INDEX_METHODS:
+            self.finding(index.path, "TG105", "warning",
+                         f"{self.target.title} cannot enforce uniqueness with a '{using}' index: "
+                         f"unique index {index.name} uses the default method")
+            using = None
+        return using
+
     def indexes(self, entity: Entity) -> None:
-        soft = entity.soft_delete_column
-        if soft and self.target.PARTIAL_INDEXES:
-            not_deleted = exp.Is(this=exp.column(soft), expression=exp.Null())
-            for unique in entity.uniques:
-                self.create_index(entity, unique.name, unique.columns, unique.path, True, not_deleted)
+        if self.target.SKIPPING_INDEX:
+            return  # they are part of the table
+        not_deleted = exp.Is(this=exp.column(entity.soft_delete_column), expression=exp.Null()) if entity.soft_delete_column else None
+        for unique in entity.uniques:
+            if self.unique_as_index(entity, unique) and self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
+                where = not_deleted if self.target.PARTIAL_INDEXES else None
+                self.create_index(entity, unique.name, unique.columns, unique.path, True, where)
         for index in entity.indexes:
-            where = index.where
-            if where is not None and self.inexpressible(
-                where, index.path + ("where",), f"index {index.name} on '{entity.name}'",
-                "it covers all rows there", "accept the larger index on this target",
-            ):
-                where = None
-            if where is not None and not self.target.PARTIAL_INDEXES:
-                self.finding(index.path, "TG104", "warning",
-                             f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")
-                where = None
-            using = index.using if index.using in self.target.INDEX_METHODS else None
-            if index.using and using is None:
-                self.finding(index.path, "TG105", "info",
-                             f"{self.target.title} has no '{index.using}' index method: index {index.name} uses its default")
-            if using and index.unique and using not in self.target.UNIQUE_INDEX_METHODS:
-                self.finding(index.path, "TG105", "warning",
-                             f"{self.target.title} cannot enforce uniqueness with a '{using}' index: "
-                             f"unique index {index.name} uses the default method")
-                using = None
+            if not self.indexable(entity, index.columns + index.include, index.path, f"index {index.name}"):
+                continue
             if index.include and not self.target.INCLUDE_COLUMNS:
                 self.finding(index.path, "TG105", "info",
                              f"{self.target.title} has no INCLUDE columns: index {index.name} leaves them out")
             self.create_index(
-                entity, index.name, index.columns, index.path, index.unique, where,
-                using=using,
+                entity, index.name, index.columns, index.path, index.unique, self.index_where(entity, index),
+                using=self.index_method(entity, index),
                 include=index.include if self.target.INCLUDE_COLUMNS else (),
             )
+        self.foreign_key_indexes(entity)
+
+    def foreign_key_indexes(self, entity: Entity) -> None:
+        """Where the target needs it (MySQL), an index that leads with each foreign key's columns."""
+        if not (self.target.FK_NEEDS_INDEX and self.target.FOREIGN_KEYS):
+            return
+        leading = [entity.primary_key] + [u.columns for u in entity.uniques] + [i.columns for i in entity.indexes]
+        for fk in entity.foreign_keys:
+            if any(tuple(cols[: len(fk.columns)]) == fk.columns for cols in leading):
+                continue
+            name = f"ix_{entity.name}_{fk.field}"
+            self.create_index(entity, name, fk.columns, fk.path, False, None)
+            leading.append(fk.columns)
 
     def create_index(self, entity, name, columns, path, unique, where, using=None, include=()) -> None:
+        if unique and not self.target.UNIQUE_NULLS_DISTINCT:
+            # One NULL only, unless filtered out: keep NULLs apart as the design means.
+            nullable = [exp.not_(exp.Is(this=exp.column(c), expression=exp.Null())) for c in columns if entity.column(c).nullable]
+            where = exp.and_(*([where] if where is not None else []), *nullable) if nullable else where
         params = exp.IndexParameters(
             columns=[exp.Column(this=self.ident(entity.physical(c))) for c in columns],
             using=exp.var(using) if using else None,
-            include=[self.ident(entity.physical(c)) for c in include] or None,
+            include=self.columns(entity, include) or None,
             where=exp.Where(this=self.physical_expression(entity, where)) if where is not None else None,
         )
         index = exp.Index(this=self.constraint_name(name, path), table=self.table(entity), params=params)
         self.emit(exp.Create(this=index, kind="INDEX", unique=unique))
+
+    def skipping_indexes(self, entity: Entity) -> list[exp.Expression]:
+        """Data-skipping indexes, declared inside the table (ClickHouse)."""
+        kind = self.target.SKIPPING_INDEX
+        if not kind:
+            return []
+        items = []
+        for index in entity.indexes:
+            self.finding(index.path, "TG105", "info",
+                         f"{self.target.title} has no secondary indexes: index {index.name} on '{entity.name}' is a "
+                         f"{kind} data-skipping index" + (" and does not enforce uniqueness" if index.unique else ""))
+            if index.where is not None:
+                self.finding(index.path, "TG104", "warning",
+                             f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")
+            columns = [exp.column(self.ident(entity.physical(c))) for c in index.columns]
+            items.append(exp.IndexColumnConstraint(
+                this=self.constraint_name(index.name, index.path), expression=exp.Tuple(expressions=columns),
+                index_type=exp.var(kind), granularity=exp.Literal.number(1),
+            ))
+        return items
 
     def updated_at_column(self, entity: Entity) -> Column | None:
         if "timestamps" not in entity.patterns:
@@ -366,11 +622,12 @@ class _Renderer:
         template = self.target.UPDATED_AT_FUNCTION
         column = next(filter(None, map(self.updated_at_column, self.design.entities.values())), None)
         if template and column and self.target.UPDATED_AT_TRIGGER:
-            self.emit(template.format(function="set_updated_at", column=self.ident(column.physical).sql(self.target.dialect)))
+            column_sql = self.ident(column.physical).sql(self.target.dialect)
+            self.emit(template.format(function="set_updated_at", column=column_sql), end=self.target.PROCEDURAL_END)
 
     def updated_at_trigger(self, entity: Entity) -> None:
         column = self.updated_at_column(entity)
-        if column is None:
+        if column is None or self.target.UPDATED_AT != "trigger":
             return
         template = self.target.UPDATED_AT_TRIGGER
         if template is None:
@@ -379,11 +636,15 @@ class _Renderer:
                          "but not maintained on update", fix="set updated_at in the application's UPDATE statements")
             return
         dialect = self.target.dialect
+        table = self.table(entity).sql(dialect)
+        key_join = " AND ".join(
+            f"{table}.{name} = inserted.{name}" for name in (self.ident(entity.physical(c)).sql(dialect) for c in entity.primary_key)
+        )
         self.emit(template.format(
             trigger=self.constraint_name(f"trg_{entity.name}_updated_at", entity.path).sql(dialect),
-            table=self.table(entity).sql(dialect), column=self.ident(column.physical).sql(dialect),
-            function="set_updated_at",
-        ))
+            table=table, column=self.ident(column.physical).sql(dialect),
+            function="set_updated_at", key_join=key_join,
+        ), end=self.target.PROCEDURAL_END)
 
 
 def _one_line(text: str) -> str:

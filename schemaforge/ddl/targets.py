@@ -11,21 +11,26 @@ import re
 from typing import ClassVar, Literal
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from schemaforge.ddl import reserved
+from schemaforge.ddl.dialects import MySQLAndMariaDB
 
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-ALL_FK_ACTIONS = frozenset({"cascade", "restrict", "set_null", "set_default", "no_action"})
+# Functions whose value changes between calls: no engine but PostgreSQL-likes allows them in CHECK.
+NONDETERMINISTIC = (exp.CurrentDate, exp.CurrentTime, exp.CurrentTimestamp, exp.Localtimestamp, exp.Rand)
+_REGEX = (exp.RegexpLike, exp.RegexpILike)
 
 
 class SqlTarget:
     name: ClassVar[str]
     title: ClassVar[str]
-    dialect: ClassVar[str]  # the sqlglot dialect that renders it
+    dialect: ClassVar[str | type[Dialect]]  # the sqlglot dialect that renders it
     RESERVED: ClassVar[frozenset[str]] = frozenset()
     MAX_IDENTIFIER_LENGTH: ClassVar[int | None] = None
 
-    # Logical type -> SQL type, formatted with the type's length/precision/scale/item.
+    # Logical type -> SQL type, formatted with the type's length/precision/scale/item, and for
+    # enums {values} ('a', 'b') and {numbered} ('a' = 1, 'b' = 2).
     TYPE_MAPPING: ClassVar[dict[str, str]] = {
         "boolean": "BOOLEAN",
         "smallint": "SMALLINT",
@@ -47,33 +52,72 @@ class SqlTarget:
         "enum": "TEXT",
         "array": "{item}[]",
     }
-    # Default expressions in the target's own SQL.
+    # A string(n) longer than this is stored as the `text` type with a length CHECK.
+    MAX_STRING_LENGTH: ClassVar[int | None] = None
+    # Nullable columns wrapped in a type (ClickHouse); elsewhere NOT NULL marks the others.
+    NULLABLE_TYPE: ClassVar[str | None] = None
+    NOT_NULLABLE_KINDS: ClassVar[frozenset[str]] = frozenset()  # kinds NULLABLE_TYPE cannot wrap
+    # Kinds the target stores in a weaker type, and what is lost: a TG107 finding per column.
+    TYPE_APPROXIMATIONS: ClassVar[dict[str, str]] = {}
+    # Kinds that cannot be an index or unique key (large-object types).
+    UNINDEXABLE_KINDS: ClassVar[frozenset[str]] = frozenset()
+    # Default expressions in the target's own SQL; "<kind>:<type>" overrides "<kind>" for a type.
     DEFAULTS: ClassVar[dict[str, str]] = {
         "now": "CURRENT_TIMESTAMP",
+        "now:time": "CURRENT_TIME",
         "today": "CURRENT_DATE",
         "uuid": "gen_random_uuid()",
     }
-    TIME_NOW: ClassVar[str] = "CURRENT_TIME"
-    ENUMS: ClassVar[Literal["named_type", "check"]] = "check"
-    IDENTITY: ClassVar[Literal["generated", "rowid", "sequence"]] = "generated"
+    # How enums are held: a named type, the column type itself (TYPE_MAPPING["enum"]), or a CHECK.
+    ENUMS: ClassVar[Literal["named_type", "type", "check"]] = "check"
+    IDENTITY: ClassVar[Literal["generated", "rowid", "sequence", "auto_increment", "none"]] = "generated"
     ENFORCES_LENGTH: ClassVar[bool] = True  # does VARCHAR(n) reject longer strings?
-    BOOLEAN_IS_INTEGER: ClassVar[bool] = False
-    JSON_VALID_FUNCTION: ClassVar[str | None] = None  # CHECK that text holds JSON
+    BOOLEAN_IS_INTEGER: ClassVar[bool] = False  # TRUE and FALSE are written 1 and 0
+    BOOLEAN_CHECK: ClassVar[bool] = False  # the boolean type holds more than 0 and 1: CHECK it
+    # CHECK that a text column holds JSON, over {column}; None where the type checks it itself.
+    JSON_CHECK: ClassVar[str | None] = None
     ARRAY_AS_JSON: ClassVar[bool] = False
-    FK_ACTIONS: ClassVar[frozenset[str]] = ALL_FK_ACTIONS
+    # ON DELETE / ON UPDATE: action -> its SQL, or None where the target's default behaves so
+    # (the clause is left out). An action that is not listed is a TG102 finding.
+    FK_DELETE_ACTIONS: ClassVar[dict[str, str | None]] = {
+        "cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL",
+        "set_default": "SET DEFAULT", "no_action": "NO ACTION",
+    }
+    FK_UPDATE_ACTIONS: ClassVar[dict[str, str | None]] = FK_DELETE_ACTIONS
+    FOREIGN_KEYS: ClassVar[bool] = True  # False: a reference is documented, not enforced (TG108)
+    # SQL Server refuses a cascading action that closes a cycle or opens a second cascade path.
+    SINGLE_CASCADE_PATH: ClassVar[bool] = False
+    FK_NEEDS_INDEX: ClassVar[bool] = False  # some index must lead with a foreign key's columns
     DEFERRED_FOREIGN_KEYS: ClassVar[Literal["alter", "inline", "none"]] = "alter"
-    COMMENTS: ClassVar[bool] = True
+    UNIQUE_CONSTRAINTS: ClassVar[bool] = True  # False: keys and uniques are not enforced (TG109)
+    UNIQUE_NULLS_DISTINCT: ClassVar[bool] = True  # False: a UNIQUE admits a single NULL
+    COMMENTS: ClassVar[Literal["statement", "inline", "extended_property", "none"]] = "statement"
     # Expression nodes the target cannot evaluate inside DDL (CHECK, GENERATED, index WHERE).
     UNSUPPORTED_EXPRESSIONS: ClassVar[tuple[type[exp.Expression], ...]] = ()
+    # A CHECK whose value is NULL fails (ClickHouse); SQL lets it pass, so such checks get
+    # COALESCE(..., TRUE) where they read a nullable column.
+    CHECK_NULL_FAILS: ClassVar[bool] = False
+    # Columns a CHECK may not read: identity columns, and those a foreign key action writes.
+    CHECK_EXCLUDES: ClassVar[frozenset[str]] = frozenset()
     PARTIAL_INDEXES: ClassVar[bool] = True
+    PARTIAL_INDEX_UNSUPPORTED: ClassVar[tuple[type[exp.Expression], ...]] = ()
     INDEX_METHODS: ClassVar[frozenset[str]] = frozenset()
     UNIQUE_INDEX_METHODS: ClassVar[frozenset[str]] = frozenset()  # methods that can enforce UNIQUE
     INCLUDE_COLUMNS: ClassVar[bool] = False
-    STORED_GENERATED: ClassVar[bool] = False  # GENERATED ... STORED (else virtual)
+    # Secondary indexes as data-skipping indexes of this type inside the table (ClickHouse).
+    SKIPPING_INDEX: ClassVar[str | None] = None
+    # Generated columns: GENERATED ALWAYS AS (...) STORED, a virtual AS (...), or SQL Server's
+    # typeless AS CAST(... AS type) PERSISTED.
+    GENERATED: ClassVar[Literal["stored", "virtual", "typed_cast"]] = "virtual"
     NOT_NULL_ON_GENERATED: ClassVar[bool] = True
-    # Trigger that keeps updated_at current; {table}, {column}, {trigger}, {function} filled in.
+    TABLE_ENGINE: ClassVar[str | None] = None  # ENGINE = ..., ORDER BY the queries and the key
+    # updated_at upkeep: a trigger (the templates below) or the column's ON UPDATE clause.
+    UPDATED_AT: ClassVar[Literal["trigger", "on_update"]] = "trigger"
+    # Templates filled with {table}, {column}, {trigger}, {function}, {key_join}.
     UPDATED_AT_FUNCTION: ClassVar[str | None] = None
     UPDATED_AT_TRIGGER: ClassVar[str | None] = None
+    PROCEDURAL_END: ClassVar[str] = ";"  # what follows a function or trigger body
+    BATCH_SEPARATOR: ClassVar[str | None] = None  # SQL Server's GO, after every statement
 
     # Seed load scripts: a SQL literal of each family of logical types, as a DuckDB expression
     # over the Parquet value {v} (the caller writes NULL for a missing value). For arrays,
@@ -91,6 +135,10 @@ class SqlTarget:
     }
     SEED_PROLOGUE: ClassVar[tuple[str, ...]] = ("BEGIN;",)
     SEED_EPILOGUE: ClassVar[tuple[str, ...]] = ("COMMIT;",)
+    # How rows go in: multi-row VALUES, or SELECT ... FROM DUAL UNION ALL (Oracle before 23ai).
+    SEED_ROWS: ClassVar[Literal["values", "union_all"]] = "values"
+    # Before and after the INSERTs of a table with an identity column (SQL Server), with {table}.
+    SEED_EXPLICIT_IDENTITY: ClassVar[tuple[str, str] | None] = None
     # After explicit key values are loaded, the identity must continue above them. Filled with
     # {table}, {column} (quoted identifiers), {table_text}, {column_text}, {sequence_text} (literals).
     IDENTITY_RESYNC: ClassVar[str | None] = None
@@ -114,12 +162,12 @@ class Postgres(SqlTarget):
         "json": "JSONB",
         "bytes": "BYTEA",
     }
+    DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
-    TIME_NOW = "LOCALTIME"  # CURRENT_TIME is a timetz
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
     UNIQUE_INDEX_METHODS = frozenset({"btree"})
     INCLUDE_COLUMNS = True
-    STORED_GENERATED = True
+    GENERATED = "stored"
     UPDATED_AT_FUNCTION = (
         "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN\n  NEW.{column} := CURRENT_TIMESTAMP;\n  RETURN NEW;\nEND;\n$$"
@@ -144,7 +192,6 @@ class Sqlite(SqlTarget):
         "bigint": "INTEGER",
         "decimal": "NUMERIC({precision}, {scale})",
         "double": "REAL",
-        "string": "VARCHAR({length})",
         "uuid": "TEXT",
         "date": "TEXT",
         "time": "TEXT",
@@ -166,10 +213,11 @@ class Sqlite(SqlTarget):
     IDENTITY = "rowid"
     ENFORCES_LENGTH = False
     BOOLEAN_IS_INTEGER = True
-    JSON_VALID_FUNCTION = "json_valid"
+    BOOLEAN_CHECK = True
+    JSON_CHECK = "json_valid({column})"
     ARRAY_AS_JSON = True
     DEFERRED_FOREIGN_KEYS = "inline"  # SQLite resolves a REFERENCES target when rows arrive
-    COMMENTS = False
+    COMMENTS = "none"
     SEED_LITERALS = {
         **SqlTarget.SEED_LITERALS,
         "boolean": "CASE WHEN {v} THEN '1' ELSE '0' END",
@@ -178,7 +226,7 @@ class Sqlite(SqlTarget):
     }
     SEED_PROLOGUE = ("PRAGMA foreign_keys = ON;", "BEGIN;")  # the pragma is a no-op inside a transaction
     # REGEXP needs an application-defined function; dates are TEXT, so no interval arithmetic.
-    UNSUPPORTED_EXPRESSIONS = (exp.RegexpLike, exp.RegexpILike, exp.Interval)
+    UNSUPPORTED_EXPRESSIONS = (*_REGEX, exp.Interval)
     UPDATED_AT_TRIGGER = (
         "CREATE TRIGGER {trigger} AFTER UPDATE ON {table}\n"
         "  FOR EACH ROW WHEN NEW.{column} IS OLD.{column}\n"
@@ -192,13 +240,13 @@ class DuckDB(SqlTarget):
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
         "double": "DOUBLE",
-        "string": "VARCHAR({length})",
         "text": "VARCHAR",
     }
     ENUMS = "named_type"
     IDENTITY = "sequence"
     ENFORCES_LENGTH = False  # DuckDB accepts VARCHAR(n) but does not enforce n
-    FK_ACTIONS = frozenset({"restrict", "no_action"})
+    FK_DELETE_ACTIONS = {"restrict": "RESTRICT", "no_action": "NO ACTION"}
+    FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
     DEFERRED_FOREIGN_KEYS = "none"  # no ALTER TABLE ... ADD FOREIGN KEY
     PARTIAL_INDEXES = False
     NOT_NULL_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
@@ -211,4 +259,270 @@ class DuckDB(SqlTarget):
     IDENTITY_RESYNC = "SELECT max(nextval({sequence_text})) FROM range((SELECT coalesce(max({column}), 0) FROM {table}));"
 
 
-SQL_TARGETS: dict[str, type[SqlTarget]] = {t.name: t for t in (Postgres, Sqlite, DuckDB)}
+class MySQL(SqlTarget):
+    """MySQL 8.0.16 or later, written so that MariaDB 10.11 runs it too (see the README)."""
+
+    name, title, dialect = "mysql", "MySQL", MySQLAndMariaDB
+    RESERVED = reserved.MYSQL
+    MAX_IDENTIFIER_LENGTH = 64
+    TYPE_MAPPING = {
+        **SqlTarget.TYPE_MAPPING,
+        "integer": "INT",
+        "real": "FLOAT",
+        "double": "DOUBLE",
+        "text": "LONGTEXT",
+        "uuid": "CHAR(36)",
+        "time": "TIME(6)",
+        "timestamp": "DATETIME(6)",
+        "timestamptz": "DATETIME(6)",  # held in UTC: the load script and the session use +00:00
+        "interval": "VARCHAR(64)",
+        "bytes": "LONGBLOB",
+        "enum": "ENUM({values})",
+        "array": "JSON",
+    }
+    MAX_STRING_LENGTH = 16383  # VARCHAR's limit in utf8mb4
+    TYPE_APPROXIMATIONS = {
+        "interval": "stored as text (PostgreSQL's interval output); no interval arithmetic",
+        "array": "stored as a JSON array; the item type is not enforced",
+    }
+    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    DEFAULTS = {
+        "now": "CURRENT_TIMESTAMP(6)",
+        "now:time": "CURRENT_TIME(6)",
+        "today": "CURRENT_DATE",
+        "uuid": "UUID()",
+    }
+    ENUMS = "type"
+    IDENTITY = "auto_increment"
+    BOOLEAN_IS_INTEGER = True
+    BOOLEAN_CHECK = True  # BOOLEAN is TINYINT(1): it holds -128..127
+    ARRAY_AS_JSON = True
+    FK_DELETE_ACTIONS = {k: v for k, v in SqlTarget.FK_DELETE_ACTIONS.items() if k != "set_default"}  # InnoDB refuses it
+    FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
+    FK_NEEDS_INDEX = True
+    COMMENTS = "inline"
+    UNSUPPORTED_EXPRESSIONS = NONDETERMINISTIC
+    CHECK_EXCLUDES = frozenset({"identity", "fk_action"})
+    PARTIAL_INDEXES = False
+    INDEX_METHODS = frozenset({"btree"})  # InnoDB builds every index as a B-tree
+    UNIQUE_INDEX_METHODS = INDEX_METHODS
+    GENERATED = "stored"
+    NOT_NULL_ON_GENERATED = False  # MySQL 8 takes it, MariaDB does not (what it reads is NOT NULL)
+    UPDATED_AT = "on_update"
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        # MySQL reads backslash escapes inside string literals (unless NO_BACKSLASH_ESCAPES).
+        "text": r"'''' || replace(replace(CAST({v} AS VARCHAR), '\', '\\'), '''', '''''') || ''''",
+        "timestamptz": "'''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ''''",
+        "bytes": "'X''' || hex({v}) || ''''",
+        "array": r"'''' || replace(replace(CAST(to_json({v}) AS VARCHAR), '\', '\\'), '''', '''''') || ''''",
+    }
+    SEED_PROLOGUE = ("SET NAMES utf8mb4;", "SET time_zone = '+00:00';", "START TRANSACTION;")
+
+
+class SqlServer(SqlTarget):
+    name, title, dialect = "sqlserver", "SQL Server", "tsql"
+    RESERVED = reserved.SQLSERVER
+    MAX_IDENTIFIER_LENGTH = 128
+    TYPE_MAPPING = {
+        **SqlTarget.TYPE_MAPPING,
+        "boolean": "BIT",
+        "integer": "INT",
+        "double": "FLOAT",
+        "string": "NVARCHAR({length})",
+        "text": "NVARCHAR(MAX)",
+        "uuid": "UNIQUEIDENTIFIER",
+        "time": "TIME(6)",
+        "timestamp": "DATETIME2(6)",
+        "timestamptz": "DATETIMEOFFSET(6)",
+        "interval": "NVARCHAR(64)",
+        "json": "NVARCHAR(MAX)",
+        "bytes": "VARBINARY(MAX)",
+        "enum": "NVARCHAR({length})",
+        "array": "NVARCHAR(MAX)",
+    }
+    MAX_STRING_LENGTH = 4000  # NVARCHAR(n)'s limit; beyond it NVARCHAR(MAX)
+    TYPE_APPROXIMATIONS = {
+        "interval": "stored as text (PostgreSQL's interval output); no interval arithmetic",
+        "array": "stored as a JSON array; the item type is not enforced",
+    }
+    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    DEFAULTS = {
+        "now": "SYSUTCDATETIME()",
+        "now:timestamptz": "SYSDATETIMEOFFSET()",
+        "now:time": "CAST(SYSUTCDATETIME() AS TIME)",
+        "today": "CAST(SYSUTCDATETIME() AS DATE)",
+        "uuid": "NEWID()",
+    }
+    BOOLEAN_IS_INTEGER = True
+    JSON_CHECK = "ISJSON({column}) = 1"
+    ARRAY_AS_JSON = True
+    # SQL Server checks NO ACTION at once, which is what RESTRICT means elsewhere.
+    FK_DELETE_ACTIONS = {**SqlTarget.FK_DELETE_ACTIONS, "restrict": "NO ACTION"}
+    FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
+    SINGLE_CASCADE_PATH = True
+    UNIQUE_NULLS_DISTINCT = False
+    COMMENTS = "extended_property"
+    UNSUPPORTED_EXPRESSIONS = _REGEX  # no regular expressions before SQL Server 2025
+    # A filtered index takes plain comparisons joined by AND.
+    PARTIAL_INDEX_UNSUPPORTED = (exp.Or, exp.Func, exp.Not)
+    INCLUDE_COLUMNS = True
+    GENERATED = "typed_cast"
+    UPDATED_AT_TRIGGER = (
+        "CREATE TRIGGER {trigger} ON {table} AFTER UPDATE AS\n"
+        "BEGIN\n  SET NOCOUNT ON;\n"
+        "  UPDATE {table} SET {column} = SYSDATETIMEOFFSET() FROM {table} INNER JOIN inserted ON {key_join};\n"
+        "END"
+    )
+    BATCH_SEPARATOR = "GO"  # CREATE TRIGGER must open its batch
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        "text": "'N''' || replace(CAST({v} AS VARCHAR), '''', '''''') || ''''",
+        "boolean": "CASE WHEN {v} THEN '1' ELSE '0' END",
+        "timestamptz": "'''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ' +00:00'''",
+        "bytes": "'0x' || hex({v})",
+        "array": "'N''' || replace(CAST(to_json({v}) AS VARCHAR), '''', '''''') || ''''",
+    }
+    SEED_PROLOGUE = ("SET XACT_ABORT ON;", "BEGIN TRANSACTION;")
+    SEED_EPILOGUE = ("COMMIT TRANSACTION;",)
+    SEED_EXPLICIT_IDENTITY = ("SET IDENTITY_INSERT {table} ON;", "SET IDENTITY_INSERT {table} OFF;")
+
+
+class Oracle(SqlTarget):
+    """Oracle Database 19c and later."""
+
+    name, title, dialect = "oracle", "Oracle", "oracle"
+    RESERVED = reserved.ORACLE
+    MAX_IDENTIFIER_LENGTH = 128
+    TYPE_MAPPING = {
+        **SqlTarget.TYPE_MAPPING,
+        "boolean": "NUMBER(1)",
+        "smallint": "NUMBER(5)",
+        "integer": "NUMBER(10)",
+        "bigint": "NUMBER(19)",
+        "decimal": "NUMBER({precision}, {scale})",
+        "real": "BINARY_FLOAT",
+        "double": "BINARY_DOUBLE",
+        "string": "VARCHAR2({length} CHAR)",
+        "text": "CLOB",
+        "uuid": "CHAR(36)",
+        "time": "INTERVAL DAY TO SECOND",  # the time since midnight
+        "timestamp": "TIMESTAMP(6)",
+        "timestamptz": "TIMESTAMP(6) WITH TIME ZONE",
+        "interval": "INTERVAL DAY TO SECOND",
+        "json": "CLOB",
+        "enum": "VARCHAR2({length} CHAR)",
+        "array": "CLOB",
+    }
+    MAX_STRING_LENGTH = 4000  # VARCHAR2's limit with MAX_STRING_SIZE = STANDARD
+    TYPE_APPROXIMATIONS = {
+        "time": "stored as INTERVAL DAY TO SECOND since midnight: Oracle has no time-of-day type",
+        "interval": "stored as INTERVAL DAY TO SECOND: months and years are not kept apart from days",
+        "array": "stored as a JSON array; the item type is not enforced",
+    }
+    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    DEFAULTS = {
+        "now": "SYSTIMESTAMP",
+        "now:timestamp": "SYS_EXTRACT_UTC(SYSTIMESTAMP)",
+        "now:time": "SYSTIMESTAMP - TRUNC(SYSTIMESTAMP)",
+        "today": "TRUNC(SYSDATE)",
+        # A GUID in the 8-4-4-4-12 form (SYS_GUID is not a version 4 UUID).
+        "uuid": "LOWER(REGEXP_REPLACE(RAWTOHEX(SYS_GUID()), '(.{8})(.{4})(.{4})(.{4})(.{12})', '\\1-\\2-\\3-\\4-\\5'))",
+    }
+    BOOLEAN_IS_INTEGER = True
+    BOOLEAN_CHECK = True
+    JSON_CHECK = "{column} IS JSON"
+    ARRAY_AS_JSON = True
+    # Oracle has ON DELETE CASCADE / SET NULL only; its default is RESTRICT-like, and updates of
+    # a referenced key are always refused.
+    FK_DELETE_ACTIONS = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": None, "no_action": None}
+    FK_UPDATE_ACTIONS = {"restrict": None, "no_action": None}
+    UNSUPPORTED_EXPRESSIONS = NONDETERMINISTIC  # ORA-02436 in a CHECK
+    PARTIAL_INDEXES = False
+    NOT_NULL_ON_GENERATED = False  # a virtual column is as null as what it reads
+    UPDATED_AT_TRIGGER = (
+        "CREATE OR REPLACE TRIGGER {trigger}\n  BEFORE UPDATE ON {table}\n  FOR EACH ROW\n"
+        "BEGIN\n  :NEW.{column} := SYSTIMESTAMP;\nEND;"
+    )
+    PROCEDURAL_END = "\n/"  # SQL*Plus runs a PL/SQL block at a lone slash
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        "boolean": "CASE WHEN {v} THEN '1' ELSE '0' END",
+        "date": "'TO_DATE(''' || strftime({v}, '%Y-%m-%d') || ''', ''YYYY-MM-DD'')'",
+        "time": "'INTERVAL ''0 ' || CAST({v} AS VARCHAR) || ''' DAY TO SECOND'",
+        "timestamp": "'TO_TIMESTAMP(''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ''', ''YYYY-MM-DD HH24:MI:SS.FF6'')'",
+        "timestamptz": "'TO_TIMESTAMP_TZ(''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ' +00:00'', ''YYYY-MM-DD HH24:MI:SS.FF6 TZH:TZM'')'",
+        "bytes": "'HEXTORAW(''' || hex({v}) || ''')'",
+        "array": "'''' || replace(CAST(to_json({v}) AS VARCHAR), '''', '''''') || ''''",
+    }
+    SEED_PROLOGUE = ()  # Oracle opens a transaction with the first INSERT
+    SEED_EPILOGUE = ("COMMIT;",)
+    SEED_ROWS = "union_all"
+    IDENTITY_RESYNC = "ALTER TABLE {table} MODIFY ({column} GENERATED BY DEFAULT AS IDENTITY (START WITH LIMIT VALUE));"
+
+
+class ClickHouse(SqlTarget):
+    """ClickHouse's MergeTree: an analytics copy of the design, keyed for its queries."""
+
+    name, title, dialect = "clickhouse", "ClickHouse", "clickhouse"
+    RESERVED = reserved.CLICKHOUSE
+    TYPE_MAPPING = {
+        "boolean": "Bool",
+        "smallint": "Int16",
+        "integer": "Int32",
+        "bigint": "Int64",
+        "decimal": "Decimal({precision}, {scale})",
+        "real": "Float32",
+        "double": "Float64",
+        "string": "String",
+        "text": "String",
+        "uuid": "UUID",
+        "date": "Date32",
+        "time": "String",
+        "timestamp": "DateTime64(6)",
+        "timestamptz": "DateTime64(6, 'UTC')",
+        "interval": "String",
+        "json": "String",
+        "bytes": "String",
+        "enum": "Enum8({numbered})",
+        "array": "Array({item})",
+    }
+    NULLABLE_TYPE = "Nullable({type})"
+    NOT_NULLABLE_KINDS = frozenset({"array"})
+    TYPE_APPROXIMATIONS = {
+        "time": "stored as text ('HH:MM:SS.ffffff'): ClickHouse has no stable time-of-day type",
+        "interval": "stored as text (PostgreSQL's interval output)",
+        "nullable array": "an array that cannot be NULL (ClickHouse has no nullable arrays): [] stands for NULL",
+    }
+    DEFAULTS = {
+        "now": "now64(6)",
+        "now:time": "formatDateTime(now64(6), '%H:%i:%S.%f')",
+        "today": "today()",
+        "uuid": "generateUUIDv4()",
+    }
+    ENUMS = "type"
+    IDENTITY = "none"
+    ENFORCES_LENGTH = False  # String has no length
+    JSON_CHECK = "isValidJSON({column})"
+    CHECK_NULL_FAILS = True
+    FOREIGN_KEYS = False
+    UNIQUE_CONSTRAINTS = False
+    COMMENTS = "inline"
+    PARTIAL_INDEXES = False
+    SKIPPING_INDEX = "minmax"  # works on every orderable type (bloom_filter refuses Date32)
+    GENERATED = "stored"  # MATERIALIZED
+    TABLE_ENGINE = "MergeTree"
+    SEED_LITERALS = {
+        **SqlTarget.SEED_LITERALS,
+        "text": r"'''' || replace(replace(CAST({v} AS VARCHAR), '\', '\\'), '''', '\''') || ''''",
+        "timestamptz": "'''' || strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || ''''",
+        "bytes": r"'''' || regexp_replace(hex({v}), '(..)', '\\x\1', 'g') || ''''",
+        "array": "'[' || {items} || ']'",
+    }
+    SEED_PROLOGUE = ()  # no transactions: each INSERT lands on its own
+    SEED_EPILOGUE = ()
+
+
+SQL_TARGETS: dict[str, type[SqlTarget]] = {
+    t.name: t for t in (Postgres, MySQL, Sqlite, SqlServer, Oracle, DuckDB, ClickHouse)
+}
