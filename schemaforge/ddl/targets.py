@@ -133,6 +133,8 @@ class SqlTarget:
         "bytes": r"'''\x' || lower(hex({v})) || ''''",
         "array": "'ARRAY[' || {items} || ']::{item_type}[]'",
     }
+    # The literal for a missing value, per family, where NULL is not one (ClickHouse arrays).
+    SEED_NULLS: ClassVar[dict[str, str]] = {}
     SEED_PROLOGUE: ClassVar[tuple[str, ...]] = ("BEGIN;",)
     SEED_EPILOGUE: ClassVar[tuple[str, ...]] = ("COMMIT;",)
     # How rows go in: multi-row VALUES, or SELECT ... FROM DUAL UNION ALL (Oracle before 23ai).
@@ -519,6 +521,7 @@ class ClickHouse(SqlTarget):
         "bytes": r"'''' || regexp_replace(hex({v}), '(..)', '\\x\1', 'g') || ''''",
         "array": "'[' || {items} || ']'",
     }
+    SEED_NULLS = {"array": "[]"}
     SEED_PROLOGUE = ()  # no transactions: each INSERT lands on its own
     SEED_EPILOGUE = ()
 
