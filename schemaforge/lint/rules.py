@@ -1,7 +1,7 @@
 """Design lint: findings about a design that loads, with stable codes.
 
 Codes: DC101 entity without a description; NM101 a name that a target reserves (it is quoted
-there); GN101 a target, section or pattern the design asks for whose generator has not landed
+there); NM103 a table or column name longer than a target allows; GN101 a target, section or pattern the design asks for whose generator has not landed
 yet (so nothing is silently ignored); plus every TG/NM finding the DDL renderers report.
 """
 
@@ -32,12 +32,19 @@ def lint_design(design: Design) -> list[Finding]:
             target = SQL_TARGETS.get(target_name)
             if target is None:
                 continue
-            names = [(entity.table, entity.path)] + [(c.physical, c.path) for c in entity.columns]
-            for name, path in names:
+            names = [(entity.table, entity.path, "table")] + [(c.physical, c.path, "column") for c in entity.columns]
+            for name, path, kind in names:
                 if name.lower() in target.RESERVED:
                     findings.append(Finding(
                         source.value(path), f"'{name}' is a reserved word in {target.title}; it is quoted there",
                         "NM101", "info",
+                    ))
+                limit = target.MAX_IDENTIFIER_LENGTH
+                if limit is not None and len(name) > limit:
+                    findings.append(Finding(
+                        source.value(path), f"{kind} name '{name}' has {len(name)} characters, more than "
+                        f"{target.title}'s {limit}; the {target_name} DDL will not apply",
+                        "NM103", "error", fix=f"name it with `{kind}:` (at most {limit} characters)",
                     ))
     for i, target_name in enumerate(design.targets):
         if target_name not in SQL_TARGETS:
