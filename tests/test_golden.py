@@ -60,3 +60,13 @@ def test_golden_cases_apply_on_postgres(pg_database):
     for case in CASES:
         pg_database.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         pg_database.execute((GOLDEN / case / "postgres.sql").read_text())
+
+
+def test_the_feature_matrix_in_the_docs_is_in_step_with_the_targets():
+    from schemaforge.ddl.matrix import feature_matrix
+
+    doc = Path(__file__).parent.parent / "docs" / "targets.md"
+    if UPDATE:
+        doc.write_text(feature_matrix())
+    assert doc.read_text() == feature_matrix(), "docs/targets.md is stale; run with SCHEMAFORGE_UPDATE_GOLDEN=1"
+    assert all(title in doc.read_text() for title in ("PostgreSQL", "MySQL", "SQLite", "SQL Server", "Oracle", "DuckDB", "ClickHouse"))
