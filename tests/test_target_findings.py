@@ -81,6 +81,8 @@ def test_tg104_filtered_index_predicates_sql_server_cannot_take(limits):
     message = one(limits, "sqlserver", "TG101", "index ix_account_code")
     assert "it covers all rows there" in message
     assert "CREATE INDEX ix_account_code ON account(code);" in render_ddl(limits, "sqlserver").sql
+    for target, title in (("mysql", "MySQL"), ("oracle", "Oracle"), ("clickhouse", "ClickHouse")):
+        assert f"{title} has no partial indexes" in one(limits, target, "TG104", "index ix_account_code")
 
 
 def test_tg107_types_stored_approximately(limits):
