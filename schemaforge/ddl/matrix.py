@@ -42,7 +42,7 @@ def _type(kind: str) -> Callable[[SqlTarget], str]:
             text = t.TYPE_MAPPING[kind].format(length=length, precision=12, scale=2, item=item,
                                                values="'a', 'b'", numbered="'a' = 1, 'b' = 2")
         notes = []
-        if kind == "enum" and t.ENUMS == "check" or kind == "boolean" and t.BOOLEAN_CHECK:
+        if (kind == "enum" and t.ENUMS == "check") or (kind == "boolean" and t.BOOLEAN_CHECK):
             notes.append("+ CHECK")
         if kind == "string" and (not t.ENFORCES_LENGTH):
             notes.append("+ length CHECK")

@@ -166,8 +166,9 @@ class _Renderer:
 
     def approximations(self, entity: Entity, column: Column) -> None:
         table = self.target.TYPE_APPROXIMATIONS
-        for kind in (column.type.kind, column.type.item.kind if column.type.item else None):
-            note = table.get(f"nullable {kind}" if column.nullable else "") or table.get(kind or "")
+        kinds = [column.type.kind] + ([column.type.item.kind] if column.type.item else [])
+        for kind in kinds:
+            note = (column.nullable and table.get(f"nullable {kind}")) or table.get(kind)
             if note:
                 self.finding(column.path, "TG107", "info",
                              f"'{entity.name}.{column.name}' is {column.type}: on {self.target.title} it is {note}")
