@@ -42,7 +42,7 @@ def main() -> None:
         design = load_design(path)
         steps = {
             "load + validate": lambda: load_design(path),
-            "ddl (3 targets)": lambda: [generate.ddl_artifacts(design, t) for t in generate.sql_targets(design)],
+            f"ddl ({len(generate.sql_targets(design))} targets)": lambda: [generate.ddl_artifacts(design, t) for t in generate.sql_targets(design)],
             "erd mermaid + d2 svg": lambda: generate.erd_artifacts(design),
             "lint": lambda: generate.lint_artifacts(design),
             "all artifacts": lambda: generate.all_artifacts(design),
