@@ -112,7 +112,7 @@ ROWS: list[tuple[str, Callable[[SqlTarget], str]]] = [
     ("reserved words quoted", lambda t: str(len(t.RESERVED))),
     ("table engine", lambda t: f"{t.TABLE_ENGINE}, ORDER BY the busiest query's filters, then the key" if t.TABLE_ENGINE else "-"),
     ("seed load script", lambda t: ("INSERT ... SELECT ... FROM DUAL UNION ALL" if t.SEED_ROWS == "union_all" else "multi-row INSERT")
-     + ("; one transaction" if any("BEGIN" in s or "START TRANSACTION" in s for s in t.SEED_PROLOGUE) or t.SEED_ROWS == "union_all" else "; no transaction")),
+     + ("; one transaction" if any(s.startswith("COMMIT") for s in t.SEED_EPILOGUE) else "; no transaction")),
     ("how this project checks it", lambda t: VERIFIED_BY[t.name]),
 ]
 

@@ -20,6 +20,10 @@ _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Functions whose value changes between calls: no engine but PostgreSQL-likes allows them in CHECK.
 NONDETERMINISTIC = (exp.CurrentDate, exp.CurrentTime, exp.CurrentTimestamp, exp.Localtimestamp, exp.Rand)
 _REGEX = (exp.RegexpLike, exp.RegexpILike)
+# Large-object types (LONGTEXT, NVARCHAR(MAX), CLOB, blobs, JSON) that cannot be index keys.
+_LARGE_OBJECT_KINDS = frozenset({"text", "json", "bytes", "array"})
+_INTERVAL_AS_TEXT = "stored as text (PostgreSQL's interval output); no interval arithmetic"
+_ARRAY_AS_JSON = "stored as a JSON array; the item type is not enforced"
 
 
 class SqlTarget:
@@ -283,11 +287,8 @@ class MySQL(SqlTarget):
         "array": "JSON",
     }
     MAX_STRING_LENGTH = 16383  # VARCHAR's limit in utf8mb4
-    TYPE_APPROXIMATIONS = {
-        "interval": "stored as text (PostgreSQL's interval output); no interval arithmetic",
-        "array": "stored as a JSON array; the item type is not enforced",
-    }
-    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    TYPE_APPROXIMATIONS = {"interval": _INTERVAL_AS_TEXT, "array": _ARRAY_AS_JSON}
+    UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
     DEFAULTS = {
         "now": "CURRENT_TIMESTAMP(6)",
         "now:time": "CURRENT_TIME(6)",
@@ -344,11 +345,8 @@ class SqlServer(SqlTarget):
         "array": "NVARCHAR(MAX)",
     }
     MAX_STRING_LENGTH = 4000  # NVARCHAR(n)'s limit; beyond it NVARCHAR(MAX)
-    TYPE_APPROXIMATIONS = {
-        "interval": "stored as text (PostgreSQL's interval output); no interval arithmetic",
-        "array": "stored as a JSON array; the item type is not enforced",
-    }
-    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    TYPE_APPROXIMATIONS = {"interval": _INTERVAL_AS_TEXT, "array": _ARRAY_AS_JSON}
+    UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
     DEFAULTS = {
         "now": "SYSUTCDATETIME()",
         "now:timestamptz": "SYSDATETIMEOFFSET()",
@@ -420,9 +418,9 @@ class Oracle(SqlTarget):
     TYPE_APPROXIMATIONS = {
         "time": "stored as INTERVAL DAY TO SECOND since midnight: Oracle has no time-of-day type",
         "interval": "stored as INTERVAL DAY TO SECOND: months and years are not kept apart from days",
-        "array": "stored as a JSON array; the item type is not enforced",
+        "array": _ARRAY_AS_JSON,
     }
-    UNINDEXABLE_KINDS = frozenset({"text", "json", "bytes", "array"})
+    UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
     DEFAULTS = {
         "now": "SYSTIMESTAMP",
         "now:timestamp": "SYS_EXTRACT_UTC(SYSTIMESTAMP)",
