@@ -40,10 +40,13 @@ class DdlResult:
 
 
 def render_ddl(design: Design, target_name: str) -> DdlResult:
-    return _Renderer(design, SQL_TARGETS[target_name]()).render()
+    return DdlRenderer(design, SQL_TARGETS[target_name]()).render()
 
 
-class _Renderer:
+class DdlRenderer:
+    """The DDL of one design on one target; migrations reuse its pieces (`captured`), so a
+    migrated database gets exactly the definitions that fresh DDL would give it."""
+
     def __init__(self, design: Design, target: SqlTarget):
         self.design = design
         self.target = target
@@ -88,6 +91,14 @@ class _Renderer:
         if self.target.BATCH_SEPARATOR:
             text += "\n" + self.target.BATCH_SEPARATOR
         self.statements.append(text)
+
+    def captured(self, build, *args) -> list[str]:
+        """The statements that `build(*args)` emits, taken instead of added to the file."""
+        start = len(self.statements)
+        build(*args)
+        taken = self.statements[start:]
+        del self.statements[start:]
+        return taken
 
     def physical_expression(self, entity: Entity, tree: exp.Expression) -> exp.Expression:
         tree = physical_tree(self.design, tree, self.target.quote_needed, entity)
@@ -400,18 +411,21 @@ class _Renderer:
                 this=self.constraint_name(entity.primary_key_name, entity.path),
                 expressions=[exp.PrimaryKey(expressions=self.columns(entity, key))],
             ))
-        for unique in entity.uniques:
-            if self.unique_as_index(entity, unique) or not self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
-                continue
-            if entity.soft_delete_column:
-                self.finding(unique.path, "TG104", "warning",
-                             f"{self.target.title} has no partial indexes: unique {unique.name} on '{entity.name}' "
-                             "also counts soft-deleted rows")
-            items.append(exp.Constraint(
-                this=self.constraint_name(unique.name, unique.path),
-                expressions=[exp.UniqueColumnConstraint(this=exp.Schema(expressions=self.columns(entity, unique.columns)))],
-            ))
+        items += filter(None, (self.unique_constraint(entity, unique) for unique in entity.uniques))
         return items
+
+    def unique_constraint(self, entity: Entity, unique: Unique) -> exp.Constraint | None:
+        """The UNIQUE table constraint, or None where it is an index (or cannot be had)."""
+        if self.unique_as_index(entity, unique) or not self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
+            return None
+        if entity.soft_delete_column:
+            self.finding(unique.path, "TG104", "warning",
+                         f"{self.target.title} has no partial indexes: unique {unique.name} on '{entity.name}' "
+                         "also counts soft-deleted rows")
+        return exp.Constraint(
+            this=self.constraint_name(unique.name, unique.path),
+            expressions=[exp.UniqueColumnConstraint(this=exp.Schema(expressions=self.columns(entity, unique.columns)))],
+        )
 
     def reference_constraints(self, entity: Entity, deferred: list[tuple[Entity, ForeignKey]]) -> list[exp.Expression]:
         if not self.target.FOREIGN_KEYS:
@@ -550,35 +564,45 @@ class _Renderer:
     def indexes(self, entity: Entity) -> None:
         if self.target.SKIPPING_INDEX:
             return  # they are part of the table
-        not_deleted = exp.Is(this=exp.column(entity.soft_delete_column), expression=exp.Null()) if entity.soft_delete_column else None
         for unique in entity.uniques:
-            if self.unique_as_index(entity, unique) and self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
-                where = not_deleted if self.target.PARTIAL_INDEXES else None
-                self.create_index(entity, unique.name, unique.columns, unique.path, True, where)
+            self.unique_index(entity, unique)
         for index in entity.indexes:
-            if not self.indexable(entity, index.columns + index.include, index.path, f"index {index.name}"):
-                continue
-            if index.include and not self.target.INCLUDE_COLUMNS:
-                self.finding(index.path, "TG105", "info",
-                             f"{self.target.title} has no INCLUDE columns: index {index.name} leaves them out")
-            self.create_index(
-                entity, index.name, index.columns, index.path, index.unique, self.index_where(entity, index),
-                using=self.index_method(entity, index),
-                include=index.include if self.target.INCLUDE_COLUMNS else (),
-            )
-        self.foreign_key_indexes(entity)
+            self.plain_index(entity, index)
+        for name, columns, path in self.foreign_key_indexes(entity):
+            self.create_index(entity, name, columns, path, False, None)
 
-    def foreign_key_indexes(self, entity: Entity) -> None:
-        """Where the target needs it (MySQL), an index that leads with each foreign key's columns."""
-        if not (self.target.FK_NEEDS_INDEX and self.target.FOREIGN_KEYS):
+    def unique_index(self, entity: Entity, unique: Unique) -> None:
+        """A unique that is an index here (see unique_as_index): a partial one where it can be."""
+        if self.unique_as_index(entity, unique) and self.indexable(entity, unique.columns, unique.path, f"unique {unique.name}"):
+            not_deleted = exp.Is(this=exp.column(entity.soft_delete_column), expression=exp.Null()) if entity.soft_delete_column else None
+            where = not_deleted if self.target.PARTIAL_INDEXES else None
+            self.create_index(entity, unique.name, unique.columns, unique.path, True, where)
+
+    def plain_index(self, entity: Entity, index: Index) -> None:
+        if not self.indexable(entity, index.columns + index.include, index.path, f"index {index.name}"):
             return
+        if index.include and not self.target.INCLUDE_COLUMNS:
+            self.finding(index.path, "TG105", "info",
+                         f"{self.target.title} has no INCLUDE columns: index {index.name} leaves them out")
+        self.create_index(
+            entity, index.name, index.columns, index.path, index.unique, self.index_where(entity, index),
+            using=self.index_method(entity, index),
+            include=index.include if self.target.INCLUDE_COLUMNS else (),
+        )
+
+    def foreign_key_indexes(self, entity: Entity) -> list[tuple[str, tuple[str, ...], tuple]]:
+        """Where the target needs it (MySQL), an index that leads with each foreign key's columns:
+        (name, columns, design path) of each one that no key, unique or index provides."""
+        if not (self.target.FK_NEEDS_INDEX and self.target.FOREIGN_KEYS):
+            return []
         leading = [entity.primary_key] + [u.columns for u in entity.uniques] + [i.columns for i in entity.indexes]
+        needed = []
         for fk in entity.foreign_keys:
             if any(tuple(cols[: len(fk.columns)]) == fk.columns for cols in leading):
                 continue
-            name = f"ix_{entity.name}_{fk.field}"
-            self.create_index(entity, name, fk.columns, fk.path, False, None)
+            needed.append((f"ix_{entity.name}_{fk.field}", fk.columns, fk.path))
             leading.append(fk.columns)
+        return needed
 
     def create_index(self, entity, name, columns, path, unique, where, using=None, include=()) -> None:
         if unique and not self.target.UNIQUE_NULLS_DISTINCT:

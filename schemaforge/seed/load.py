@@ -15,7 +15,7 @@ import duckdb
 from sqlglot import exp
 
 from schemaforge import __version__
-from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.sql import read_parquet
 from schemaforge.spec.model import Column, Design, Entity
 from schemaforge.spec.order import creation_order
@@ -51,10 +51,7 @@ class _Script:
         self.con.execute("SET TimeZone = 'UTC'")
 
     def ident(self, name: str) -> str:
-        return exp.to_identifier(name, quoted=self.target.quote_needed(name)).sql(self.target.dialect)
-
-    def text(self, value: str) -> str:
-        return exp.Literal.string(value).sql(self.target.dialect)
+        return self.target.ident(name)
 
     def value_sql(self, column: Column, null: bool = False) -> str:
         source = f'"{column.physical}"'
@@ -110,14 +107,10 @@ class _Script:
             self.out.write("".join(line + "\n" for (line,) in batch))
 
     def identities(self, entity: Entity) -> None:
-        template = self.target.IDENTITY_RESYNC
         for column in entity.columns:
-            if column.identity and template:
-                self.out.write(template.format(
-                    table=self.ident(entity.table), column=self.ident(column.physical),
-                    table_text=self.text(self.ident(entity.table)), column_text=self.text(column.physical),
-                    sequence_text=self.text(sequence_name(entity.table, column.physical)),
-                ) + "\n")
+            statement = self.target.identity_resync(entity.table, column.physical) if column.identity else None
+            if statement:
+                self.out.write(statement + "\n")
 
     def write(self) -> None:
         order, deferred = creation_order(self.design)
