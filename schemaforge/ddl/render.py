@@ -77,7 +77,7 @@ class DdlRenderer:
         return [self.ident(entity.physical(c)) for c in names]
 
     def sql(self, tree: exp.Expression) -> str:
-        if isinstance(tree, exp.Create) and tree.args.get("kind") == "TABLE":
+        if isinstance(tree, exp.Create) and tree.args.get("kind") == "TABLE" and isinstance(tree.this, exp.Schema):
             # One column or constraint per line: sqlglot's pretty mode wraps inside them.
             schema = tree.this
             items = ",\n  ".join(self.sql(item) for item in schema.expressions)
@@ -131,10 +131,13 @@ class DdlRenderer:
         used = {c.enum_type for e in self.design.entities.values() for c in e.columns if c.enum_type}
         for name, values in self.design.enum_types.items():
             if name in used:
-                self.emit(exp.Create(
-                    this=exp.Table(this=self.ident(name)), kind="TYPE",
-                    expression=exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values]),
-                ))
+                self.emit(self.enum_type(name, values))
+
+    def enum_type(self, name: str, values: tuple[str, ...]) -> exp.Create:
+        return exp.Create(
+            this=exp.Table(this=self.ident(name)), kind="TYPE",
+            expression=exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values]),
+        )
 
     def sequence_name(self, entity: Entity, column: Column) -> str:
         return sequence_name(entity.table, column.physical)

@@ -161,6 +161,15 @@ class SqlTarget:
     }
     DROP_INDEX_ON_TABLE: ClassVar[bool] = False  # DROP INDEX name ON table (MySQL, SQL Server)
     BACKUP_ENGINE: ClassVar[str | None] = None  # the engine of a table copied aside (ClickHouse)
+    # Renames on the alter path, with {table}, {old}, {new}; None: drop and add it again.
+    RENAME_CONSTRAINT: ClassVar[str | None] = "ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}"
+    RENAME_INDEX: ClassVar[str] = "ALTER INDEX {old} RENAME TO {new}"
+    UNIQUE_IS_INDEX: ClassVar[bool] = False  # a UNIQUE constraint is an index, renamed as one
+    NAMED_PRIMARY_KEY: ClassVar[bool] = True  # MySQL's is always PRIMARY
+    # The updated_at trigger on the alter path, with {trigger}, {old}, {new}, {table}.
+    DROP_TRIGGER: ClassVar[str | None] = None
+    RENAME_TRIGGER: ClassVar[str | None] = None
+    MIGRATION_SETTINGS: ClassVar[tuple[str, ...]] = ()  # session settings a migration starts with
 
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
@@ -214,6 +223,10 @@ class Postgres(SqlTarget):
     )
     MIGRATION = "alter"
     ONLINE_DDL = True
+    DROP_TRIGGER = "DROP TRIGGER {trigger} ON {table}"
+    RENAME_TRIGGER = "ALTER TRIGGER {old} ON {table} RENAME TO {new}"
+    # Give up rather than queue behind a long transaction and block every query behind us.
+    MIGRATION_SETTINGS = ("SET lock_timeout = '5s';", "SET statement_timeout = '30min';")
 
 
 class Sqlite(SqlTarget):
@@ -357,6 +370,10 @@ class MySQL(SqlTarget):
     COLUMN_CHANGE = "modify"
     DROP_CONSTRAINT = {"primary_key": "primary_key", "unique": "index", "check": "constraint", "foreign_key": "foreign_key"}
     DROP_INDEX_ON_TABLE = True
+    RENAME_CONSTRAINT = None  # MySQL cannot rename a CHECK or a FOREIGN KEY
+    RENAME_INDEX = "ALTER TABLE {table} RENAME INDEX {old} TO {new}"
+    UNIQUE_IS_INDEX = True
+    NAMED_PRIMARY_KEY = False
 
 
 class SqlServer(SqlTarget):

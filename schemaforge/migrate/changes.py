@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlglot import exp
+
 from schemaforge.spec.types import INTEGER_KINDS, LogicalType
 
 Action = Literal["add", "drop", "rename", "alter"]
@@ -127,19 +129,19 @@ def type_change(before: LogicalType, after: LogicalType) -> Literal["free", "wid
     catalog; `widening`: every value fits, but the table is rewritten; `narrowing`: some values
     may not fit (the change fails on them); `lossy`: values are silently rounded."""
     a, b = before.kind, after.kind
+    if a == b and a in ("string", "decimal") and _sqlmesh_keeps_values(before, after):
+        return "free"  # a longer VARCHAR, more digits of the same scale: a catalog update
     if a == "string" and b == "string":
-        return "free" if after.length >= before.length else "narrowing"
+        return "narrowing"
     if a in ("string", "enum") and b == "text":
         return "free" if a == "string" else "widening"
-    if a == "enum" and b == "enum":
-        kept = [v for v in before.values if v in after.values]
-        return "widening" if kept == list(before.values) else "narrowing"
+    if a == "enum" and b == "enum":  # values only added: ALTER TYPE ... ADD VALUE
+        kept = [v for v in after.values if v in before.values]
+        return "free" if kept == list(before.values) else "narrowing"
     if a == "decimal" and b == "decimal":
         if after.scale < before.scale:
             return "lossy"
         whole_digits_kept = after.precision - after.scale >= before.precision - before.scale
-        if after.scale == before.scale and whole_digits_kept:
-            return "free"
         return "widening" if whole_digits_kept else "narrowing"
     if a in _INTEGER_RANK and b in _INTEGER_RANK:
         return "widening" if _INTEGER_RANK[b] >= _INTEGER_RANK[a] else "narrowing"
@@ -150,3 +152,20 @@ def type_change(before: LogicalType, after: LogicalType) -> Literal["free", "wid
     if (a, b) == ("double", "real"):
         return "lossy"
     return "narrowing"
+
+
+def _sqlmesh_keeps_values(before: LogicalType, after: LogicalType) -> bool:
+    """SQLMesh's schema differ, with its PostgreSQL settings: is the new type a compatible
+    widening of the old (an ALTER TYPE that keeps every value), rather than a drop and add?"""
+    from sqlmesh.core.engine_adapter.postgres import PostgresEngineAdapter
+    from sqlmesh.core.schema_diff import SchemaDiffer, has_drop_alteration
+
+    from schemaforge.ddl.targets import Postgres
+
+    def postgres_type(typ: LogicalType) -> exp.DataType:
+        text = Postgres.TYPE_MAPPING[typ.kind].format(length=typ.length, precision=typ.precision, scale=typ.scale, item="")
+        return exp.DataType.build(text, dialect="postgres")
+
+    differ = SchemaDiffer(**PostgresEngineAdapter.SCHEMA_DIFFER_KWARGS)
+    operations = differ.compare_columns("t", {"c": postgres_type(before)}, {"c": postgres_type(after)})
+    return not has_drop_alteration(operations)

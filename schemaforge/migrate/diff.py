@@ -34,6 +34,8 @@ def diff_designs(old: Design, new: Design, checks_of: ChecksOf | None = None) ->
         before = old.entities[old_name]
         if before.table != entity.table:
             changes.append(Change("rename", "table", old_name, new_name, before, entity))
+        if before.description != entity.description:
+            changes.append(Change("alter", "table", old_name, new_name, before, entity, ("description",)))
         changes += _TableDiff(old, new, before, entity, entities, checks_of).changes()
     kept = set(entities.values())
     changes += [Change("drop", "table", name, None, e, None) for name, e in old.entities.items() if name not in kept]

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO
 
 import duckdb
-from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
