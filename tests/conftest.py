@@ -25,8 +25,7 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture
-def pg_database():
+def _fresh_pg_database():
     """A fresh, empty PostgreSQL database; yields a psycopg connection in autocommit."""
     psycopg = pytest.importorskip("psycopg")
     try:
@@ -41,6 +40,17 @@ def pg_database():
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def pg_database():
+    yield from _fresh_pg_database()
+
+
+@pytest.fixture
+def pg_database_2():
+    """A second fresh database, for comparing two in one test."""
+    yield from _fresh_pg_database()
 
 
 def load_example(name: str):
@@ -72,8 +82,7 @@ class MariaDB:
             return list(cur.fetchall())
 
 
-@pytest.fixture
-def mariadb_database():
+def _fresh_mariadb_database():
     """A fresh MariaDB database in strict mode (MySQL-compatible target); yields a MariaDB."""
     pymysql = pytest.importorskip("pymysql")
     try:
@@ -91,6 +100,16 @@ def mariadb_database():
         conn.close()
         admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
+
+
+@pytest.fixture
+def mariadb_database():
+    yield from _fresh_mariadb_database()
+
+
+@pytest.fixture
+def mariadb_database_2():
+    yield from _fresh_mariadb_database()
 
 
 class ClickHouse:

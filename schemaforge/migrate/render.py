@@ -150,7 +150,7 @@ class _AlterWriter(_Writer):
         self.drop_tables()
         for change in self.of("drop", "column"):
             self.drop_trigger_of(change)
-            self.main.append(self.alter(self.old.entities[change.old_entity].table, self.drop_column(change.before)))
+            self.main.append(self.alter(self.new_table(change), self.drop_column(change.before)))
         tables, extras = self.create_statements(self.new_tables())
         self.main += tables + extras
         for change in self.of("add", "column"):
@@ -313,13 +313,16 @@ class _AlterWriter(_Writer):
             if before.type.kind == "enum" and after.type.kind == "enum":
                 source = exp.Cast(this=source, to=exp.DataType.build("text"))
             actions.append(exp.AlterColumn(this=column, dtype=new_type, using=exp.Cast(this=source, to=new_type.copy())))
-        if "nullable" in aspects:
-            actions.append(exp.AlterColumn(this=column, allow_null=after.nullable))
         if "default" in aspects:
             default = self.after.default(after)
             actions.append(exp.AlterColumn(this=column, drop=True) if default is None else exp.AlterColumn(this=column, default=default))
         for action in actions:
             self.main.append(self.alter(table, action))
+        if "nullable" in aspects:  # text: sqlglot's tree for SET NOT NULL logs a false warning
+            keyword = "DROP" if after.nullable else "SET"
+            self.main.append(self.statement(
+                f"ALTER TABLE {self.table(table).sql(self.target.dialect)} ALTER COLUMN "
+                f"{column.sql(self.target.dialect)} {keyword} NOT NULL"))
         if "description" in aspects:
             self.main += self.column_comment(entity, after, removing=True)
 
