@@ -28,6 +28,18 @@ from schemaforge.spec.model import Column, Design, Entity
 from schemaforge.spec.order import creation_order
 
 BACKUP_PREFIX = "sf_backup_"
+_STRING_KINDS = frozenset({"string", "text"})
+_NUMBER_KINDS = frozenset({"smallint", "integer", "bigint", "decimal", "real", "double"})
+
+
+def needs_cast(before: Column, after: Column) -> bool:
+    """Must a value be converted explicitly? Not within strings or within numbers: there the
+    assignment rules apply, which refuse a value that does not fit, where an explicit CAST to
+    VARCHAR(n) would cut it short without a word."""
+    kinds = {before.type.kind, after.type.kind}
+    if str(before.type) == str(after.type) or kinds <= _STRING_KINDS or kinds <= _NUMBER_KINDS:
+        return False
+    return True
 
 
 def target_changes(old: Design, new: Design, target: SqlTarget) -> list[Change]:
@@ -54,6 +66,7 @@ class _Writer:
         self.after = DdlRenderer(new, target)
         self.pre: list[str] = []  # before the transaction
         self.main: list[str] = []  # in the transaction (where the target has one)
+        self.late: list[str] = []  # at its end
         self.post: list[str] = []  # after it
 
     # -- helpers -----------------------------------------------------------------------------
@@ -118,12 +131,12 @@ class _Writer:
         ]
         header += [f"--   {line}" for line in self.summary()] or ["--   no changes"]
         body = list(self.target.MIGRATION_SETTINGS) + self.pre
-        if self.main:
+        if self.main or self.late:
             begin, commit = self.target.TRANSACTION or ((), ())
             if not self.target.TRANSACTION:
                 header.append(f"-- {self.target.title} commits each DDL statement on its own: a failure leaves "
                               "the statements before it applied.")
-            body += list(begin) + self.main + list(commit)
+            body += list(begin) + self.main + self.late + list(commit)
         body += self.post
         return "\n".join(header) + "\n\n" + "\n\n".join(body) + ("\n" if body else "")
 
@@ -197,14 +210,40 @@ class _AlterWriter(_Writer):
         order = ("foreign_key", "check", "unique", "index", "primary_key")
         for kind in order:
             for change in [c for c in self.changes if c.kind == kind and (c.action in ("drop", "alter") or c in recreated)]:
-                if change.old_entity in dropped_tables:
-                    continue  # DROP TABLE takes it along
+                if change.old_entity in dropped_tables or self.key_swapped_in_place(change):
+                    continue  # DROP TABLE takes it along; a key is swapped in one statement
+                if self.target.FK_NEEDS_INDEX and kind in ("unique", "index") and not self.loses_columns(change):
+                    # MySQL: a foreign key may lean on this index until its own one exists.
+                    self.late.append(self.drop_index_statement(change, self.new_table(change)))
+                    continue
                 self.drop_constraint(change)
+
+    def loses_columns(self, change: Change) -> bool:
+        """Does a dropped column of the table belong to this constraint?"""
+        dropped = {c.before.name for c in self.of("drop", "column") if c.old_entity == change.old_entity}
+        return bool(dropped & set(change.before.columns))
+
+    def key_swapped_in_place(self, change: Change) -> bool:
+        """A changed primary key whose columns all stay is dropped and added in one statement,
+        so foreign keys that use its index are never left without one (MySQL)."""
+        return change.kind == "primary_key" and change.action == "alter" and not self.loses_columns(change)
+
+    def drop_index_statement(self, change: Change, table: str) -> str:
+        name = self.old_name(change)
+        if change.kind == "unique" and not self.target.UNIQUE_IS_INDEX and not self.is_index(self.before, self.old, change, change.before):
+            return self.alter(table, exp.Drop(this=self.table(name), kind="CONSTRAINT"))
+        on_table = exp.OnProperty(this=self.ident(table)) if self.target.DROP_INDEX_ON_TABLE else None
+        return self.statement(exp.Drop(this=self.table(name), kind="INDEX", cluster=on_table))
+
+    def drop_key_action(self, change: Change) -> exp.Expression:
+        if not self.target.NAMED_PRIMARY_KEY:
+            return exp.DropPrimaryKey()
+        return exp.Drop(this=self.table(self.old_name(change)), kind="CONSTRAINT")
 
     def drop_constraint(self, change: Change) -> None:
         table, name = self.old_table(change), self.old_name(change)
-        if change.kind == "primary_key" and not self.target.NAMED_PRIMARY_KEY:
-            self.main.append(self.alter(table, exp.DropPrimaryKey()))
+        if change.kind == "primary_key":
+            self.main.append(self.alter(table, self.drop_key_action(change)))
             return
         if self.is_index(self.before, self.old, change, change.before) and not (change.kind == "unique" and self.target.UNIQUE_IS_INDEX):
             drop = exp.Drop(this=self.table(name), kind="INDEX", concurrently=self.target.ONLINE_DDL,
@@ -309,10 +348,13 @@ class _AlterWriter(_Writer):
                 actions.append(exp.AlterColumn(this=column, drop=True))
                 aspects.add("default")
             new_type = self.after.data_type(after.type, after)
-            source: exp.Expression = exp.column(column.copy())
-            if before.type.kind == "enum" and after.type.kind == "enum":
-                source = exp.Cast(this=source, to=exp.DataType.build("text"))
-            actions.append(exp.AlterColumn(this=column, dtype=new_type, using=exp.Cast(this=source, to=new_type.copy())))
+            using = None
+            if needs_cast(before, after):
+                source: exp.Expression = exp.column(column.copy())
+                if before.type.kind == "enum" and after.type.kind == "enum":
+                    source = exp.Cast(this=source, to=exp.DataType.build("text"))
+                using = exp.Cast(this=source, to=new_type.copy())
+            actions.append(exp.AlterColumn(this=column, dtype=new_type, using=using))
         if "default" in aspects:
             default = self.after.default(after)
             actions.append(exp.AlterColumn(this=column, drop=True) if default is None else exp.AlterColumn(this=column, default=default))
@@ -384,7 +426,8 @@ class _AlterWriter(_Writer):
             entity = self.new.entities[change.new_entity]
             key = exp.Constraint(this=self.ident(self.new_name(change)),
                                  expressions=[exp.PrimaryKey(expressions=self.after.columns(entity, entity.primary_key))])
-            self.main.append(self.alter(entity.table, exp.AddConstraint(expressions=[key])))
+            actions = [self.drop_key_action(change)] if self.key_swapped_in_place(change) else []
+            self.main.append(self.alter(entity.table, *actions, exp.AddConstraint(expressions=[key])))
         referenced = {(fk.target, fk.target_columns) for c in wanted("foreign_key") for fk in [c.after]}
         for change in wanted("unique"):
             self.add_unique(change, online and (change.new_entity, change.after.columns) not in referenced)
@@ -447,7 +490,10 @@ class _AlterWriter(_Writer):
                 if name not in before:
                     added += self.after.captured(self.after.create_index, entity, name, columns, path, False, None)
             after = {n for n, _, _ in self.after.foreign_key_indexes(entity)}
+            gone = {c.before.name for c in self.of("drop", "column") if c.old_entity == old_name}
             for name in sorted(before.keys() - after):
+                if set(before[name]) <= gone:
+                    continue  # dropping its columns dropped it
                 dropped.append(self.statement(exp.Drop(this=self.table(name), kind="INDEX",
                                                        cluster=exp.OnProperty(this=self.ident(entity.table)))))
         return added, dropped
@@ -566,7 +612,7 @@ class _RebuildWriter(_Writer):
                 continue
             value: exp.Expression = exp.column(self.ident(before.physical))
             named_enum = column.enum_type and self.target.ENUMS == "named_type"
-            if str(before.type) != str(column.type) or named_enum:
+            if needs_cast(before, column) or named_enum:
                 value = exp.Cast(this=value, to=self.after.data_type(column.type, column))
             columns.append(self.ident(column.physical))
             values.append(value)
