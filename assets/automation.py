@@ -7,7 +7,7 @@ import json
 
 import dagster as dg
 
-from assets.design_assets import planned_code_versions
+from assets.design_assets import planned_code_versions, release_history
 from schemaforge.config import design_files
 from schemaforge.findings import DesignErrors
 from schemaforge.spec.loader import load_design
@@ -48,7 +48,7 @@ def design_file_sensor(context: dg.SensorEvaluationContext):
         except DesignErrors as errors:
             context.log.warning(f"{path} has errors, nothing to build:\n{errors}")
             continue
-        keys = changed_assets(context.instance, planned_code_versions(design))
+        keys = changed_assets(context.instance, planned_code_versions(design, release_history(path, design)[0]))
         if keys:
             yield dg.RunRequest(run_key=f"{path}:{digest}", asset_selection=keys)
     context.update_cursor(json.dumps(current, sort_keys=True))

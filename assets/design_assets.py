@@ -25,6 +25,8 @@ from schemaforge.expectations.run import run_suite
 from schemaforge.expectations.suites import design_suites
 from schemaforge.config import build_dir
 from schemaforge.findings import DesignErrors
+from schemaforge.migrate.history import History, read_history
+from schemaforge.migrate.plan import MigrationBlocked, migration_artifacts, migrations
 from schemaforge.spec.loader import load_design
 from schemaforge.spec.model import Design
 
@@ -46,23 +48,47 @@ class Deliverable:
     description: str
 
 
-def deliverables(design: Design) -> list[Deliverable]:
-    """The assets a design has, without the manifest (which depends on all of them)."""
+def deliverables(design: Design, history: History | None = None) -> list[Deliverable]:
+    """The assets a design has, without the seed and the manifest. With its release history,
+    the lint covers the migrations too, and each SQL target gets its migrations."""
     name = design.name
+    earlier = history.earlier_digest() if history else "no history"
     items = [
         Deliverable(dg.AssetKey([name, "spec"]), "spec", code_version(design, "spec"),
                     lambda: spec_artifacts(design), "The resolved design as JSON (design.json)."),
         Deliverable(dg.AssetKey([name, "erd"]), "erd", code_version(design, "erd"),
                     lambda: erd_artifacts(design), "The ERD: Mermaid source and an SVG picture."),
-        Deliverable(dg.AssetKey([name, "lint"]), "lint", code_version(design, "lint"),
-                    lambda: lint_artifacts(design)[1], "Every lint finding of the design (lint.json)."),
+        Deliverable(dg.AssetKey([name, "lint"]), "lint", code_version(design, "lint", earlier),
+                    lambda: lint_artifacts(design, history)[1], "Every lint finding of the design (lint.json)."),
     ]
     for target in sql_targets(design):
         items.append(Deliverable(
             dg.AssetKey([name, "ddl", target]), "ddl", code_version(design, "ddl", target),
             lambda target=target: ddl_artifacts(design, target), f"The {target} schema (ddl/{target}.sql).",
         ))
+    for target in sql_targets(design) if history else []:
+        items.append(Deliverable(
+            migrations_key(name, target), "migrations", code_version(design, "migrations", f"{target} {earlier}"),
+            lambda target=target: migration_artifacts(migrations(history, name), target),
+            f"Forward and rollback migrations between the releases, for {target} (migrations/{target}/).",
+        ))
     return items
+
+
+def release_history(path: Path, design: Design) -> tuple[History | None, DesignErrors | None]:
+    """The design's releases, or why they cannot be read (then it builds no migrations)."""
+    try:
+        return read_history(path, design), None
+    except DesignErrors as errors:
+        return None, errors
+
+
+def history_key(design_name: str) -> dg.AssetKey:
+    return dg.AssetKey([design_name, "history"])
+
+
+def migrations_key(design_name: str, target: str) -> dg.AssetKey:
+    return dg.AssetKey([design_name, "migrations", target])
 
 
 def manifest_key(design_name: str) -> dg.AssetKey:
@@ -73,16 +99,23 @@ def seed_key(design_name: str) -> dg.AssetKey:
     return dg.AssetKey([design_name, "seed"])
 
 
-def planned_code_versions(design: Design) -> dict[dg.AssetKey, str]:
+def planned_code_versions(design: Design, history: History | None = None) -> dict[dg.AssetKey, str]:
     """Code version of every asset of `design`, as the factory would define it now."""
-    versions = {d.key: d.code_version for d in deliverables(design)}
+    versions = {d.key: d.code_version for d in deliverables(design, history)}
+    versions[history_key(design.name)] = code_version(design, "history", history.earlier_digest() if history else "")
     versions[seed_key(design.name)] = code_version(design, "seed")
     versions[manifest_key(design.name)] = code_version(design, "manifest")
     return versions
 
 
 def _materialize(deliverable: Deliverable, root: Path) -> dg.MaterializeResult:
-    artifacts = deliverable.make()
+    try:
+        artifacts = deliverable.make()
+    except MigrationBlocked as blocked:
+        raise dg.Failure(
+            description="the forward migration would lose data; set allow_destructive: true to accept:\n" + str(blocked),
+            metadata={"would_be_lost": dg.MetadataValue.md("\n".join(f"- {f}" for f in blocked.findings))},
+        ) from None
     write_artifacts(root, artifacts)
     metadata: dict = {a.path: dg.MetadataValue.path(str(root / a.path)) for a in artifacts}
     if deliverable.generator == "erd":
@@ -90,6 +123,8 @@ def _materialize(deliverable: Deliverable, root: Path) -> dg.MaterializeResult:
         metadata["erd"] = dg.MetadataValue.md(f"```mermaid\n{mermaid}```")
     if deliverable.generator == "ddl":
         metadata["sql"] = dg.MetadataValue.md(f"```sql\n{artifacts[0].content.decode()}```")
+    if deliverable.generator == "migrations":
+        metadata["migrations"] = len(artifacts) // 2
     return dg.MaterializeResult(
         data_version=dg.DataVersion(content_hash(artifacts)), metadata=metadata
     )
@@ -98,8 +133,9 @@ def _materialize(deliverable: Deliverable, root: Path) -> dg.MaterializeResult:
 def _asset(design: Design, deliverable: Deliverable) -> dg.AssetsDefinition:
     @dg.asset(
         key=deliverable.key, group_name=design.name, code_version=deliverable.code_version,
-        description=deliverable.description, kinds={"sql"} if deliverable.generator == "ddl" else None,
+        description=deliverable.description, kinds={"sql"} if deliverable.generator in ("ddl", "migrations") else None,
         metadata={"design_file": design.file},
+        deps=[history_key(design.name)] if deliverable.generator in ("migrations", "lint") else None,
     )
     def _build() -> dg.MaterializeResult:
         return _materialize(deliverable, build_dir() / design.name)
@@ -157,7 +193,26 @@ def _expectations_check(design: Design, entity: str) -> dg.AssetChecksDefinition
     return _check
 
 
-def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefinition:
+def _history_asset(design: Design, history: History | None, problem: DesignErrors | None) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=history_key(design.name), group_name=design.name, metadata={"design_file": design.file},
+        code_version=code_version(design, "history", history.earlier_digest() if history else ""),
+        description="The design's released versions, kept beside it (designs/D.history/<version>.yaml).",
+    )
+    def _history() -> dg.MaterializeResult:
+        if problem is not None:
+            raise dg.Failure(description=str(problem))
+        written = history.keep_current()
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(content_hash([Artifact(r.version, r.text.encode()) for r in history.releases])),
+            metadata={"releases": [r.version for r in history.releases], "snapshot_written": written,
+                      "snapshot": dg.MetadataValue.path(str(history.snapshot_path))},
+        )
+
+    return _history
+
+
+def _manifest_asset(design: Design, items: list[Deliverable], history: History | None) -> dg.AssetsDefinition:
     @dg.asset(
         key=manifest_key(design.name), group_name=design.name, deps=[d.key for d in items] + [seed_key(design.name)],
         code_version=code_version(design, "manifest"),
@@ -166,7 +221,7 @@ def _manifest_asset(design: Design, items: list[Deliverable]) -> dg.AssetsDefini
     def _manifest() -> dg.MaterializeResult:
         root = build_dir() / design.name
         try:
-            manifest = manifest_from_disk(design, root)
+            manifest = manifest_from_disk(design, root, history)
         except FileNotFoundError as missing:
             raise dg.Failure(str(missing)) from None
         write_artifacts(root, [manifest])
@@ -226,8 +281,11 @@ def design_definitions(path: Path) -> tuple[list, list]:
         design = load_design(path)
     except DesignErrors as errors:
         return [_broken_design_asset(path.stem, errors)], []
-    items = deliverables(design)
-    assets = [_asset(design, d) for d in items] + [_seed_asset(design), _manifest_asset(design, items)]
+    history, problem = release_history(path, design)
+    items = deliverables(design, history)
+    assets = [_asset(design, d) for d in items] + [
+        _history_asset(design, history, problem), _seed_asset(design), _manifest_asset(design, items, history),
+    ]
     checks = [_lint_check(design)] + [
         _applies_check(design, t) for t in sql_targets(design) if t in EMBEDDED_ENGINES
     ] + [_expectations_check(design, entity) for entity in design.entities]

@@ -28,6 +28,7 @@ def project(tmp_path, monkeypatch):
     designs, build = tmp_path / "designs", tmp_path / "build"
     designs.mkdir()
     shutil.copy(DESIGNS / "shop.yaml", designs / "shop.yaml")
+    shutil.copytree(DESIGNS / "shop.history", designs / "shop.history")
     monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
     monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
 
@@ -64,8 +65,8 @@ def test_each_design_has_its_assets_in_its_group(project):
     graph = definitions().resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
-        "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest",
-        *(f"shop/ddl/{t}" for t in SQL_TARGETS),
+        "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
+        *(f"shop/ddl/{t}" for t in SQL_TARGETS), *(f"shop/migrations/{t}" for t in SQL_TARGETS),
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
@@ -73,7 +74,7 @@ def test_each_design_has_its_assets_in_its_group(project):
     # One expectation suite per entity, each a check on the seed asset.
     suites = {c for c in checks if c.startswith("shop/seed:")}
     assert suites == {f"shop/seed:expectations_{e}" for e in (
-        "customer", "category", "product", "order", "order_line", "payment", "tag", "product_tag")}
+        "customer", "category", "product", "order", "order_line", "payment", "review", "tag", "product_tag")}
 
 
 def test_materializing_writes_every_artifact_with_a_content_hash_version(project):
@@ -84,13 +85,14 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     root = build / "shop"
     manifest = json.loads((root / "manifest.json").read_text())
     paths = {a["path"] for a in manifest["artifacts"]}
-    seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "tag", "product_tag")}
+    seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "review", "tag", "product_tag")}
     seed |= {f"seed/{t}.sql" for t in SQL_TARGETS} | {"seed/report.json"}
     ddl = {f"ddl/{t}.sql" for t in SQL_TARGETS}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed
+    migrations = {f"migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")}
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
-    assert manifest["design_version"] == "1.0.0" and len(manifest["design_sha256"]) == 64
+    assert manifest["design_version"] == "1.1.0" and len(manifest["design_sha256"]) == 64
     event = instance.get_latest_materialization_event(K(["shop", "ddl", "postgres"]))
     ddl = Artifact("ddl/postgres.sql", (root / "ddl/postgres.sql").read_bytes())
     assert event.asset_materialization.tags["dagster/data_version"] == content_hash([ddl])
@@ -100,7 +102,7 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
               for e in result.get_asset_check_evaluations()}
     assert checks == {"no_lint_errors": True, "applies_to_empty_database": True} | {
         name: True for name in checks if name.startswith("expectations_")}
-    assert len(checks) == 2 + 8
+    assert len(checks) == 2 + 9
 
 
 def test_a_description_change_stales_only_what_reads_descriptions(project):
@@ -111,8 +113,10 @@ def test_a_description_change_stales_only_what_reads_descriptions(project):
     edit(designs / "shop.yaml", "description: A label for grouping products", "description: A label for products")
     # The DDL carries descriptions as comments; the ERD does not. The manifest records the design's
     # sha256, so it reads everything.
+    # The current release's snapshot is the design file: its migrations carry the comment too.
     assert stale_keys(definitions(), instance) == {
-        "shop/spec", "shop/lint", "shop/manifest", *(f"shop/ddl/{t}" for t in SQL_TARGETS),
+        "shop/spec", "shop/lint", "shop/manifest", "shop/history",
+        *(f"shop/ddl/{t}" for t in SQL_TARGETS), *(f"shop/migrations/{t}" for t in SQL_TARGETS),
     }
 
 
@@ -121,7 +125,7 @@ def test_a_seed_change_leaves_ddl_and_erd_fresh(project):
     instance = dg.DagsterInstance.ephemeral()
     materialize_all(definitions(), instance)
     edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
-    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest"}
+    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history"}
 
 
 def test_rematerializing_stale_assets_propagates_only_real_changes(project):
@@ -136,21 +140,57 @@ def test_rematerializing_stale_assets_propagates_only_real_changes(project):
     # design.json holds no seed settings and lint found nothing new: their data versions did not
     # move, so nothing downstream went stale; the seed (whose code version moved) and the manifest
     # (which records the design hash) are.
-    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest"}
+    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest", "shop/history"}
 
 
 def test_sensor_requests_only_the_assets_a_change_affects(project):
     from assets.automation import changed_assets
-    from assets.design_assets import planned_code_versions
+    from assets.design_assets import planned_code_versions, release_history
     from schemaforge.spec.loader import load_design
 
     designs, _, definitions = project
     instance = dg.DagsterInstance.ephemeral()
+
+    def planned():
+        design = load_design(designs / "shop.yaml")
+        return planned_code_versions(design, release_history(designs / "shop.yaml", design)[0])
+
     materialize_all(definitions(), instance)
-    assert changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml"))) == []
+    assert changed_assets(instance, planned()) == []
     edit(designs / "shop.yaml", "max: 20}", "max: 30}")  # a seed setting
-    changed = changed_assets(instance, planned_code_versions(load_design(designs / "shop.yaml")))
-    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest"}
+    changed = changed_assets(instance, planned())
+    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history"}
+
+
+def test_migrations_go_stale_only_when_the_version_or_the_history_moves(project):
+    designs, _, definitions = project
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_all(definitions(), instance)
+    assert (designs / "shop.history" / "1.1.0.yaml").read_bytes() == (designs / "shop.yaml").read_bytes()
+    edit(designs / "shop.yaml", "max: 20}", "max: 30}")  # a seed setting: no migration reads it
+    assert not {k for k in stale_keys(definitions(), instance) if "migrations" in k}
+    materialize_all(definitions(), instance)
+    edit(designs / "shop.history" / "1.0.0.yaml", "label: {type: string(40)", "label: {type: string(30)")
+    assert {k for k in stale_keys(definitions(), instance) if "migrations" in k} == {f"shop/migrations/{t}" for t in SQL_TARGETS}
+    materialize_all(definitions(), instance)
+    edit(designs / "shop.yaml", "version: 1.1.0", "version: 1.2.0")
+    assert {f"shop/migrations/{t}" for t in SQL_TARGETS} <= stale_keys(definitions(), instance)
+
+
+def test_a_destructive_release_fails_its_migrations_listing_what_is_lost(project):
+    designs, build, definitions = project
+    edit(designs / "shop.yaml", "      reference: {type: string(100), unique: true}\n", "")
+    result = materialize_all(definitions(), dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    failures = {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.is_step_failure}
+    # The lint reports the loss too (MG101, an error), so its blocking check fails with them.
+    assert set(failures) == {f"shop__migrations__{t}" for t in SQL_TARGETS} | {"shop__lint_no_lint_errors"}
+    assert "drop column payment.reference" in failures["shop__migrations__postgres"]
+    assert "allow_destructive: true" in failures["shop__migrations__postgres"]
+    assert not (build / "shop" / "migrations").exists()
+    edit(designs / "shop.yaml", "allow_destructive: false", "allow_destructive: true")
+    assert materialize_all(definitions(), dg.DagsterInstance.ephemeral()).success
+    down = (build / "shop" / "migrations" / "postgres" / "1.0.0__1.1.0.down.sql").read_text()
+    assert "ADD COLUMN reference VARCHAR(100) NOT NULL" in down
 
 
 def test_a_broken_design_fails_alone_with_located_errors(project):

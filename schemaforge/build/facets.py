@@ -15,7 +15,9 @@ from schemaforge import __version__
 from schemaforge.spec.model import Design
 
 # Bump a generator's version when its output changes for the same design.
-GENERATOR_VERSIONS = {"spec": "1", "ddl": "1", "erd": "1", "lint": "1", "seed": "1", "manifest": "1"}
+GENERATOR_VERSIONS = {
+    "spec": "1", "ddl": "1", "erd": "1", "lint": "2", "seed": "1", "manifest": "2", "history": "1", "migrations": "1",
+}
 
 # Top-level sections that shape the schema itself.
 _STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships")
@@ -54,6 +56,8 @@ def facet(design: Design, name: str) -> Any:
         return {k: doc[k] for k in ("seed", "rules", "database", "targets")}
     if name == "design":
         return {"file": design.file, "text_sha256": design.text_sha256}
+    if name == "release":  # what a migration to this version depends on besides the structure
+        return {"version": design.version, "allow_destructive": design.doc.allow_destructive, "targets": doc["targets"]}
     raise KeyError(name)
 
 
@@ -65,6 +69,8 @@ READS = {
     "lint": ("design",),
     "seed": ("structure", "seed"),
     "manifest": ("design",),
+    "history": ("design",),
+    "migrations": ("structure", "descriptions", "release"),  # plus the earlier releases: `extra`
 }
 
 

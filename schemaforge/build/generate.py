@@ -13,7 +13,10 @@ from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.erd.mermaid import render_mermaid
 from schemaforge.erd.picture import render_d2, render_svg
 from schemaforge.findings import Finding
+from schemaforge.config import build_dir
 from schemaforge.lint.rules import lint_design
+from schemaforge.migrate.history import History
+from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.spec.model import Design
 
 
@@ -35,10 +38,13 @@ def seed_paths(design: Design) -> list[str]:
     return entities + scripts + [f"{SEED_FOLDER}/report.json"]
 
 
-def artifact_paths(design: Design) -> dict[str, str]:
+def artifact_paths(design: Design, history: History | None = None) -> dict[str, str]:
     """Every file a design's release has (the manifest aside), with the generator that makes it."""
     paths = {"design.json": "spec", "erd/erd.mmd": "erd", "erd/erd.svg": "erd", "lint.json": "lint"}
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
+    if history is not None:
+        paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
+                  for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
     return paths | {path: "seed" for path in seed_paths(design)}
 
 
@@ -95,16 +101,20 @@ def erd_artifacts(design: Design) -> list[Artifact]:
     ]
 
 
-def lint_artifacts(design: Design) -> tuple[list[Finding], list[Artifact]]:
+def lint_artifacts(design: Design, history: History | None = None) -> tuple[list[Finding], list[Artifact]]:
+    """The design's lint findings; with its release history, the migrations' too (their
+    safety, and Squawk's findings on the PostgreSQL ones)."""
     findings = lint_design(design)
+    if history is not None:
+        findings += migration_findings(migrations(history, design.name), f"{build_dir()}/{design.name}")
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     body = {"design": design.name, "counts": counts, "findings": [f.as_json() for f in findings]}
     return findings, [Artifact("lint.json", _json(body))]
 
 
-def manifest_artifact(design: Design, files: list[tuple[str, str, int]]) -> Artifact:
+def manifest_artifact(design: Design, files: list[tuple[str, str, int]], history: History | None = None) -> Artifact:
     """The manifest of `files`: (path, sha256, size in bytes) of every artifact of the build."""
-    generator_of = artifact_paths(design)
+    generator_of = artifact_paths(design, history)
     entries = [
         {
             "path": path, "sha256": sha256, "bytes": size,
@@ -119,15 +129,15 @@ def manifest_artifact(design: Design, files: list[tuple[str, str, int]]) -> Arti
     return Artifact("manifest.json", _json(body))
 
 
-def manifest_from_disk(design: Design, root: Path) -> Artifact:
+def manifest_from_disk(design: Design, root: Path, history: History | None = None) -> Artifact:
     """The manifest of the build under `root`, hashing each declared file from disk."""
     files = []
-    for path in artifact_paths(design):
+    for path in artifact_paths(design, history):
         file = root / path
         if not file.exists():
             raise FileNotFoundError(f"{file} is missing: build the design's other deliverables first")
         files.append((path, file_sha256(file), file.stat().st_size))
-    return manifest_artifact(design, files)
+    return manifest_artifact(design, files, history)
 
 
 def all_artifacts(design: Design) -> list[Artifact]:

@@ -71,12 +71,16 @@ class Verdict:
     reason: str
 
 
-def classify(change: Change) -> list[Verdict]:
+def classify(change: Change, empty_columns: frozenset[str] = frozenset()) -> list[Verdict]:
     """What applying `change` risks: data loss, failure on existing rows, long locks (PostgreSQL).
 
     A change that risks none of them is additive; renames count as additive (no data moves),
-    though clients that use the old name break.
+    though clients that use the old name break. `empty_columns` are the table's columns that
+    the same migration adds as NULL everywhere: a constraint over them only cannot fail.
     """
+    if change.action == "add" and change.kind in ("unique", "check", "foreign_key", "index"):
+        if _reads(change.after) and _reads(change.after) <= empty_columns:
+            return [Verdict("additive", "it reads only columns this migration adds, which hold no values yet")]
     action, kind, before, after = change.action, change.kind, change.before, change.after
     verdicts: list[Verdict] = []
     if action == "drop" and kind in ("table", "column"):
@@ -169,3 +173,21 @@ def _sqlmesh_keeps_values(before: LogicalType, after: LogicalType) -> bool:
     differ = SchemaDiffer(**PostgresEngineAdapter.SCHEMA_DIFFER_KWARGS)
     operations = differ.compare_columns("t", {"c": postgres_type(before)}, {"c": postgres_type(after)})
     return not has_drop_alteration(operations)
+
+
+def judge(change: Change, changes: list[Change]) -> list[Verdict]:
+    """`classify`, knowing the rest of the migration: which columns it adds empty."""
+    empty = frozenset(
+        c.after.name for c in changes
+        if c.action == "add" and c.kind == "column" and c.new_entity == change.new_entity
+        and c.after.nullable and c.after.default is None and c.after.generated is None
+    )
+    return classify(change, empty)
+
+
+def _reads(constraint) -> set[str]:
+    """The columns a constraint or index reads."""
+    expression = getattr(constraint, "expression", None)
+    if expression is not None:
+        return {c.name for c in expression.find_all(exp.Column)}
+    return set(constraint.columns)

@@ -7,10 +7,12 @@ is never rewritten. Any two versions can so be compared without git or a live da
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemaforge.build.files import write_atomic
 from schemaforge.findings import DesignErrors, Finding, Location
 from schemaforge.spec.loader import display_path, load_design_text
 from schemaforge.spec.model import Design
@@ -66,6 +68,22 @@ class History:
 
     def earlier_texts(self) -> dict[str, str]:
         return {r.version: r.text for r in self.releases[:-1]}
+
+    def earlier_digest(self) -> str:
+        """A hash of the earlier releases' snapshots: with the design's own facets, all that a
+        migration to the current version reads."""
+        digest = hashlib.sha256()
+        for version, text in self.earlier_texts().items():
+            digest.update(version.encode() + b"\0" + text.encode() + b"\0")
+        return digest.hexdigest()[:24]
+
+    def keep_current(self) -> bool:
+        """Write the current version's snapshot (atomically) where it differs; True if written."""
+        path, content = self.snapshot_path, self.current.text.encode("utf-8")
+        if path.exists() and path.read_bytes() == content:
+            return False
+        write_atomic(path, content)
+        return True
 
 
 def read_history(design_path: Path, design: Design) -> History:

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from schemaforge.build.files import Artifact
 from schemaforge.findings import Finding
-from schemaforge.migrate.changes import Change, classify
+from schemaforge.migrate.changes import Change, judge
 from schemaforge.migrate.diff import diff_designs
 from schemaforge.migrate.history import History
 from schemaforge.migrate.render import render_migration, target_changes
@@ -63,7 +63,7 @@ class Migration:
         allowed = self.new.doc.allow_destructive
         findings = []
         for change in self.changes:
-            for verdict in classify(change):
+            for verdict in judge(change, self.changes):
                 message = f"{self.name}: {change.describe()}: {verdict.reason}"
                 if verdict.safety == "destructive":
                     findings.append(Finding(
@@ -94,8 +94,9 @@ def migrations(history: History, design_name: str) -> list[Migration]:
     return [Migration(old, new) for old, new in zip(designs, designs[1:])]
 
 
-def migration_path(target: str, migration: Migration, direction: str) -> str:
-    return f"{MIGRATIONS_FOLDER}/{target}/{migration.name}.{direction}.sql"
+def migration_path(target: str, name: str, direction: str) -> str:
+    """`migrations/<target>/<from>__<to>.<up|down>.sql`."""
+    return f"{MIGRATIONS_FOLDER}/{target}/{name}.{direction}.sql"
 
 
 def migration_artifacts(plans: list[Migration], target: str) -> list[Artifact]:
@@ -107,8 +108,8 @@ def migration_artifacts(plans: list[Migration], target: str) -> list[Artifact]:
     artifacts = []
     for plan in plans:
         up, down = plan.sql(target)
-        artifacts += [Artifact(migration_path(target, plan, "up"), up.encode()),
-                      Artifact(migration_path(target, plan, "down"), down.encode())]
+        artifacts += [Artifact(migration_path(target, plan.name, "up"), up.encode()),
+                      Artifact(migration_path(target, plan.name, "down"), down.encode())]
     return artifacts
 
 
@@ -118,5 +119,5 @@ def migration_findings(plans: list[Migration], build_root: str) -> list[Finding]
     for plan in plans:
         if "postgres" in plan.new.targets:
             for direction, sql in zip(("up", "down"), plan.sql("postgres")):
-                findings += squawk_findings(sql, f"{build_root}/{migration_path('postgres', plan, direction)}")
+                findings += squawk_findings(sql, f"{build_root}/{migration_path('postgres', plan.name, direction)}")
     return findings

@@ -22,7 +22,7 @@ from sqlglot import exp
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
-from schemaforge.migrate.changes import Change, classify
+from schemaforge.migrate.changes import Change, judge
 from schemaforge.migrate.diff import diff_designs
 from schemaforge.spec.model import Column, Design, Entity
 from schemaforge.spec.order import creation_order
@@ -143,7 +143,7 @@ class _Writer:
     def summary(self) -> list[str]:
         lines = []
         for change in self.changes:
-            verdicts = classify(change)
+            verdicts = judge(change, self.changes)
             lines.append(f"{change.describe()}: {', '.join(dict.fromkeys(v.safety for v in verdicts))}")
         return lines
 
