@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from schemaforge.build.files import write_artifacts
-from schemaforge.build.generate import all_artifacts, manifest_from_disk
+from schemaforge.build.generate import all_artifacts, lint_artifacts, manifest_from_disk
 from schemaforge.build.seed import build_seed
 from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.findings import DesignErrors
-from schemaforge.lint.rules import lint_design
+from schemaforge.migrate.history import read_history
+from schemaforge.migrate.plan import MigrationBlocked
 from schemaforge.spec.loader import load_design
 from schemaforge.spec.syntax import design_json_schema
 
@@ -22,10 +23,12 @@ def _paths(args) -> list[Path]:
 
 
 def _designs(args, failures: list[Path]):
-    """Each design that loads; a design with errors is reported, noted in `failures`, skipped."""
+    """Each design that loads, with its release history; a design with errors (or a history
+    that cannot be read) is reported, noted in `failures`, skipped."""
     for path in _paths(args):
         try:
-            yield path, load_design(path)
+            design = load_design(path)
+            yield path, design, read_history(path, design)
         except DesignErrors as errors:
             failures.append(path)
             print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
@@ -33,8 +36,8 @@ def _designs(args, failures: list[Path]):
 
 def check(args) -> int:
     failures: list[Path] = []
-    for path, design in _designs(args, failures):
-        findings = lint_design(design)
+    for path, design, history in _designs(args, failures):
+        findings = lint_artifacts(design, history)[0]
         shown = [f for f in findings if args.verbose or f.severity != "info"]
         if shown:
             print("\n".join(f"{f.severity}: {f}" for f in shown))
@@ -45,12 +48,18 @@ def check(args) -> int:
 
 def build(args) -> int:
     failures: list[Path] = []
-    for path, design in _designs(args, failures):  # a broken design builds nothing; others build
+    for path, design, history in _designs(args, failures):  # a broken design builds nothing; others build
         root = Path(args.build or build_dir()) / design.name
-        artifacts = all_artifacts(design)
+        try:
+            artifacts = all_artifacts(design, history)
+        except MigrationBlocked as blocked:
+            failures.append(path)
+            print(f"{path}: the migration would lose data; set allow_destructive: true to accept:\n{blocked}", file=sys.stderr)
+            continue
+        history.keep_current()
         write_artifacts(root, artifacts[:-1])
         seed = build_seed(design, root)
-        write_artifacts(root, [manifest_from_disk(design, root)])
+        write_artifacts(root, [manifest_from_disk(design, root, history)])
         print(f"{path}: {len(artifacts)} artifacts and seed data ({sum(seed.rows.values())} rows) in {root}")
         for problem in seed.problems:
             print(f"{path}: seed data: {problem.message}", file=sys.stderr)

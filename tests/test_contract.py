@@ -35,12 +35,13 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert cli_main(["build", "--build", str(tmp_path), "designs/shop.yaml"]) == 0
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
-    entities = ("category", "customer", "order", "order_line", "payment", "product", "product_tag", "tag")
+    entities = ("category", "customer", "order", "order_line", "payment", "product", "product_tag", "review", "tag")
     assert files == sorted(
         ["shop/design.json", "shop/erd/erd.mmd", "shop/erd/erd.svg", "shop/lint.json", "shop/manifest.json",
          "shop/seed/report.json"]
         + [f"shop/{kind}/{t}.sql" for kind in ("ddl", "seed") for t in SQL_TARGETS]
         + [f"shop/seed/{e}.parquet" for e in entities]
+        + [f"shop/migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")]
     )
     svg = (tmp_path / "shop/erd/erd.svg").read_text()
     assert svg.startswith("<?xml") and "order_line" in svg

@@ -110,7 +110,7 @@ def test_identity_uuid_and_now_defaults_fill_in(pg_database):
     pg_database.execute("INSERT INTO category (name) VALUES ('a'), ('b')")
     assert [r[0] for r in pg_database.execute("SELECT id FROM category ORDER BY id")] == [1, 2]
     row = pg_database.execute(
-        "INSERT INTO customer (email, name) VALUES ('x@y.io', 'X') RETURNING id::text, tier::text, created_at IS NOT NULL"
+        "INSERT INTO customer (email, full_name) VALUES ('x@y.io', 'X') RETURNING id::text, tier::text, created_at IS NOT NULL"
     ).fetchone()
     assert len(row[0]) == 36 and row[1] == "bronze" and row[2] is True
 
@@ -119,7 +119,7 @@ def test_sqlite_uuid_default_is_a_version_4_uuid():
     import uuid
 
     conn = sqlite_db(ddl("shop", "sqlite"))
-    conn.execute("INSERT INTO customer (email, name) VALUES ('x@y.io', 'X')")
+    conn.execute("INSERT INTO customer (email, full_name) VALUES ('x@y.io', 'X')")
     value = conn.execute("SELECT id FROM customer").fetchone()[0]
     assert uuid.UUID(value).version == 4
 

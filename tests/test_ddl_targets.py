@@ -94,7 +94,7 @@ def test_example_applies_on_clickhouse(example, clickhouse_database):
 
 BAD_SHOP_ROWS = ENGINE_BAD_SHOP_ROWS + [
     ("INSERT INTO customer (email, name, tier) VALUES ('a@b.co', 'A', 'platinum')", "enum"),
-    ("INSERT INTO customer (email, name) VALUES ('not an email', 'A')", "email format"),
+    ("INSERT INTO customer (email, full_name) VALUES ('not an email', 'A')", "email format"),
 ]
 
 
@@ -105,7 +105,7 @@ def test_shop_constraints_hold_on_mariadb(mariadb_database):
     assert _violations(mariadb_database.run, BAD_SHOP_ROWS) == []
     # The identity, uuid and now defaults fill in; updated_at follows updates.
     mariadb_database.run("INSERT INTO category (name) VALUES ('b')")
-    mariadb_database.run("INSERT INTO customer (email, name) VALUES ('x@y.io', 'X')")
+    mariadb_database.run("INSERT INTO customer (email, full_name) VALUES ('x@y.io', 'X')")
     row = mariadb_database.query("SELECT id, tier, created_at FROM customer")[0]
     assert len(row[0]) == 36 and row[1] == "bronze" and row[2] is not None
     mariadb_database.run("UPDATE tag SET label = label")  # no rows: nothing to maintain

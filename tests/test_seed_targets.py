@@ -63,7 +63,7 @@ def test_mysql_and_clickhouse_keep_backslashes_and_quotes(tmp_path, mariadb_data
     text = (DESIGNS / "shop.yaml").read_text()
     text = text.replace("    customer.email: {generator: email}\n",
                         "    customer.email: {generator: email}\n    tag.label: {values: ['a\\b', \"it's\", 'c\\n']}\n")
-    text = re.sub(r"rows: \{[^}]*\}", "rows: {customer: 10, category: 3, product: 5, order: 10, order_line: 10, payment: 5, tag: 3, product_tag: 5}", text)
+    text = re.sub(r"rows: \{[^}]*\}", "rows: {customer: 10, category: 3, product: 5, order: 10, order_line: 10, payment: 5, review: 5, tag: 3, product_tag: 5}", text)
     (tmp_path / "shop.yaml").write_text(text)
     design = load_design(tmp_path / "shop.yaml")
     assert build_seed(design, tmp_path / "out").problems == []

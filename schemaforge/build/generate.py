@@ -16,7 +16,7 @@ from schemaforge.findings import Finding
 from schemaforge.config import build_dir
 from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
-from schemaforge.migrate.plan import migration_findings, migration_path, migrations
+from schemaforge.migrate.plan import migration_artifacts, migration_findings, migration_path, migrations
 from schemaforge.spec.model import Design
 
 
@@ -140,10 +140,14 @@ def manifest_from_disk(design: Design, root: Path, history: History | None = Non
     return manifest_artifact(design, files, history)
 
 
-def all_artifacts(design: Design) -> list[Artifact]:
+def all_artifacts(design: Design, history: History | None = None) -> list[Artifact]:
     """Every in-memory deliverable of this release for `design` (the seed is streamed to disk by
-    build/seed.py), with a manifest of them last."""
-    artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design)[1]
+    build/seed.py), with a manifest of them last. With the design's release history, its
+    migrations too (raising MigrationBlocked where one would lose data unallowed)."""
+    artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design, history)[1]
+    plans = migrations(history, design.name) if history else []
     for target in sql_targets(design):
         artifacts += ddl_artifacts(design, target)
-    return artifacts + [manifest_artifact(design, [(a.path, a.sha256, len(a.content)) for a in artifacts])]
+        artifacts += migration_artifacts(plans, target)
+    files = [(a.path, a.sha256, len(a.content)) for a in artifacts]
+    return artifacts + [manifest_artifact(design, files, history)]

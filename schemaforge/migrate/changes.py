@@ -133,10 +133,8 @@ def type_change(before: LogicalType, after: LogicalType) -> Literal["free", "wid
     catalog; `widening`: every value fits, but the table is rewritten; `narrowing`: some values
     may not fit (the change fails on them); `lossy`: values are silently rounded."""
     a, b = before.kind, after.kind
-    if a == b and a in ("string", "decimal") and _sqlmesh_keeps_values(before, after):
-        return "free"  # a longer VARCHAR, more digits of the same scale: a catalog update
-    if a == "string" and b == "string":
-        return "narrowing"
+    if a == "string" and b == "string":  # a longer VARCHAR is a catalog update
+        return "free" if after.length >= before.length else "narrowing"
     if a in ("string", "enum") and b == "text":
         return "free" if a == "string" else "widening"
     if a == "enum" and b == "enum":  # values only added: ALTER TYPE ... ADD VALUE
@@ -146,6 +144,8 @@ def type_change(before: LogicalType, after: LogicalType) -> Literal["free", "wid
         if after.scale < before.scale:
             return "lossy"
         whole_digits_kept = after.precision - after.scale >= before.precision - before.scale
+        if after.scale == before.scale and whole_digits_kept:
+            return "free"  # more digits of the same scale: a catalog update on PostgreSQL
         return "widening" if whole_digits_kept else "narrowing"
     if a in _INTEGER_RANK and b in _INTEGER_RANK:
         return "widening" if _INTEGER_RANK[b] >= _INTEGER_RANK[a] else "narrowing"
@@ -156,23 +156,6 @@ def type_change(before: LogicalType, after: LogicalType) -> Literal["free", "wid
     if (a, b) == ("double", "real"):
         return "lossy"
     return "narrowing"
-
-
-def _sqlmesh_keeps_values(before: LogicalType, after: LogicalType) -> bool:
-    """SQLMesh's schema differ, with its PostgreSQL settings: is the new type a compatible
-    widening of the old (an ALTER TYPE that keeps every value), rather than a drop and add?"""
-    from sqlmesh.core.engine_adapter.postgres import PostgresEngineAdapter
-    from sqlmesh.core.schema_diff import SchemaDiffer, has_drop_alteration
-
-    from schemaforge.ddl.targets import Postgres
-
-    def postgres_type(typ: LogicalType) -> exp.DataType:
-        text = Postgres.TYPE_MAPPING[typ.kind].format(length=typ.length, precision=typ.precision, scale=typ.scale, item="")
-        return exp.DataType.build(text, dialect="postgres")
-
-    differ = SchemaDiffer(**PostgresEngineAdapter.SCHEMA_DIFFER_KWARGS)
-    operations = differ.compare_columns("t", {"c": postgres_type(before)}, {"c": postgres_type(after)})
-    return not has_drop_alteration(operations)
 
 
 def judge(change: Change, changes: list[Change]) -> list[Verdict]:

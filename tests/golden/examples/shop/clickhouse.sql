@@ -4,14 +4,17 @@
 CREATE TABLE customer (
   id UUID DEFAULT (generateUUIDv4()),
   email String COMMENT 'Where receipts are sent',
-  name String,
-  tier Enum8('bronze' = 1, 'silver' = 2, 'gold' = 3) DEFAULT 'bronze',
+  full_name String COMMENT 'As the customer writes it',
+  phone Nullable(String),
+  tier Enum8('bronze' = 1, 'silver' = 2, 'gold' = 3, 'platinum' = 4) DEFAULT 'bronze',
   referred_by_id Nullable(UUID) COMMENT 'The customer who referred this one; references customer (id)',
   created_at DateTime64(6, 'UTC') DEFAULT (now64(6)) COMMENT 'maintained by the timestamps pattern',
   updated_at DateTime64(6, 'UTC') DEFAULT (now64(6)) COMMENT 'maintained by the timestamps pattern',
   CONSTRAINT ck_customer_email_format CHECK (match(email, '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$')),
+  CONSTRAINT ck_customer_phone_format CHECK (COALESCE(match(phone, '^\\+?[0-9][0-9 ().-]{6,19}$'), TRUE)),
   CONSTRAINT ck_customer_email_length CHECK (CHAR_LENGTH(email) <= 320),
-  CONSTRAINT ck_customer_name_length CHECK (CHAR_LENGTH(name) <= 200)
+  CONSTRAINT ck_customer_full_name_length CHECK (CHAR_LENGTH(full_name) <= 200),
+  CONSTRAINT ck_customer_phone_length CHECK (COALESCE(CHAR_LENGTH(phone) <= 30, TRUE))
 )
 ENGINE=MergeTree ORDER BY (id) COMMENT 'A person who buys from the shop';
 
@@ -72,7 +75,7 @@ CREATE TABLE payment (
   id Int64,
   order_id Int64 COMMENT 'references order (id)',
   amount Decimal(12, 2),
-  method Enum8('card' = 1, 'paypal' = 2, 'bank_transfer' = 3),
+  method Enum8('card' = 1, 'paypal' = 2, 'bank_transfer' = 3, 'voucher' = 4),
   paid_at DateTime64(6, 'UTC') DEFAULT (now64(6)),
   reference String,
   created_at DateTime64(6, 'UTC') DEFAULT (now64(6)) COMMENT 'maintained by the timestamps pattern',
@@ -81,6 +84,18 @@ CREATE TABLE payment (
   CONSTRAINT ck_payment_reference_length CHECK (CHAR_LENGTH(reference) <= 100)
 )
 ENGINE=MergeTree ORDER BY (id) COMMENT 'Money received for an order';
+
+CREATE TABLE review (
+  id Int64,
+  product_id Int64 COMMENT 'references product (id)',
+  customer_id UUID COMMENT 'references customer (id)',
+  stars Int16,
+  body Nullable(String),
+  created_at DateTime64(6, 'UTC') DEFAULT (now64(6)) COMMENT 'maintained by the timestamps pattern',
+  updated_at DateTime64(6, 'UTC') DEFAULT (now64(6)) COMMENT 'maintained by the timestamps pattern',
+  CONSTRAINT ck_review_stars CHECK (stars BETWEEN 1 AND 5)
+)
+ENGINE=MergeTree ORDER BY (id) COMMENT 'What a customer thought of a product';
 
 CREATE TABLE tag (
   id Int32,

@@ -4,15 +4,17 @@
 CREATE TABLE customer (
   id CHAR(36) DEFAULT (UUID()) NOT NULL,
   email VARCHAR(320) NOT NULL COMMENT 'Where receipts are sent',
-  name VARCHAR(200) NOT NULL,
-  tier ENUM('bronze', 'silver', 'gold') DEFAULT 'bronze' NOT NULL,
+  full_name VARCHAR(200) NOT NULL COMMENT 'As the customer writes it',
+  phone VARCHAR(30),
+  tier ENUM('bronze', 'silver', 'gold', 'platinum') DEFAULT 'bronze' NOT NULL,
   referred_by_id CHAR(36) COMMENT 'The customer who referred this one',
   created_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) NOT NULL COMMENT 'maintained by the timestamps pattern',
   updated_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) ON UPDATE CURRENT_TIMESTAMP(6) NOT NULL COMMENT 'maintained by the timestamps pattern',
   CONSTRAINT pk_customer PRIMARY KEY (id),
   CONSTRAINT uq_customer_email UNIQUE (email),
   CONSTRAINT fk_customer_referred_by FOREIGN KEY (referred_by_id) REFERENCES customer (id) ON DELETE SET NULL,
-  CONSTRAINT ck_customer_email_format CHECK (email REGEXP '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$')
+  CONSTRAINT ck_customer_email_format CHECK (email REGEXP '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'),
+  CONSTRAINT ck_customer_phone_format CHECK (phone REGEXP '^\\+?[0-9][0-9 ().-]{6,19}$')
 )
 COMMENT='A person who buys from the shop';
 
@@ -80,7 +82,7 @@ CREATE TABLE payment (
   id BIGINT AUTO_INCREMENT NOT NULL,
   order_id BIGINT NOT NULL,
   amount DECIMAL(12, 2) NOT NULL,
-  method ENUM('card', 'paypal', 'bank_transfer') NOT NULL,
+  method ENUM('card', 'paypal', 'bank_transfer', 'voucher') NOT NULL,
   paid_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) NOT NULL,
   reference VARCHAR(100) NOT NULL,
   created_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) NOT NULL COMMENT 'maintained by the timestamps pattern',
@@ -91,6 +93,22 @@ CREATE TABLE payment (
   CONSTRAINT ck_payment_amount_money CHECK (amount >= 0)
 )
 COMMENT='Money received for an order';
+
+CREATE TABLE review (
+  id BIGINT AUTO_INCREMENT NOT NULL,
+  product_id BIGINT NOT NULL,
+  customer_id CHAR(36) NOT NULL,
+  stars SMALLINT NOT NULL,
+  body LONGTEXT,
+  created_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) NOT NULL COMMENT 'maintained by the timestamps pattern',
+  updated_at DATETIME(6) DEFAULT (CURRENT_TIMESTAMP(6)) ON UPDATE CURRENT_TIMESTAMP(6) NOT NULL COMMENT 'maintained by the timestamps pattern',
+  CONSTRAINT pk_review PRIMARY KEY (id),
+  CONSTRAINT uq_review_product_customer UNIQUE (product_id, customer_id),
+  CONSTRAINT fk_review_product FOREIGN KEY (product_id) REFERENCES product (id) ON DELETE CASCADE,
+  CONSTRAINT fk_review_customer FOREIGN KEY (customer_id) REFERENCES customer (id) ON DELETE CASCADE,
+  CONSTRAINT ck_review_stars CHECK (stars BETWEEN 1 AND 5)
+)
+COMMENT='What a customer thought of a product';
 
 CREATE TABLE tag (
   id INT AUTO_INCREMENT NOT NULL,
@@ -122,5 +140,7 @@ CREATE INDEX ix_order_customer_placed_at ON `order`(customer_id, placed_at);
 CREATE INDEX ix_order_line_product ON order_line(product_id);
 
 CREATE INDEX ix_payment_order ON payment(order_id);
+
+CREATE INDEX ix_review_customer ON review(customer_id);
 
 CREATE INDEX ix_product_tag_tag ON product_tag(tag_id);

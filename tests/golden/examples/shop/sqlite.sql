@@ -6,7 +6,8 @@
 CREATE TABLE customer (
   id TEXT DEFAULT (LOWER(HEX(RANDOMBLOB(4)) || '-' || HEX(RANDOMBLOB(2)) || '-4' || SUBSTRING(HEX(RANDOMBLOB(2)), 2) || '-' || SUBSTRING('89ab', 1 + (ABS(RANDOM()) % 4), 1) || SUBSTRING(HEX(RANDOMBLOB(2)), 2) || '-' || HEX(RANDOMBLOB(6)))) NOT NULL,
   email VARCHAR(320) NOT NULL,
-  name VARCHAR(200) NOT NULL,
+  full_name VARCHAR(200) NOT NULL,
+  phone VARCHAR(30),
   tier TEXT DEFAULT 'bronze' NOT NULL,
   referred_by_id TEXT,
   created_at TEXT DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -15,8 +16,9 @@ CREATE TABLE customer (
   CONSTRAINT uq_customer_email UNIQUE (email),
   CONSTRAINT fk_customer_referred_by FOREIGN KEY (referred_by_id) REFERENCES customer (id) ON DELETE SET NULL,
   CONSTRAINT ck_customer_email_length CHECK (LENGTH(email) <= 320),
-  CONSTRAINT ck_customer_name_length CHECK (LENGTH(name) <= 200),
-  CONSTRAINT ck_customer_tier_enum CHECK (tier IN ('bronze', 'silver', 'gold'))
+  CONSTRAINT ck_customer_full_name_length CHECK (LENGTH(full_name) <= 200),
+  CONSTRAINT ck_customer_phone_length CHECK (LENGTH(phone) <= 30),
+  CONSTRAINT ck_customer_tier_enum CHECK (tier IN ('bronze', 'silver', 'gold', 'platinum'))
 );
 
 -- category: A node of the product catalogue tree
@@ -98,8 +100,24 @@ CREATE TABLE payment (
   CONSTRAINT uq_payment_reference UNIQUE (reference),
   CONSTRAINT fk_payment_order FOREIGN KEY (order_id) REFERENCES "order" (id) ON DELETE RESTRICT,
   CONSTRAINT ck_payment_amount_money CHECK (amount >= 0),
-  CONSTRAINT ck_payment_method_enum CHECK (method IN ('card', 'paypal', 'bank_transfer')),
+  CONSTRAINT ck_payment_method_enum CHECK (method IN ('card', 'paypal', 'bank_transfer', 'voucher')),
   CONSTRAINT ck_payment_reference_length CHECK (LENGTH(reference) <= 100)
+);
+
+-- review: What a customer thought of a product
+
+CREATE TABLE review (
+  id INTEGER PRIMARY KEY,
+  product_id INTEGER NOT NULL,
+  customer_id TEXT NOT NULL,
+  stars INTEGER NOT NULL,
+  body TEXT,
+  created_at TEXT DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+  updated_at TEXT DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+  CONSTRAINT uq_review_product_customer UNIQUE (product_id, customer_id),
+  CONSTRAINT fk_review_product FOREIGN KEY (product_id) REFERENCES product (id) ON DELETE CASCADE,
+  CONSTRAINT fk_review_customer FOREIGN KEY (customer_id) REFERENCES customer (id) ON DELETE CASCADE,
+  CONSTRAINT ck_review_stars CHECK (stars BETWEEN 1 AND 5)
 );
 
 -- tag: A label for grouping products
@@ -159,6 +177,12 @@ CREATE TRIGGER trg_payment_updated_at AFTER UPDATE ON payment
   FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN
   UPDATE payment SET updated_at = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER trg_review_updated_at AFTER UPDATE ON review
+  FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+  UPDATE review SET updated_at = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid;
 END;
 
 CREATE TRIGGER trg_tag_updated_at AFTER UPDATE ON tag

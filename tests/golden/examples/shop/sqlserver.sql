@@ -4,15 +4,16 @@
 CREATE TABLE customer (
   id UNIQUEIDENTIFIER DEFAULT (NEWID()) NOT NULL,
   email NVARCHAR(320) NOT NULL,
-  name NVARCHAR(200) NOT NULL,
-  tier NVARCHAR(6) DEFAULT 'bronze' NOT NULL,
+  full_name NVARCHAR(200) NOT NULL,
+  phone NVARCHAR(30),
+  tier NVARCHAR(8) DEFAULT 'bronze' NOT NULL,
   referred_by_id UNIQUEIDENTIFIER,
   created_at DATETIMEOFFSET(6) DEFAULT (SYSDATETIMEOFFSET()) NOT NULL,
   updated_at DATETIMEOFFSET(6) DEFAULT (SYSDATETIMEOFFSET()) NOT NULL,
   CONSTRAINT pk_customer PRIMARY KEY (id),
   CONSTRAINT uq_customer_email UNIQUE (email),
   CONSTRAINT fk_customer_referred_by FOREIGN KEY (referred_by_id) REFERENCES customer (id),
-  CONSTRAINT ck_customer_tier_enum CHECK (tier IN ('bronze', 'silver', 'gold'))
+  CONSTRAINT ck_customer_tier_enum CHECK (tier IN ('bronze', 'silver', 'gold', 'platinum'))
 );
 GO
 
@@ -20,6 +21,9 @@ EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'A perso
 GO
 
 EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'Where receipts are sent', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'customer', @level2type = N'COLUMN', @level2name = N'email';
+GO
+
+EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'As the customer writes it', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'customer', @level2type = N'COLUMN', @level2name = N'full_name';
 GO
 
 EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'The customer who referred this one', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'customer', @level2type = N'COLUMN', @level2name = N'referred_by_id';
@@ -144,7 +148,7 @@ CREATE TABLE payment (
   CONSTRAINT uq_payment_reference UNIQUE (reference),
   CONSTRAINT fk_payment_order FOREIGN KEY (order_id) REFERENCES [order] (id) ON DELETE NO ACTION,
   CONSTRAINT ck_payment_amount_money CHECK (amount >= 0),
-  CONSTRAINT ck_payment_method_enum CHECK (method IN ('card', 'paypal', 'bank_transfer'))
+  CONSTRAINT ck_payment_method_enum CHECK (method IN ('card', 'paypal', 'bank_transfer', 'voucher'))
 );
 GO
 
@@ -155,6 +159,31 @@ EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'maintai
 GO
 
 EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'maintained by the timestamps pattern', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'payment', @level2type = N'COLUMN', @level2name = N'updated_at';
+GO
+
+CREATE TABLE review (
+  id BIGINT IDENTITY(1, 1) NOT NULL,
+  product_id BIGINT NOT NULL,
+  customer_id UNIQUEIDENTIFIER NOT NULL,
+  stars SMALLINT NOT NULL,
+  body NVARCHAR(MAX),
+  created_at DATETIMEOFFSET(6) DEFAULT (SYSDATETIMEOFFSET()) NOT NULL,
+  updated_at DATETIMEOFFSET(6) DEFAULT (SYSDATETIMEOFFSET()) NOT NULL,
+  CONSTRAINT pk_review PRIMARY KEY (id),
+  CONSTRAINT uq_review_product_customer UNIQUE (product_id, customer_id),
+  CONSTRAINT fk_review_product FOREIGN KEY (product_id) REFERENCES product (id) ON DELETE CASCADE,
+  CONSTRAINT fk_review_customer FOREIGN KEY (customer_id) REFERENCES customer (id) ON DELETE CASCADE,
+  CONSTRAINT ck_review_stars CHECK (stars BETWEEN 1 AND 5)
+);
+GO
+
+EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'What a customer thought of a product', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'review';
+GO
+
+EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'maintained by the timestamps pattern', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'review', @level2type = N'COLUMN', @level2name = N'created_at';
+GO
+
+EXECUTE sys.sp_addextendedproperty @name = N'MS_Description', @value = N'maintained by the timestamps pattern', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'review', @level2type = N'COLUMN', @level2name = N'updated_at';
 GO
 
 CREATE TABLE tag (
@@ -230,6 +259,13 @@ CREATE TRIGGER trg_payment_updated_at ON payment AFTER UPDATE AS
 BEGIN
   SET NOCOUNT ON;
   UPDATE payment SET updated_at = SYSDATETIMEOFFSET() FROM payment INNER JOIN inserted ON payment.id = inserted.id;
+END;
+GO
+
+CREATE TRIGGER trg_review_updated_at ON review AFTER UPDATE AS
+BEGIN
+  SET NOCOUNT ON;
+  UPDATE review SET updated_at = SYSDATETIMEOFFSET() FROM review INNER JOIN inserted ON review.id = inserted.id;
 END;
 GO
 
