@@ -411,3 +411,108 @@ def test_narrowing_a_type_fails_on_rows_that_do_not_fit(pg_database):
     with pytest.raises(RuntimeError, match="value too long"):
         engine.run(Migration(old, new).sql("postgres")[0])
     assert engine.rows("SELECT name FROM author") == [("Ann Lee",)]  # the transaction rolled back
+
+
+# -- the other SQL targets -------------------------------------------------------------------
+@pytest.mark.parametrize("target, dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])
+@pytest.mark.parametrize("variant", ["everything", "change_key", "change_enum_values"])
+def test_migrations_for_servers_we_lack_parse_back_in_their_dialect(variant, target, dialect):
+    """No SQL Server or Oracle here: each statement of both directions parses in its dialect."""
+    from test_ddl_targets import assert_parses_back
+
+    old, new = versions(variant)
+    for sql in Migration(old, new).sql(target):
+        # sqlglot has no tree for SQL Server's session switches (SET IDENTITY_INSERT, XACT_ABORT).
+        sql = "\n".join(line for line in sql.splitlines() if not line.startswith("SET "))
+        assert assert_parses_back(sql, dialect) > 0
+
+
+@pytest.mark.parametrize("variant", ["everything", "change_types", "rename_entity_and_field"])
+def test_clickhouse_round_trip_keeps_data(variant, clickhouse_database):
+    old, new = versions(variant)
+    up, down = Migration(old, new).sql("clickhouse")
+    ch = clickhouse_database
+    ch.run(render_ddl(old, "clickhouse").sql)
+    ch.run("INSERT INTO author (id, name, email) VALUES (1, 'Ann Lee', 'ann@example.com'), (2, 'Bo Yang', 'bo@example.com')")
+
+    def tables():
+        return {r[0]: r[1] for r in ch.query(f"SELECT name, create_table_query FROM system.tables WHERE database = '{ch.name}'")}
+
+    v1 = tables()
+    ch.run(up)
+    name = "full_name" if variant in ("rename_entity_and_field", "everything") else "name"
+    assert ch.query(f"SELECT id, {name} FROM author ORDER BY id") == [[1, "Ann Lee"], [2, "Bo Yang"]]
+    ch.run(down)
+    assert tables() == v1
+    assert ch.query("SELECT id, name FROM author ORDER BY id") == [[1, "Ann Lee"], [2, "Bo Yang"]]
+
+
+# -- history, lint ---------------------------------------------------------------------------
+def write_project(tmp_path: Path, releases: dict[str, dict], current: dict) -> Path:
+    design = tmp_path / "mig.yaml"
+    design.write_text(yaml.safe_dump(current, sort_keys=False))
+    for version, doc in releases.items():
+        snapshot = tmp_path / "mig.history" / f"{version}.yaml"
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(yaml.safe_dump({**doc, "version": version}, sort_keys=False))
+    return design
+
+
+def test_history_orders_releases_and_keeps_the_current_one(tmp_path):
+    from schemaforge.migrate.history import read_history
+    from schemaforge.spec.loader import load_design
+
+    newer = copy.deepcopy(BASE)
+    change_types(newer)
+    path = write_project(tmp_path, {"1.0.0": BASE, "1.0.0-rc.1": BASE}, {**newer, "version": "1.10.0"})
+    history = read_history(path, load_design(path))
+    assert [r.version for r in history.releases] == ["1.0.0-rc.1", "1.0.0", "1.10.0"]
+    assert [f"{a.version}__{b.version}" for a, b in history.pairs()] == ["1.0.0-rc.1__1.0.0", "1.0.0__1.10.0"]
+    assert history.keep_current() and not history.keep_current()  # written once, then unchanged
+    assert (tmp_path / "mig.history" / "1.10.0.yaml").read_bytes() == path.read_bytes()
+
+
+def test_a_version_older_than_a_release_is_refused(tmp_path):
+    from schemaforge.findings import DesignErrors
+    from schemaforge.migrate.history import read_history
+    from schemaforge.spec.loader import load_design
+
+    path = write_project(tmp_path, {"2.0.0": BASE}, {**BASE, "version": "1.5.0"})
+    (tmp_path / "mig.history" / "latest.yaml").write_text("x")
+    with pytest.raises(DesignErrors) as errors:
+        read_history(path, load_design(path))
+    messages = [f"{f} " for f in errors.value.findings]
+    assert any("version 1.5.0 is older than the released 2.0.0" in m and "mig.yaml:2:10" in m for m in messages), messages
+    assert any("named <version>.yaml" in m and "latest.yaml:1:1" in m for m in messages), messages
+
+
+def test_lint_reports_migration_safety_and_squawk(tmp_path):
+    from schemaforge.build.generate import lint_artifacts
+    from schemaforge.migrate.history import read_history
+    from schemaforge.spec.loader import load_design
+
+    newer = copy.deepcopy(BASE)
+    change_nullability(newer)
+    change_indexes(newer)
+    path = write_project(tmp_path, {"1.0.0": BASE}, {**newer, "version": "1.1.0"})
+    design = load_design(path)
+    findings, _ = lint_artifacts(design, read_history(path, design))
+    codes = {f.code for f in findings}
+    assert {"MG102", "MG103", "MG201"} <= codes
+    squawk = [f for f in findings if f.code == "MG201"]
+    assert any("setting-not-nullable-field" in f.message or "adding-not-nullable-field" in f.message for f in squawk)
+    assert all(f.location.file.endswith(("1.0.0__1.1.0.up.sql", "1.0.0__1.1.0.down.sql")) for f in squawk)
+    up = Migration(load_design_text(yaml.safe_dump(BASE), "x", "mig"), design).sql("postgres")[0]
+    # The safe forms Squawk asks for: no index built under a write lock, timeouts set.
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_author_name" in up
+    assert "SET lock_timeout" in up
+    assert not [f for f in squawk if "require-concurrent-index-creation" in f.message]
+
+
+def test_renamed_from_an_existing_name_is_an_error():
+    from schemaforge.findings import DesignErrors
+
+    doc = copy.deepcopy(BASE)
+    doc["entities"]["author"]["fields"]["alias"] = {"type": "text", "renamed_from": "email"}
+    with pytest.raises(DesignErrors, match=r"mig.yaml:\d+:\d+: renamed_from: 'email' names a field of 'author' that still exists"):
+        design_of(doc, "1.1.0")

@@ -26,6 +26,7 @@ from schemaforge.migrate.changes import Change, judge
 from schemaforge.migrate.diff import diff_designs
 from schemaforge.spec.model import Column, Design, Entity
 from schemaforge.spec.order import creation_order
+from schemaforge.spec.types import LogicalType
 
 BACKUP_PREFIX = "sf_backup_"
 _STRING_KINDS = frozenset({"string", "text"})
@@ -613,6 +614,8 @@ class _RebuildWriter(_Writer):
             value: exp.Expression = exp.column(self.ident(before.physical))
             named_enum = column.enum_type and self.target.ENUMS == "named_type"
             if needs_cast(before, column) or named_enum:
+                if before.type.kind == "enum" and column.type.kind == "enum":  # by label, not number
+                    value = exp.Cast(this=value, to=self.after.data_type(LogicalType("text")))
                 value = exp.Cast(this=value, to=self.after.data_type(column.type, column))
             columns.append(self.ident(column.physical))
             values.append(value)

@@ -178,10 +178,24 @@ class _Resolver:
             path = ("entities", name)
             if self.check_name(name, path, "entity"):
                 self.sources[name] = _EntitySource(name, spec, path)
-            for field in spec.fields:
+            self._renamed_from(spec.renamed_from, path, "entity", self.doc.entities)
+            for field, field_spec in spec.fields.items():
                 self.check_name(field, path + ("fields", field), "field")
+                self._renamed_from(field_spec.renamed_from, path + ("fields", field), f"field of '{name}'", spec.fields)
         for i, rel in enumerate(self.doc.relationships):
             self._junction(i, rel)
+
+    def _renamed_from(self, old_name: str | None, path: Path, what: str, siblings) -> None:
+        """`renamed_from:` names what the object was called in an earlier release: a valid name
+        that nothing of the same kind still has (or a migration could not tell them apart)."""
+        if old_name is None:
+            return
+        if not self.check_name(old_name, path + ("renamed_from",), f"renamed_from {what}", physical=True):
+            return
+        if old_name in siblings:
+            self.error(path + ("renamed_from",), f"renamed_from: '{old_name}' names a {what} that still exists; "
+                       "a rename leaves the old name free", "SP406",
+                       fix=f"remove renamed_from, or rename the other '{old_name}'")
 
     def _junction(self, i: int, rel) -> None:
         path = ("relationships", i)
