@@ -2,7 +2,7 @@
 
 Codes are stable per family (the way Atlas numbers its analyzers): `SP` the design language,
 `NM` naming, `TG` what a target can or cannot express, `DC` documentation, `GN` generation
-coverage. A code never changes meaning; new checks get new codes.
+coverage, `MG` migrations between releases. A code never changes meaning; new checks get new codes.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 import catalog
-from conftest import PG_DSN
+from conftest import EXAMPLES, PG_DSN
 from schemaforge.build.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.migrate.changes import classify
@@ -516,3 +516,53 @@ def test_renamed_from_an_existing_name_is_an_error():
     doc["entities"]["author"]["fields"]["alias"] = {"type": "text", "renamed_from": "email"}
     with pytest.raises(DesignErrors, match=r"mig.yaml:\d+:\d+: renamed_from: 'email' names a field of 'author' that still exists"):
         design_of(doc, "1.1.0")
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_histories_read_and_their_migrations_build(example):
+    """The shipped designs' release folders are in step with them (what `dagster asset
+    materialize` and `schemaforge build` read)."""
+    from conftest import DESIGNS
+    from schemaforge.migrate.history import read_history
+    from schemaforge.migrate.plan import migration_artifacts, migrations
+    from schemaforge.spec.loader import load_design
+
+    path = DESIGNS / f"{example}.yaml"
+    design = load_design(path)
+    history = read_history(path, design)
+    assert (history.snapshot_path.read_bytes() == path.read_bytes()), "commit the current snapshot"
+    plans = migrations(history, example)
+    for target in design.targets:
+        assert len(migration_artifacts(plans, target)) == 2 * len(plans)
+
+
+@pytest.fixture(scope="module")
+def shop_release(tmp_path_factory):
+    """shop 1.0.0 -> 1.1.0, with 1.0.0's full seed data (self references included)."""
+    from conftest import DESIGNS
+    from schemaforge.migrate.history import read_history
+    from schemaforge.migrate.plan import migrations
+    from schemaforge.spec.loader import load_design
+
+    path = DESIGNS / "shop.yaml"
+    (plan,) = migrations(read_history(path, load_design(path)), "shop")
+    root = tmp_path_factory.mktemp("shop_seed")
+    assert build_seed(plan.old, root).problems == []
+    return plan, root / "seed"
+
+
+@pytest.mark.parametrize("engines", ENGINES, indirect=True)
+def test_shop_release_round_trips_with_its_seed(engines, shop_release):
+    plan, seed = shop_release
+    migrated, fresh = engines
+    up, down = plan.sql(migrated.target)
+    v2_catalog = fresh_catalog(fresh, plan.new)
+    v1_catalog = fresh_catalog(migrated, plan.old)
+    load_seed(migrated, seed)
+    customers = snapshot(migrated, plan.old, "customer", ["id", "name", "referred_by_id"])
+    migrated.run(up)
+    assert migrated.catalog() == v2_catalog
+    assert snapshot(migrated, plan.new, "customer", ["id", "full_name", "referred_by_id"]) == customers
+    migrated.run(down)
+    assert migrated.catalog() == v1_catalog
+    assert snapshot(migrated, plan.old, "customer", ["id", "name", "referred_by_id"]) == customers

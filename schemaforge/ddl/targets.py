@@ -170,6 +170,9 @@ class SqlTarget:
     DROP_TRIGGER: ClassVar[str | None] = None
     RENAME_TRIGGER: ClassVar[str | None] = None
     MIGRATION_SETTINGS: ClassVar[tuple[str, ...]] = ()  # session settings a migration starts with
+    # Rebuilt tables with a self-reference go in level by level, up to this depth, where the
+    # target checks it against earlier statements only (DuckDB).
+    SELF_REFERENCE_LEVELS: ClassVar[int | None] = None
 
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
@@ -307,6 +310,7 @@ class DuckDB(SqlTarget):
     # DuckDB has no setval: draw the sequence up to the largest loaded key.
     IDENTITY_RESYNC = "SELECT max(nextval({sequence_text})) FROM range((SELECT coalesce(max({column}), 0) FROM {table}));"
     TRANSACTION = (("BEGIN TRANSACTION;",), ("COMMIT;",))
+    SELF_REFERENCE_LEVELS = 32
 
 
 class MySQL(SqlTarget):

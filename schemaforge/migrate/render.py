@@ -621,11 +621,9 @@ class _RebuildWriter(_Writer):
             values.append(value)
         if not columns:
             return []
-        insert = exp.insert(
-            exp.select(*values).from_(self.table(BACKUP_PREFIX + old.table)),
-            exp.Schema(this=self.table(entity.table), expressions=columns),
-        )
-        statements = [self.statement(insert)]
+        select = exp.select(*values).from_(self.table(BACKUP_PREFIX + old.table))
+        target = exp.Schema(this=self.table(entity.table), expressions=columns)
+        statements = self.by_level(entity, old, sources, select, target) or [self.statement(exp.insert(select, target))]
         identities = [c for c in entity.columns if c.identity and c.name in sources]
         switch = self.target.SEED_EXPLICIT_IDENTITY
         if identities and switch:
@@ -633,6 +631,39 @@ class _RebuildWriter(_Writer):
             statements = [switch[0].format(table=table)] + statements + [switch[1].format(table=table)]
         if self.target.IDENTITY == "generated":
             statements += [s for c in identities if (s := self.target.identity_resync(entity.table, c.physical))]
+        return statements
+
+    def by_level(self, entity: Entity, old: Entity, sources: dict[str, Column], select: exp.Select, target: exp.Schema) -> list[str]:
+        """Where a target checks a self-reference against the rows already there, not the rows
+        of the same statement (DuckDB), rows go in level by level of their hierarchy: first
+        those that reference no row, then their children, and so on; loudly beyond the limit."""
+        levels = self.target.SELF_REFERENCE_LEVELS
+        self_refs = [fk for fk in entity.foreign_keys if fk.target == entity.name]
+        key = entity.primary_key
+        if not (levels and len(self_refs) == 1 and len(key) == 1 and len(self_refs[0].columns) == 1):
+            return []
+        parent, key_column = sources.get(self_refs[0].columns[0]), sources.get(key[0])
+        if parent is None or key_column is None:
+            return []
+        backup = BACKUP_PREFIX + old.table
+        q = lambda name: self.ident(name).sql(self.target.dialect)  # noqa: E731
+        depth = f"sf_depth_{old.table}"
+        statements = [self.statement(
+            f"CREATE TEMP TABLE {q(depth)} AS WITH RECURSIVE walk(k, depth) AS ("
+            f"SELECT {q(key_column.physical)}, 0 FROM {q(backup)} WHERE {q(parent.physical)} IS NULL "
+            f"UNION ALL SELECT b.{q(key_column.physical)}, walk.depth + 1 FROM {q(backup)} AS b "
+            f"JOIN walk ON b.{q(parent.physical)} = walk.k WHERE walk.depth < {levels}) "
+            f"SELECT k, max(depth) AS depth FROM walk GROUP BY k"
+        )]
+        for level in range(levels):
+            chosen = select.copy().where(
+                f"{q(key_column.physical)} IN (SELECT k FROM {q(depth)} WHERE depth = {level})", dialect=self.target.dialect)
+            statements.append(self.statement(exp.insert(chosen, target.copy())))
+        statements.append(self.statement(
+            f"SELECT error('{entity.table}: a hierarchy deeper than {levels} levels, or a loop; rows were not copied') "
+            f"FROM {q(backup)} WHERE {q(key_column.physical)} NOT IN (SELECT k FROM {q(depth)} WHERE depth < {levels})"
+        ))
+        statements.append(self.statement(exp.Drop(this=self.table(depth), kind="TABLE")))
         return statements
 
     def column_sources(self, entity: Entity, old: Entity) -> dict[str, Column]:
