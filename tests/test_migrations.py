@@ -566,3 +566,14 @@ def test_shop_release_round_trips_with_its_seed(engines, shop_release):
     migrated.run(down)
     assert migrated.catalog() == v1_catalog
     assert snapshot(migrated, plan.old, "customer", ["id", "name", "referred_by_id"]) == customers
+
+
+def test_duckdb_identity_goes_on_after_a_table_rename():
+    old, new = versions("rename_entity_and_field")
+    conn = DuckDB()
+    conn.run(render_ddl(old, "duckdb").sql)
+    conn.run("INSERT INTO author (name, email) VALUES ('A', 'a@x.io'); INSERT INTO book (title, author_id, price) "
+             "VALUES ('T1', 1, 1), ('T2', 1, 2)")
+    conn.run(Migration(old, new).sql("duckdb")[0])
+    conn.run("INSERT INTO volume (title, author_id, price) VALUES ('T3', 1, 3)")
+    assert conn.rows("SELECT id, title FROM volume ORDER BY id") == [(1, "T1"), (2, "T2"), (3, "T3")]

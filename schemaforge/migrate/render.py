@@ -504,6 +504,7 @@ class _RebuildWriter(_Writer):
 
     def build(self) -> None:
         self.retired_sequences: list[str] = []
+        self.new_sequences: set[str] = set()
         pairs = self.table_pairs()
         rebuilt = self.rebuilt(pairs)
         old_of = {n: pairs[n] for n in rebuilt}
@@ -598,6 +599,7 @@ class _RebuildWriter(_Writer):
         def names(design: Design) -> set[str]:
             return {sequence_name(e.table, c.physical) for e in design.entities.values() for c in e.columns if c.identity}
         old, new = names(self.old), names(self.new)
+        self.new_sequences = new - old
         for name in sorted(new - old):
             self.main.append(self.statement(exp.Create(this=self.table(name), kind="SEQUENCE")))
         self.retired_sequences = sorted(old - new)
@@ -629,8 +631,10 @@ class _RebuildWriter(_Writer):
         if identities and switch:
             table = self.target.ident(entity.table)
             statements = [switch[0].format(table=table)] + statements + [switch[1].format(table=table)]
-        if self.target.IDENTITY == "generated":
-            statements += [s for c in identities if (s := self.target.identity_resync(entity.table, c.physical))]
+        # A generated identity made again starts over, as does a sequence new under a new name.
+        resync = [c for c in identities if self.target.IDENTITY == "generated"
+                  or sequence_name(entity.table, c.physical) in self.new_sequences]
+        statements += [s for c in resync if (s := self.target.identity_resync(entity.table, c.physical))]
         return statements
 
     def by_level(self, entity: Entity, old: Entity, sources: dict[str, Column], select: exp.Select, target: exp.Schema) -> list[str]:
