@@ -12,7 +12,6 @@ from schemaforge.ddl.render import DdlRenderer
 from schemaforge.migrate.changes import Change
 from schemaforge.migrate.writer import Writer, needs_cast
 from schemaforge.spec.model import Column, Design, Entity
-from schemaforge.spec.order import creation_order
 
 
 class AlterWriter(Writer):
@@ -24,7 +23,7 @@ class AlterWriter(Writer):
         self.drop_constraints()
         self.renames()
         self.enum_recreations()
-        self.drop_tables()
+        self.main += self.drop_tables({c.old_entity for c in self.of("drop", "table")})
         for change in self.of("drop", "column"):
             self.drop_trigger_of(change)
             self.main.append(self.alter(self.new_table(change), self.drop_column(change.before)))
@@ -96,8 +95,7 @@ class AlterWriter(Writer):
         name = self.old_name(change)
         if change.kind == "unique" and not self.target.UNIQUE_IS_INDEX and not self.is_index(self.before, self.old, change, change.before):
             return self.alter(table, exp.Drop(this=self.table(name), kind="CONSTRAINT"))
-        on_table = exp.OnProperty(this=self.ident(table)) if self.target.DROP_INDEX_ON_TABLE else None
-        return self.statement(exp.Drop(this=self.table(name), kind="INDEX", cluster=on_table))
+        return self.drop_index(name, table)
 
     def drop_key_action(self, change: Change) -> exp.Expression:
         if not self.target.NAMED_PRIMARY_KEY:
@@ -110,19 +108,12 @@ class AlterWriter(Writer):
             self.main.append(self.alter(table, self.drop_key_action(change)))
             return
         if self.is_index(self.before, self.old, change, change.before) and not (change.kind == "unique" and self.target.UNIQUE_IS_INDEX):
-            drop = exp.Drop(this=self.table(name), kind="INDEX", concurrently=self.target.ONLINE_DDL,
-                            exists=self.target.ONLINE_DDL, cluster=exp.OnProperty(this=self.ident(table)) if self.target.DROP_INDEX_ON_TABLE else None)
-            (self.pre if self.target.ONLINE_DDL else self.main).append(self.statement(drop))
+            online = self.target.ONLINE_DDL
+            (self.pre if online else self.main).append(self.drop_index(name, table, online))
             return
         style = self.target.DROP_CONSTRAINT[change.kind]
         kind = {"constraint": "CONSTRAINT", "index": "INDEX", "foreign_key": "FOREIGN KEY", "primary_key": "PRIMARY KEY"}[style]
         self.main.append(self.alter(table, exp.Drop(this=self.table(name), kind=kind)))
-
-    def drop_tables(self) -> None:
-        dropped = {c.old_entity for c in self.of("drop", "table")}
-        order, _ = creation_order(self.old)
-        for entity in reversed([e for e in order if e.name in dropped]):
-            self.main.append(self.statement(exp.Drop(this=self.table(entity.table), kind="TABLE")))
 
     def drop_column(self, column: Column) -> exp.Drop:
         return exp.Drop(this=exp.column(self.ident(column.physical)), kind="COLUMN")
@@ -190,7 +181,7 @@ class AlterWriter(Writer):
             return [self.statement(self.after.comment(entity, None, entity.description or ""))]
         if self.target.COMMENTS == "inline":
             comment = exp.Literal.string(entity.description or "").sql(self.target.dialect)
-            return [self.statement(f"ALTER TABLE {self.table(entity.table).sql(self.target.dialect)} COMMENT = {comment}")]
+            return [self.alter_text(entity.table, f"COMMENT = {comment}")]
         return []
 
     def alter_column(self, change: Change) -> None:
@@ -203,7 +194,7 @@ class AlterWriter(Writer):
             return
         if self.target.COLUMN_CHANGE == "modify":  # MySQL restates the whole column
             definition = self.after.sql(self.after.column_def(entity, after, inline_pk=False))
-            self.main.append(self.statement(f"ALTER TABLE {self.table(table).sql(self.target.dialect)} MODIFY COLUMN {definition}"))
+            self.main.append(self.alter_text(table, f"MODIFY COLUMN {definition}"))
             return
         column = self.ident(after.physical)
         actions: list[exp.Expression] = []
@@ -226,9 +217,7 @@ class AlterWriter(Writer):
             self.main.append(self.alter(table, action))
         if "nullable" in aspects:  # text: sqlglot's tree for SET NOT NULL logs a false warning
             keyword = "DROP" if after.nullable else "SET"
-            self.main.append(self.statement(
-                f"ALTER TABLE {self.table(table).sql(self.target.dialect)} ALTER COLUMN "
-                f"{column.sql(self.target.dialect)} {keyword} NOT NULL"))
+            self.main.append(self.alter_text(table, f"ALTER COLUMN {column.sql(self.target.dialect)} {keyword} NOT NULL"))
         if "description" in aspects:
             self.main += self.column_comment(entity, after, removing=True)
 
@@ -313,7 +302,7 @@ class AlterWriter(Writer):
         self.main.append(self.alter(table, exp.AddConstraint(expressions=[constraint]), not_valid=online))
         if online:
             name = constraint.this.sql(self.target.dialect)
-            self.post.append(self.statement(f"ALTER TABLE {self.table(table).sql(self.target.dialect)} VALIDATE CONSTRAINT {name}"))
+            self.post.append(self.alter_text(table, f"VALIDATE CONSTRAINT {name}"))
 
     def add_index(self, statements: list[str], online: bool) -> None:
         if not online:
@@ -339,7 +328,7 @@ class AlterWriter(Writer):
         columns = ", ".join(c.sql(self.target.dialect) for c in self.after.columns(entity, unique.columns))
         table = self.table(entity.table).sql(self.target.dialect)
         self.post.append(self.statement(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({columns})"))
-        self.post.append(self.statement(f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"))
+        self.post.append(self.alter_text(entity.table, f"ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"))
 
     def foreign_key_indexes(self) -> tuple[list[str], list[str]]:
         """The indexes a target keeps under foreign keys (MySQL), compared by name: (statements
@@ -358,6 +347,5 @@ class AlterWriter(Writer):
             for name in sorted(before.keys() - after):
                 if set(before[name]) <= gone:
                     continue  # dropping its columns dropped it
-                dropped.append(self.statement(exp.Drop(this=self.table(name), kind="INDEX",
-                                                       cluster=exp.OnProperty(this=self.ident(entity.table)))))
+                dropped.append(self.drop_index(name, entity.table))
         return added, dropped

@@ -9,6 +9,7 @@ constraint whose name changed only because its entity or field was renamed is re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from sqlglot import exp
@@ -25,6 +26,11 @@ def diff_designs(old: Design, new: Design, checks_of: ChecksOf | None = None) ->
     renders them (the design's own plus those a target adds for enums, lengths, booleans)."""
     checks_of = checks_of or (lambda design, entity: entity.checks)
     entities = _entity_pairs(old, new)
+    # Per table in both versions: old column name -> new column name.
+    renamed = {
+        n: {o_col: n_col for n_col, o_col in column_pairs(new, old.entities[o], new.entities[n], entities).items()}
+        for n, o in entities.items()
+    }
     changes: list[Change] = []
     for new_name, entity in new.entities.items():
         old_name = entities.get(new_name)
@@ -36,7 +42,7 @@ def diff_designs(old: Design, new: Design, checks_of: ChecksOf | None = None) ->
             changes.append(Change("rename", "table", old_name, new_name, before, entity))
         if before.description != entity.description:
             changes.append(Change("alter", "table", old_name, new_name, before, entity, ("description",)))
-        changes += _TableDiff(old, new, before, entity, entities, checks_of).changes()
+        changes += _TableDiff(old, new, before, entity, entities, renamed, checks_of).changes()
     kept = set(entities.values())
     changes += [Change("drop", "table", name, None, e, None) for name, e in old.entities.items() if name not in kept]
     changes += _enum_type_changes(old, new)
@@ -56,10 +62,10 @@ def _entity_pairs(old: Design, new: Design) -> dict[str, str]:
     return pairs
 
 
-def column_pairs(old: Design, new: Design, before: Entity, after: Entity) -> dict[str, str]:
-    """New column name -> old column name, for the columns of `after` that `before` has."""
+def column_pairs(new: Design, before: Entity, after: Entity, entities: dict[str, str]) -> dict[str, str]:
+    """New column name -> old column name, for the columns of `after` that `before` has
+    (`entities`: new entity name -> old, for a generated junction's fields)."""
     spec = new.doc.entities.get(after.name)
-    entities = _entity_pairs(old, new)
     old_fields = {c.field for c in before.columns}
     pairs = {}
     for field in dict.fromkeys(c.field for c in after.columns):
@@ -80,12 +86,13 @@ class _TableDiff:
     """The changes inside one table present in both versions."""
 
     def __init__(self, old: Design, new: Design, before: Entity, after: Entity,
-                 entities: dict[str, str], checks_of: ChecksOf):
+                 entities: dict[str, str], renamed: dict[str, dict[str, str]], checks_of: ChecksOf):
         self.old, self.new, self.before, self.after = old, new, before, after
         self.entities = entities
         self.checks_of = checks_of
-        self.columns = column_pairs(old, new, before, after)
-        self.renamed = {old_name: new_name for new_name, old_name in self.columns.items()}
+        self.all_renamed = renamed
+        self.renamed = renamed[after.name]  # old column name -> new, in this table
+        self.columns = {new_name: old_name for old_name, new_name in self.renamed.items()}
 
     def change(self, action, kind, before=None, after=None, aspects=()) -> Change:
         return Change(action, kind, self.before.name, self.after.name, before, after, aspects)
@@ -110,7 +117,7 @@ class _TableDiff:
         return found
 
     def key_changes(self) -> list[Change]:
-        before, after = _Key(self.before), _Key(self.after)
+        before, after = PrimaryKey.of(self.before), PrimaryKey.of(self.after)
         if self.own(before.columns, old_side=True) != after.columns:
             return [self.change("alter", "primary_key", before, after)]
         if before.name != after.name:
@@ -156,9 +163,8 @@ class _TableDiff:
         target, target_columns = fk.target, tuple(fk.target_columns)
         if old_side:  # the old target, under its new name, with its columns' new names
             target = next((n for n, o in self.entities.items() if o == fk.target), f"-{fk.target}")
-            if target in self.new.entities:
-                pairs = column_pairs(self.old, self.new, self.old.entities[fk.target], self.new.entities[target])
-                renamed = {o: n for n, o in pairs.items()}
+            if target in self.all_renamed:
+                renamed = self.all_renamed[target]
                 target_columns = tuple(renamed.get(c, f"-{c}") for c in target_columns)
         return (self.own(fk.columns, old_side), target, target_columns, fk.on_delete, fk.on_update)
 
@@ -181,18 +187,16 @@ def _expression_sql(tree: exp.Expression, columns) -> str:
     return mapped.sql("postgres")
 
 
-class _Key:
-    """An entity's primary key as a constraint object (name and columns)."""
+@dataclass(frozen=True)
+class PrimaryKey:
+    """An entity's primary key as a constraint: its name and columns."""
 
-    def __init__(self, entity: Entity):
-        self.name = entity.primary_key_name
-        self.columns = entity.primary_key
-        self.entity = entity
+    name: str
+    columns: tuple[str, ...]
 
-    def __eq__(self, other):
-        return isinstance(other, _Key) and (self.name, self.columns) == (other.name, other.columns)
-
-    __hash__ = None
+    @classmethod
+    def of(cls, entity: Entity) -> PrimaryKey:
+        return cls(entity.primary_key_name, entity.primary_key)
 
 
 def _enum_type_changes(old: Design, new: Design) -> list[Change]:
@@ -207,11 +211,9 @@ def _enum_type_changes(old: Design, new: Design) -> list[Change]:
     return found
 
 
+@dataclass(frozen=True)
 class EnumType:
-    def __init__(self, name: str, values: tuple[str, ...]):
-        self.name, self.values = name, values
+    """A named enum type (PostgreSQL, DuckDB) in one version."""
 
-    def __eq__(self, other):
-        return isinstance(other, EnumType) and (self.name, self.values) == (other.name, other.values)
-
-    __hash__ = None
+    name: str
+    values: tuple[str, ...]

@@ -12,7 +12,7 @@ MG201 a Squawk finding on a PostgreSQL migration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from schemaforge.build.files import Artifact
@@ -43,6 +43,7 @@ class Migration:
 
     old: Design
     new: Design
+    _sql: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def changes(self) -> list[Change]:
@@ -81,11 +82,13 @@ class Migration:
         return [f for f in self.findings() if f.code == "MG101" and f.severity == "error"]
 
     def sql(self, target: str) -> tuple[str, str]:
-        """(up, down) for `target`."""
-        forward = target_changes(self.old, self.new, SQL_TARGETS[target]())
-        up = render_migration(self.old, self.new, target, forward)
-        down = render_migration(self.new, self.old, target, [c.reversed() for c in forward])
-        return up, down
+        """(up, down) for `target`; rendered once (the lint and the migration asset both read it)."""
+        if target not in self._sql:
+            forward = target_changes(self.old, self.new, SQL_TARGETS[target]())
+            up = render_migration(self.old, self.new, target, forward)
+            down = render_migration(self.new, self.old, target, [c.reversed() for c in forward])
+            self._sql[target] = (up, down)
+        return self._sql[target]
 
 
 def migrations(history: History, design_name: str) -> list[Migration]:

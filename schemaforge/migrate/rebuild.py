@@ -28,15 +28,10 @@ class RebuildWriter(Writer):
         for change in self.of("drop", "index"):
             if change.new_entity not in rebuilt:
                 entity = self.old.entities[change.old_entity]
-                self.main += [self.statement(exp.Drop(
-                    this=self.table(self.before.constraint_name(change.before.name, entity.path).this), kind="INDEX",
-                    cluster=exp.OnProperty(this=self.ident(entity.table)) if self.target.DROP_INDEX_ON_TABLE else None))]
+                self.main.append(self.drop_index(self.before.constraint_name(change.before.name, entity.path).this, entity.table))
         for entity in old_tables:
             self.main.append(self.statement(self.backup(entity)))
-        dropped = set(old_of.values()) | {c.old_entity for c in self.of("drop", "table")}
-        order, _ = creation_order(self.old)
-        for entity in reversed([e for e in order if e.name in dropped]):
-            self.main.append(self.statement(exp.Drop(this=self.table(entity.table), kind="TABLE")))
+        self.main += self.drop_tables(set(old_of.values()) | {c.old_entity for c in self.of("drop", "table")})
         self.enum_types()
         self.sequences(rebuilt)
         tables, extras = self.create_statements(self.new_tables() + [self.new.entities[n] for n in rebuilt])

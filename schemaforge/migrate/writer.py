@@ -56,6 +56,20 @@ class Writer:
     def alter(self, table: str, *actions: exp.Expression, not_valid: bool = False) -> str:
         return self.statement(exp.Alter(this=self.table(table), kind="TABLE", actions=list(actions), not_valid=not_valid))
 
+    def alter_text(self, table: str, clause: str) -> str:
+        """ALTER TABLE with a clause sqlglot has no tree for (or logs a false warning on)."""
+        return self.statement(f"ALTER TABLE {self.table(table).sql(self.target.dialect)} {clause}")
+
+    def drop_index(self, name: str, table: str, online: bool = False) -> str:
+        """DROP INDEX (CONCURRENTLY IF EXISTS when online), with ON table where the target wants it."""
+        on_table = exp.OnProperty(this=self.ident(table)) if self.target.DROP_INDEX_ON_TABLE else None
+        return self.statement(exp.Drop(this=self.table(name), kind="INDEX", concurrently=online, exists=online, cluster=on_table))
+
+    def drop_tables(self, names: set[str]) -> list[str]:
+        """DROP TABLE for these tables of the old version, those that reference others first."""
+        order, _ = creation_order(self.old)
+        return [self.statement(exp.Drop(this=self.table(e.table), kind="TABLE")) for e in reversed(order) if e.name in names]
+
     def template(self, template: str, **names: str) -> str:
         return self.statement(template.format(**{k: self.ident(v).sql(self.target.dialect) for k, v in names.items()}))
 
