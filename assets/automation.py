@@ -7,10 +7,9 @@ import json
 
 import dagster as dg
 
-from assets.design_assets import planned_code_versions, release_history
+from assets.design_assets import design_plan, planned_code_versions
 from schemaforge.config import design_files
 from schemaforge.findings import DesignErrors
-from schemaforge.spec.loader import load_design
 
 CODE_VERSION_TAG = "dagster/code_version"
 
@@ -44,11 +43,11 @@ def design_file_sensor(context: dg.SensorEvaluationContext):
         if seen.get(str(path)) == digest:
             continue
         try:
-            design = load_design(path)
+            plan = design_plan(path)
         except DesignErrors as errors:
             context.log.warning(f"{path} has errors, nothing to build:\n{errors}")
             continue
-        keys = changed_assets(context.instance, planned_code_versions(design, release_history(path, design)[0]))
+        keys = changed_assets(context.instance, planned_code_versions(plan))
         if keys:
             yield dg.RunRequest(run_key=f"{path}:{digest}", asset_selection=keys)
     context.update_cursor(json.dumps(current, sort_keys=True))

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from schemaforge.build import generate  # noqa: E402
-from schemaforge.spec.loader import load_design  # noqa: E402
+from schemaforge.deliverables import generate  # noqa: E402
+from schemaforge.design.loader import load_design  # noqa: E402
 
 
 def timed(fn, repeat: int) -> float:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from schemaforge.ddl.render import render_ddl  # noqa: E402
 from schemaforge.ddl.targets import SQL_TARGETS  # noqa: E402
-from schemaforge.spec.loader import load_design  # noqa: E402
+from schemaforge.design.loader import load_design  # noqa: E402
 
 
 def main() -> None:

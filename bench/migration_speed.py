@@ -19,12 +19,12 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from schemaforge.build.seed import build_seed  # noqa: E402
+from schemaforge.deliverables.seed import build_seed  # noqa: E402
 from schemaforge.ddl.render import render_ddl  # noqa: E402
 from schemaforge.ddl.targets import SQL_TARGETS  # noqa: E402
 from schemaforge.migrate.history import read_history  # noqa: E402
 from schemaforge.migrate.plan import migrations  # noqa: E402
-from schemaforge.spec.loader import load_design  # noqa: E402
+from schemaforge.design.loader import load_design  # noqa: E402
 
 
 def timed(action, repeat: int = 1) -> float:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from schemaforge.seed.plan import row_counts, semantic  # noqa: E402
-from schemaforge.spec.loader import load_design  # noqa: E402
+from schemaforge.design.loader import load_design  # noqa: E402
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "designs").glob("*.yaml"))
 

@@ -1,81 +1,102 @@
-"""`schemaforge check` and `schemaforge build`: the engine without Dagster (pre-commit, scripts)."""
+"""`schemaforge check` and `schemaforge build`: the engine without Dagster (pre-commit, scripts, CI).
+
+`build` walks the same registry of deliverables as the Dagster assets do, in the same order, and
+reports every finding it made (errors and warnings; `-v` adds info) with counts. It exits 1 when
+a design does not load, a deliverable fails, or any finding is an error: a lint error, or seed
+data that does not satisfy the design. A design with errors builds nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from schemaforge.build.files import write_artifacts
-from schemaforge.build.generate import all_artifacts, lint_artifacts, manifest_from_disk
-from schemaforge.build.seed import build_seed
 from schemaforge.config import build_dir, design_files, designs_dir
-from schemaforge.findings import DesignErrors
-from schemaforge.migrate.history import read_history
-from schemaforge.migrate.plan import MigrationBlocked
-from schemaforge.spec.loader import load_design
-from schemaforge.spec.syntax import design_json_schema
+from schemaforge.deliverables.generate import lint_artifacts
+from schemaforge.deliverables.registry import DeliverableFailed, Plan, deliverables, plan_design
+from schemaforge.design.loader import load_design
+from schemaforge.design.syntax import design_json_schema
+from schemaforge.findings import DesignErrors, Finding, sort_findings
+
+SEVERITIES = ("error", "warning", "info")
 
 
 def _paths(args) -> list[Path]:
     return [Path(p) for p in args.designs] if args.designs else design_files(designs_dir())
 
 
-def _designs(args, failures: list[Path]):
-    """Each design that loads, with its release history; a design with errors (or a history
-    that cannot be read) is reported, noted in `failures`, skipped."""
+def _plans(args, failures: list[Path]):
+    """Each design that loads, with its releases; one with errors is reported, noted in
+    `failures` and skipped (it builds nothing)."""
     for path in _paths(args):
         try:
-            design = load_design(path)
-            yield path, design, read_history(path, design)
+            yield path, plan_design(path, load_design(path))
         except DesignErrors as errors:
             failures.append(path)
-            print("\n".join(str(f) for f in errors.findings), file=sys.stderr)
+            _report(path, errors.findings, verbose=True)
+
+
+def _report(path: Path, findings: list[Finding], verbose: bool) -> None:
+    """Print the findings shown by default (errors and warnings; info with -v) and the counts."""
+    findings = sort_findings(findings)
+    shown = [f for f in findings if verbose or f.severity != "info"]
+    for finding in shown:
+        print(f"{finding.severity}: {finding}", file=sys.stderr if finding.severity == "error" else sys.stdout)
+    counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}s" for s in SEVERITIES)
+    print(f"{path}: {counts}")
+
+
+def _has_errors(plan: Plan, findings: list[Finding]) -> bool:
+    return plan.history_problem is not None or any(f.severity == "error" for f in findings)
 
 
 def check(args) -> int:
     failures: list[Path] = []
-    for path, design, history in _designs(args, failures):
-        findings = lint_artifacts(design, history)[0]
-        shown = [f for f in findings if args.verbose or f.severity != "info"]
-        if shown:
-            print("\n".join(f"{f.severity}: {f}" for f in shown))
-        if any(f.severity == "error" for f in findings):
+    for path, plan in _plans(args, failures):
+        findings = lint_artifacts(plan.design, plan.history)[0]
+        findings += plan.history_problem.findings if plan.history_problem else []
+        _report(path, findings, args.verbose)
+        if _has_errors(plan, findings):
             failures.append(path)
     return 1 if failures else 0
 
 
 def build(args) -> int:
     failures: list[Path] = []
-    for path, design, history in _designs(args, failures):  # a broken design builds nothing; others build
-        root = Path(args.build or build_dir()) / design.name
-        try:
-            artifacts = all_artifacts(design, history)
-        except MigrationBlocked as blocked:
+    if args.build:
+        os.environ["SCHEMAFORGE_BUILD"] = args.build
+    for path, plan in _plans(args, failures):
+        root = build_dir() / plan.design.name
+        findings, failed = list(plan.history_problem.findings if plan.history_problem else []), []
+        for item in deliverables(plan):  # the lint comes first: a design with errors builds no more
+            if failed or _has_errors(plan, findings):
+                failed.append("not built further: the design has errors")
+                break
+            try:
+                findings += item.build(root).findings
+            except DeliverableFailed as failure:
+                failed.append(f"{item.name}: {failure}")
+        _report(path, findings, args.verbose)
+        for failure in failed:
+            print(f"{path}: {failure}", file=sys.stderr)
+        if failed or _has_errors(plan, findings):
             failures.append(path)
-            print(f"{path}: the migration would lose data; set allow_destructive: true to accept:\n{blocked}", file=sys.stderr)
-            continue
-        history.keep_current()
-        write_artifacts(root, artifacts[:-1])
-        seed = build_seed(design, root)
-        write_artifacts(root, [manifest_from_disk(design, root, history)])
-        print(f"{path}: {len(artifacts)} artifacts and seed data ({sum(seed.rows.values())} rows) in {root}")
-        for problem in seed.problems:
-            print(f"{path}: seed data: {problem.message}", file=sys.stderr)
-        if seed.problems:
-            failures.append(path)
+        else:
+            print(f"{path}: built in {root}")
     return 1 if failures else 0
 
 
 def schema(args) -> int:
-    """Print the JSON Schema of a design file (shipped as schemaforge/spec/design.schema.json)."""
+    """Print the JSON Schema of a design file (shipped as schemaforge/design/design.schema.json)."""
     print(json.dumps(design_json_schema(), indent=2, sort_keys=True))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="schemaforge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="schemaforge", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler in (("check", check), ("build", build)):
         command = commands.add_parser(name)

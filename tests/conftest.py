@@ -54,7 +54,7 @@ def pg_database_2():
 
 
 def load_example(name: str):
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     return load_design(DESIGNS / f"{name}.yaml", shown_as=f"designs/{name}.yaml")
 

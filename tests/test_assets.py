@@ -16,7 +16,7 @@ from dagster._core.definitions.data_version import CachingStaleStatusResolver, S
 from dagster._core.loader import LoadingContextForTest
 
 from conftest import DESIGNS, ROOT
-from schemaforge.build.files import Artifact, content_hash, write_atomic
+from schemaforge.deliverables.files import Artifact, content_hash, write_atomic
 from schemaforge.ddl.targets import SQL_TARGETS
 
 K = dg.AssetKey
@@ -66,11 +66,11 @@ def test_each_design_has_its_assets_in_its_group(project):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
         "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
-        *(f"shop/ddl/{t}" for t in SQL_TARGETS), *(f"shop/migrations/{t}" for t in SQL_TARGETS),
+        *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
-    assert "shop/lint:no_lint_errors" in checks and "shop/ddl/sqlite:applies_to_empty_database" in checks
+    assert "shop/lint:no_lint_errors" in checks and "shop/ddl_sqlite:applies_to_empty_database" in checks
     # One expectation suite per entity, each a check on the seed asset.
     suites = {c for c in checks if c.startswith("shop/seed:")}
     assert suites == {f"shop/seed:expectations_{e}" for e in (
@@ -93,11 +93,11 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.1.0" and len(manifest["design_sha256"]) == 64
-    event = instance.get_latest_materialization_event(K(["shop", "ddl", "postgres"]))
+    event = instance.get_latest_materialization_event(K(["shop", "ddl_postgres"]))
     ddl = Artifact("ddl/postgres.sql", (root / "ddl/postgres.sql").read_bytes())
     assert event.asset_materialization.tags["dagster/data_version"] == content_hash([ddl])
     erd = instance.get_latest_materialization_event(K(["shop", "erd"])).asset_materialization
-    assert erd.metadata["erd"].value.startswith("```mermaid\nerDiagram")
+    assert erd.metadata["mermaid"].value.startswith("```mermaid\nerDiagram")
     checks = {e.check_name: e.passed
               for e in result.get_asset_check_evaluations()}
     assert checks == {"no_lint_errors": True, "applies_to_empty_database": True} | {
@@ -116,7 +116,7 @@ def test_a_description_change_stales_only_what_reads_descriptions(project):
     # The current release's snapshot is the design file: its migrations carry the comment too.
     assert stale_keys(definitions(), instance) == {
         "shop/spec", "shop/lint", "shop/manifest", "shop/history",
-        *(f"shop/ddl/{t}" for t in SQL_TARGETS), *(f"shop/migrations/{t}" for t in SQL_TARGETS),
+        *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
     }
 
 
@@ -145,15 +145,13 @@ def test_rematerializing_stale_assets_propagates_only_real_changes(project):
 
 def test_sensor_requests_only_the_assets_a_change_affects(project):
     from assets.automation import changed_assets
-    from assets.design_assets import planned_code_versions, release_history
-    from schemaforge.spec.loader import load_design
+    from assets.design_assets import design_plan, planned_code_versions
 
     designs, _, definitions = project
     instance = dg.DagsterInstance.ephemeral()
 
     def planned():
-        design = load_design(designs / "shop.yaml")
-        return planned_code_versions(design, release_history(designs / "shop.yaml", design)[0])
+        return planned_code_versions(design_plan(designs / "shop.yaml"))
 
     materialize_all(definitions(), instance)
     assert changed_assets(instance, planned()) == []
@@ -171,10 +169,10 @@ def test_migrations_go_stale_only_when_the_version_or_the_history_moves(project)
     assert not {k for k in stale_keys(definitions(), instance) if "migrations" in k}
     materialize_all(definitions(), instance)
     edit(designs / "shop.history" / "1.0.0.yaml", "label: {type: string(40)", "label: {type: string(30)")
-    assert {k for k in stale_keys(definitions(), instance) if "migrations" in k} == {f"shop/migrations/{t}" for t in SQL_TARGETS}
+    assert {k for k in stale_keys(definitions(), instance) if "migrations" in k} == {f"shop/migrations_{t}" for t in SQL_TARGETS}
     materialize_all(definitions(), instance)
     edit(designs / "shop.yaml", "version: 1.1.0", "version: 1.2.0")
-    assert {f"shop/migrations/{t}" for t in SQL_TARGETS} <= stale_keys(definitions(), instance)
+    assert {f"shop/migrations_{t}" for t in SQL_TARGETS} <= stale_keys(definitions(), instance)
 
 
 def test_a_destructive_release_fails_its_migrations_listing_what_is_lost(project):
@@ -183,9 +181,9 @@ def test_a_destructive_release_fails_its_migrations_listing_what_is_lost(project
     result = materialize_all(definitions(), dg.DagsterInstance.ephemeral(), raise_on_error=False)
     failures = {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.is_step_failure}
     # The lint reports the loss too (MG101, an error), so its blocking check fails with them.
-    assert set(failures) == {f"shop__migrations__{t}" for t in SQL_TARGETS} | {"shop__lint_no_lint_errors"}
-    assert "drop column payment.reference" in failures["shop__migrations__postgres"]
-    assert "allow_destructive: true" in failures["shop__migrations__postgres"]
+    assert set(failures) == {f"shop__migrations_{t}" for t in SQL_TARGETS} | {"shop__lint_no_lint_errors"}
+    assert "drop column payment.reference" in failures["shop__migrations_postgres"]
+    assert "allow_destructive: true" in failures["shop__migrations_postgres"]
     assert not (build / "shop" / "migrations").exists()
     edit(designs / "shop.yaml", "allow_destructive: false", "allow_destructive: true")
     assert materialize_all(definitions(), dg.DagsterInstance.ephemeral()).success

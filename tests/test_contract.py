@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from conftest import DESIGNS, EXAMPLES, ROOT, load_example
-from schemaforge.build.generate import all_artifacts, artifact_paths, seed_paths
+from schemaforge.deliverables.generate import all_artifacts, artifact_paths, seed_paths
 from schemaforge.cli import main as cli_main
 from schemaforge.ddl import reserved
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.naming import pluralize, shorten
-from schemaforge.spec.loader import load_design_text
-from schemaforge.spec.syntax import design_json_schema
+from schemaforge.design.loader import load_design_text
+from schemaforge.design.syntax import design_json_schema
 
 SCHEMA_FILE = ROOT / "schemaforge" / "spec" / "design.schema.json"
 
@@ -61,10 +61,10 @@ def test_shipped_json_schema_is_generated_from_the_model():
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_examples_validate_against_the_json_schema_and_carry_the_modeline(example):
     text = (DESIGNS / f"{example}.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=../schemaforge/spec/design.schema.json\n")
+    assert text.startswith("# yaml-language-server: $schema=../schemaforge/design/design.schema.json\n")
     # Editors read the file as YAML 1.1, where the SPEC's flow-style types are split at commas;
     # the loader rejoins them, so validate the loader's view of the data.
-    from schemaforge.spec.source import read_yaml
+    from schemaforge.design.source import read_yaml
 
     data, _ = read_yaml(text, f"designs/{example}.yaml")
     jsonschema.validate(data, json.loads(SCHEMA_FILE.read_text()))

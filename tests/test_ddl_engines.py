@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES, load_example
 from schemaforge.ddl.render import render_ddl
-from schemaforge.spec.loader import load_design_text
+from schemaforge.design.loader import load_design_text
 
 
 def ddl(design_or_name, target: str) -> str:

@@ -15,7 +15,7 @@ from conftest import DESIGNS, EXAMPLES, load_example
 from test_ddl_engines import BAD_SHOP_ROWS as ENGINE_BAD_SHOP_ROWS
 from test_ddl_engines import SHOP_ROWS, _violations
 from schemaforge.ddl.render import render_ddl
-from schemaforge.spec.loader import load_design
+from schemaforge.design.loader import load_design
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yaml"))

@@ -20,7 +20,7 @@ from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.erd.mermaid import render_mermaid
 from schemaforge.findings import DesignErrors
 from schemaforge.lint.rules import lint_design
-from schemaforge.spec.loader import load_design_text
+from schemaforge.design.loader import load_design_text
 
 EXAMPLES_DATA = {name: yaml.safe_load((DESIGNS / f"{name}.yaml").read_text()) for name in EXAMPLES}
 HOSTILE = ['x"; DROP TABLE y; --', "Robert'); DROP TABLE students;--", "a b", "ORDER", "order", "user", "🙂", "é"]

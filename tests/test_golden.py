@@ -15,7 +15,7 @@ import pytest
 from conftest import DESIGNS, EXAMPLES
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
-from schemaforge.spec.loader import load_design
+from schemaforge.design.loader import load_design
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yaml"))

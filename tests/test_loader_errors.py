@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from schemaforge.findings import DesignErrors
-from schemaforge.spec.loader import load_design, load_design_text
+from schemaforge.design.loader import load_design, load_design_text
 
 HEADER = """\
 design: t

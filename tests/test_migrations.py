@@ -19,11 +19,11 @@ import yaml
 
 import catalog
 from conftest import EXAMPLES, PG_DSN
-from schemaforge.build.seed import build_seed
+from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.migrate.changes import classify
 from schemaforge.migrate.plan import Migration, MigrationBlocked, migration_artifacts
-from schemaforge.spec.loader import load_design_text
+from schemaforge.design.loader import load_design_text
 
 BASE = {
     "design": "mig",
@@ -460,7 +460,7 @@ def write_project(tmp_path: Path, releases: dict[str, dict], current: dict) -> P
 
 def test_history_orders_releases_and_keeps_the_current_one(tmp_path):
     from schemaforge.migrate.history import read_history
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     newer = copy.deepcopy(BASE)
     change_types(newer)
@@ -475,7 +475,7 @@ def test_history_orders_releases_and_keeps_the_current_one(tmp_path):
 def test_a_version_older_than_a_release_is_refused(tmp_path):
     from schemaforge.findings import DesignErrors
     from schemaforge.migrate.history import read_history
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     path = write_project(tmp_path, {"2.0.0": BASE}, {**BASE, "version": "1.5.0"})
     (tmp_path / "mig.history" / "latest.yaml").write_text("x")
@@ -487,9 +487,9 @@ def test_a_version_older_than_a_release_is_refused(tmp_path):
 
 
 def test_lint_reports_migration_safety_and_squawk(tmp_path):
-    from schemaforge.build.generate import lint_artifacts
+    from schemaforge.deliverables.generate import lint_artifacts
     from schemaforge.migrate.history import read_history
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     newer = copy.deepcopy(BASE)
     change_nullability(newer)
@@ -525,7 +525,7 @@ def test_example_histories_read_and_their_migrations_build(example):
     from conftest import DESIGNS
     from schemaforge.migrate.history import read_history
     from schemaforge.migrate.plan import migration_artifacts, migrations
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     path = DESIGNS / f"{example}.yaml"
     design = load_design(path)
@@ -542,7 +542,7 @@ def shop_release(tmp_path_factory):
     from conftest import DESIGNS
     from schemaforge.migrate.history import read_history
     from schemaforge.migrate.plan import migrations
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     path = DESIGNS / "shop.yaml"
     (plan,) = migrations(read_history(path, load_design(path)), "shop")

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import DESIGNS, EXAMPLES, load_example
-from schemaforge.build.seed import build_seed
+from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.expectations.run import run_suite
 from schemaforge.expectations.suites import design_suites
@@ -100,7 +100,7 @@ def test_the_same_random_seed_gives_byte_identical_files(tmp_path, seeded):
 
 def shop_variant(tmp_path: Path, old: str, new: str):
     """The shop design with one edit, loaded from tmp_path."""
-    from schemaforge.spec.loader import load_design
+    from schemaforge.design.loader import load_design
 
     text = (DESIGNS / "shop.yaml").read_text()
     assert old in text

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from schemaforge.ddl.render import render_ddl
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
-from schemaforge.spec.loader import load_design_text
+from schemaforge.design.loader import load_design_text
 
 SCALARS = {
     "integer": ["value >= 0", "value BETWEEN 1 AND 500", "value > 5", None],

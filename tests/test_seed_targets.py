@@ -12,10 +12,10 @@ import sqlglot
 from sqlglot import exp
 
 from conftest import DESIGNS, EXAMPLES, load_example
-from schemaforge.build.seed import build_seed
+from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.seed.plan import row_counts
-from schemaforge.spec.loader import load_design
+from schemaforge.design.loader import load_design
 from test_ddl_targets import statements
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from schemaforge.ddl.render import render_ddl
 from schemaforge.lint.rules import lint_design
-from schemaforge.spec.loader import load_design_text
+from schemaforge.design.loader import load_design_text
 
 LIMITS = """
 design: limits

@@ -11,7 +11,7 @@ from typing import Callable
 from sqlglot import exp
 
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.types import LogicalType
 
 # How each target's SQL is proven in this project's tests.
 VERIFIED_BY = {

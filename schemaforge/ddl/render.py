@@ -24,10 +24,10 @@ from schemaforge.ddl.cascades import CascadePaths
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
-from schemaforge.spec.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
-from schemaforge.spec.order import creation_order
-from schemaforge.spec.physical import physical_tree
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
+from schemaforge.design.order import creation_order
+from schemaforge.design.physical import physical_tree
+from schemaforge.design.types import LogicalType
 
 _CASCADING = ("cascade", "set_null", "set_default")
 

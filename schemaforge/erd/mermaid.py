@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemaforge.spec.model import Design, Entity, ForeignKey
+from schemaforge.design.model import Design, Entity, ForeignKey
 
 
 def _type_label(column) -> str:

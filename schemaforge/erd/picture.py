@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from schemaforge.spec.model import Design, Entity
+from schemaforge.design.model import Design, Entity
 
 RENDER_TIMEOUT_SECONDS = 120
 # Keys D2 reads as attributes wherever they stand, quoted or not (d2graph's reserved keywords).

@@ -13,7 +13,7 @@ import duckdb
 from schemaforge.expectations import dialect
 from schemaforge.expectations.suites import Suite, view_name
 from schemaforge.seed.sql import create_views
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 SAMPLE_ROWS = 20  # offending rows or values kept per failed expectation
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from schemaforge.seed.plan import row_counts
-from schemaforge.spec.model import Design, Entity
-from schemaforge.spec.physical import physical_tree
+from schemaforge.design.model import Design, Entity
+from schemaforge.design.physical import physical_tree
 
 BATCH = "{batch}"  # Great Expectations puts the suite's own table here
 

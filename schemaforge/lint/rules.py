@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.findings import Finding, sort_findings
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
 PLANNED_SECTIONS = ("queries", "security", "scaling", "monitoring", "stores")

@@ -11,7 +11,7 @@ from sqlglot import exp
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.migrate.changes import Change
 from schemaforge.migrate.writer import Writer, needs_cast
-from schemaforge.spec.model import Column, Design, Entity
+from schemaforge.design.model import Column, Design, Entity
 
 
 class AlterWriter(Writer):

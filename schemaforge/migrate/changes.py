@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from schemaforge.spec.types import INTEGER_KINDS, LogicalType
+from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
 Action = Literal["add", "drop", "rename", "alter"]
 Kind = Literal["table", "column", "primary_key", "unique", "check", "foreign_key", "index", "enum_type"]

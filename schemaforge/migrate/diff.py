@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from sqlglot import exp
 
 from schemaforge.migrate.changes import Change
-from schemaforge.spec.model import Check, Column, Design, Entity
+from schemaforge.design.model import Check, Column, Design, Entity
 
 ChecksOf = Callable[[Design, Entity], list[Check]]
 COLUMN_ASPECTS = ("type", "nullable", "default", "identity", "generated", "description")

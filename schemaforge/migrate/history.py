@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemaforge.build.files import write_atomic
+from schemaforge.deliverables.files import write_atomic
 from schemaforge.findings import DesignErrors, Finding, Location
-from schemaforge.spec.loader import display_path, load_design_text
-from schemaforge.spec.model import Design
+from schemaforge.design.loader import display_path, load_design_text
+from schemaforge.design.model import Design
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from schemaforge.build.files import Artifact
+from schemaforge.deliverables.files import Artifact
 from schemaforge.findings import Finding
 from schemaforge.migrate.changes import Change, judge
 from schemaforge.migrate.diff import diff_designs
 from schemaforge.migrate.history import History
 from schemaforge.migrate.render import render_migration, target_changes
 from schemaforge.migrate.squawk import squawk_findings
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 from schemaforge.ddl.targets import SQL_TARGETS
 
 MIGRATIONS_FOLDER = "migrations"

@@ -10,9 +10,9 @@ from sqlglot import exp
 from schemaforge.ddl.targets import sequence_name
 from schemaforge.migrate.changes import Change
 from schemaforge.migrate.writer import BACKUP_PREFIX, Writer, needs_cast
-from schemaforge.spec.model import Column, Design, Entity
-from schemaforge.spec.order import creation_order
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.model import Column, Design, Entity
+from schemaforge.design.order import creation_order
+from schemaforge.design.types import LogicalType
 
 
 class RebuildWriter(Writer):

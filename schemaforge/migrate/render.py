@@ -23,7 +23,7 @@ from schemaforge.migrate.alter import AlterWriter
 from schemaforge.migrate.changes import Change
 from schemaforge.migrate.diff import diff_designs
 from schemaforge.migrate.rebuild import RebuildWriter
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 
 def target_changes(old: Design, new: Design, target: SqlTarget) -> list[Change]:

@@ -9,8 +9,8 @@ from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SqlTarget
 from schemaforge.migrate.changes import Change, judge
-from schemaforge.spec.model import Column, Design, Entity
-from schemaforge.spec.order import creation_order
+from schemaforge.design.model import Column, Design, Entity
+from schemaforge.design.order import creation_order
 
 BACKUP_PREFIX = "sf_backup_"
 _STRING_KINDS = frozenset({"string", "text"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from schemaforge.spec.model import Entity
+from schemaforge.design.model import Entity
 
 
 @dataclass

@@ -29,8 +29,8 @@ from schemaforge.seed.sql import parquet_path
 from schemaforge.seed.streams import stream
 from schemaforge.seed.values import Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
-from schemaforge.spec.model import Design, Entity, ForeignKey
-from schemaforge.spec.order import creation_order
+from schemaforge.design.model import Design, Entity, ForeignKey
+from schemaforge.design.order import creation_order
 
 BATCH_ROWS = 262_144  # fixed: the data depends on it, so it is part of the seed's definition
 REDRAW_ROUNDS = 8
@@ -55,6 +55,24 @@ def parquet_options(entity: Entity) -> dict:
 
 def physical_schema(entity: Entity) -> pa.Schema:
     return pa.schema([pa.field(c.physical, arrow_type(c.type), nullable=c.nullable or c.generated is not None) for c in entity.columns])
+
+
+class GeneratorFailed(Exception):
+    """A column the generator could not fill: a bug or a limit of ours, reported as a seed
+    problem at the column's line, never as a library's traceback."""
+
+    def __init__(self, message: str, path: tuple):
+        super().__init__(message)
+        self.path = path
+
+
+def reference_null_fraction(design: Design, entity: Entity, fk: ForeignKey) -> float:
+    """The share of NULLs in a nullable reference: the seed section's `null_fraction:`, else a
+    tenth (a fifth for a one-to-one, whose parents run out sooner)."""
+    seed = design.doc.seed.fields.get(f"{entity.name}.{fk.field}")
+    if seed is not None and seed.null_fraction is not None:
+        return float(seed.null_fraction)
+    return 0.2 if fk.one_to_one else 0.1
 
 
 class _EntityGenerator:
@@ -93,7 +111,7 @@ class _EntityGenerator:
                 values[column.name] = pa.array(rows + 1, arrow_type(column.type))
         for name, spec in self.plan.columns.items():
             if name not in self.plan.orderings:
-                values[name] = column_values(spec, self._rng(name, number), rows)
+                values[name] = self._generated(spec, lambda: column_values(spec, self._rng(name, number), rows))
         self.store.add(self.entity.name, values)
         fk_values: dict[str, pa.Array] = {}
         for fk in self.plan.foreign_keys:
@@ -104,9 +122,21 @@ class _EntityGenerator:
             for column in fk.columns:
                 values[column] = pa.nulls(n, arrow_type(self.entity.column(column).type))
         for later in self._ordered_later():
-            values[later] = self.after(later, self._rng(later, number), rows, values)
+            values[later] = self._generated(self.plan.columns[later],
+                                            lambda: self.after(later, self._rng(later, number), rows, values))
         table = self.with_generated(pa.table({c.name: values[c.name] for c in self.entity.columns if c.generated is None}))
         return self.enforce_checks(table, number, rows)
+
+    def _generated(self, spec, make) -> pa.Array:
+        """`make()`'s values for a column; a failure names the entity, the column and its line."""
+        try:
+            return make()
+        except Unsatisfiable:
+            raise
+        except Exception as error:  # any library's error: report it where the column is written
+            raise GeneratorFailed(
+                f"could not generate values for '{self.entity.name}.{spec.column.name}' ({spec.type}): "
+                f"{type(error).__name__}: {error}", spec.column.path) from error
 
     def _ordered_later(self) -> list[str]:
         done, order = set(), []
@@ -131,7 +161,7 @@ class _EntityGenerator:
         valid = np.ones(n, dtype=bool)
         if parents == 0:
             if not fk.nullable:
-                raise Unsatisfiable(f"'{self.entity.name}' needs rows of '{fk.target}' to reference, and it has none")
+                raise Unsatisfiable(f"'{self.entity.name}' needs rows of '{fk.target}' to reference, and it has none", fk.path)
             picked = np.zeros(n, dtype=np.int64)
             valid[:] = False
         elif fk.name in self.distinct:
@@ -147,21 +177,16 @@ class _EntityGenerator:
             picked, valid = keys.one_to_one_parents(rows, parents, self._key(fk.name))
             if not fk.nullable and not valid.all():
                 raise Unsatisfiable(f"one-to-one reference '{self.entity.name}.{fk.field}' needs a '{fk.target}' row per row: "
-                                    f"{self.counts[self.entity.name]} rows but {parents} to reference")
+                                    f"{self.counts[self.entity.name]} rows but {parents} to reference", fk.path)
         else:
             picked = keys.skewed_parents(rng, n, parents, self._key(fk.name))
         if fk.name in self.plan.distinct_within.values():
             self._group_rows[fk.name] = picked
         if fk.nullable and fk.name not in self.distinct:
-            fraction = self._null_fraction(fk)
+            fraction = reference_null_fraction(self.design, self.entity, fk)
             valid &= rng.random(n) >= fraction
         return self._take(fk, picked, valid)
 
-    def _null_fraction(self, fk: ForeignKey) -> float:
-        seed = self.design.doc.seed.fields.get(f"{self.entity.name}.{fk.field}")
-        if seed is not None and seed.null_fraction is not None:
-            return float(seed.null_fraction)
-        return 0.2 if fk.one_to_one else 0.1
 
     def _take(self, fk: ForeignKey, parent_rows: np.ndarray, valid: np.ndarray) -> dict[str, pa.Array]:
         out = {}
@@ -340,7 +365,8 @@ def _fill_deferred(design: Design, entity: Entity, fk: ForeignKey, counts, store
         picked, valid = keys.one_to_one_parents(rows, parents, int(rng.integers(0, 2**62)))
     else:
         picked, valid = keys.skewed_parents(rng, n, parents, int(rng.integers(0, 2**62))), np.ones(n, dtype=bool)
-    valid &= rng.random(n) >= 0.1
+    if fk.nullable:
+        valid &= rng.random(n) >= reference_null_fraction(design, entity, fk)
     for column, target_column in zip(fk.columns, fk.target_columns):
         taken = store.take(fk.target, target_column, picked)
         filled = pc.if_else(pa.array(~valid), pa.nulls(n, taken.type), taken)
@@ -365,9 +391,17 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
         plan = plan_entity(design, entity, counts[entity.name], [fk for e, fk in deferred if e is entity])
         generator = _EntityGenerator(design, plan, counts, store, con)
         try:
-            generator.write(parquet_path(out_dir, entity))
-        except Unsatisfiable as problem:
-            result.problems.append(SeedProblem("rows", entity.name, entity.name, counts[entity.name], str(problem)))
+            try:
+                generator.write(parquet_path(out_dir, entity))
+            except (Unsatisfiable, GeneratorFailed):
+                raise
+            except Exception as error:  # checks or generated columns the engine could not evaluate
+                raise GeneratorFailed(f"could not generate rows of '{entity.name}': {type(error).__name__}: {error}",
+                                      entity.path) from error
+        except (Unsatisfiable, GeneratorFailed) as problem:
+            kind = "rows" if isinstance(problem, Unsatisfiable) else "generator"
+            result.problems.append(SeedProblem(kind, entity.name, entity.name, counts[entity.name], str(problem),
+                                               problem.path or entity.path))
             counts[entity.name] = result.rows[entity.name] = 0
             pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
     for entity, fk in deferred:

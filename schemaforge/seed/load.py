@@ -16,9 +16,9 @@ import duckdb
 from schemaforge import __version__
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.sql import read_parquet
-from schemaforge.spec.model import Column, Design, Entity
-from schemaforge.spec.order import creation_order
-from schemaforge.spec.types import INTEGER_KINDS, LogicalType
+from schemaforge.design.model import Column, Design, Entity
+from schemaforge.design.order import creation_order
+from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
 ROWS_PER_INSERT = 1000
 _FAMILY = {

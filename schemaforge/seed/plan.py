@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from schemaforge.seed.domains import Domain, Ordering, column_domains, orderings
 from schemaforge.seed.values import ColumnSpec
-from schemaforge.spec.model import Design, Entity, ForeignKey
+from schemaforge.design.model import Design, Entity, ForeignKey
 
 DEFAULT_ROWS = 1000  # per entity when the seed section names neither rows nor scale
 UNIQUE_CARRIER_KINDS = ("smallint", "integer", "bigint", "decimal", "string", "text", "date", "timestamp", "timestamptz", "uuid")

@@ -23,7 +23,7 @@ import duckdb
 from sqlglot import exp
 
 from schemaforge.seed.sql import duckdb_type, ident, literal, parquet_path, physical_sql, read_parquet
-from schemaforge.spec.model import Column, Design, Entity, ForeignKey, Rule
+from schemaforge.design.model import Column, Design, Entity, ForeignKey, Rule
 
 _MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 

@@ -9,9 +9,9 @@ import duckdb
 from sqlglot import exp
 
 from schemaforge.ddl.targets import DuckDB
-from schemaforge.spec.model import Design, Entity
-from schemaforge.spec.physical import physical_tree
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.model import Design, Entity
+from schemaforge.design.physical import physical_tree
+from schemaforge.design.types import LogicalType
 
 _TARGET = DuckDB()
 

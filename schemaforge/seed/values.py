@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
-from schemaforge.spec.model import Column
-from schemaforge.spec.syntax import SeedField
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.model import Column
+from schemaforge.design.syntax import SeedField
+from schemaforge.design.types import LogicalType
 
 EPOCH = dt.date(1970, 1, 1)
 DAY_US = 86_400_000_000
@@ -34,7 +34,12 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 class Unsatisfiable(Exception):
-    """The design asks for rows that its constraints cannot hold (say, 10 unique booleans)."""
+    """The design asks for rows that its constraints cannot hold (say, 10 unique booleans);
+    `path` is the part of the design that asks."""
+
+    def __init__(self, message: str, path: tuple = ()):
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass
@@ -105,7 +110,7 @@ def _unit_bounds(spec: ColumnSpec, default: tuple[float, float], resolution: flo
     low_units = max(low_units, int(limits[0] / resolution) if limits[0] > -2**62 else low_units)
     high_units = min(high_units, int(limits[1] / resolution) if limits[1] < 2**62 else high_units)
     if low_units > high_units:
-        raise Unsatisfiable(f"no {spec.type} value of '{spec.column.name}' satisfies its checks and seed range")
+        raise Unsatisfiable(f"no {spec.type} value of '{spec.column.name}' satisfies its checks and seed range", spec.column.path)
     return low_units, high_units
 
 
@@ -143,7 +148,7 @@ def _zipf_ranks(rng: np.random.Generator, n: int, support: int, exponent: float 
 def _unique_units(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray, low: int, high: int) -> np.ndarray:
     span = high - low + 1
     if spec.total_rows > span:
-        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its checks allow only {span} values")
+        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its checks allow only {span} values", spec.column.path)
     step = min(span // max(spec.total_rows, 1), 1 << 32)  # spread out, but within int64
     return low + rows * step + rng.integers(0, step, len(rows))
 
@@ -322,7 +327,7 @@ def _fit_text(spec: ColumnSpec, text: pa.Array) -> pa.Array:
         text = pc.utf8_lower(text)
     limit = min(x for x in (spec.type.length, domain.max_length, 10_000) if x is not None)
     if spec.unique and len(str(spec.total_rows)) > limit:
-        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but holds only {limit} characters")
+        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but holds only {limit} characters", spec.column.path)
     if (pc.max(pc.utf8_length(text)).as_py() or 0) > limit:
         if spec.unique:  # keep the distinguishing number at the end
             text = pc.utf8_slice_codeunits(pc.utf8_reverse(text), 0, limit)
@@ -349,12 +354,12 @@ def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
         allowed = [v for v in spec.domain.allowed if v not in spec.domain.excluded]
         if spec.unique:
             if spec.total_rows > len(allowed):
-                raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its check allows {len(allowed)} values")
+                raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but its check allows {len(allowed)} values", spec.column.path)
             return pa.array(allowed).take(pa.array(rows)).cast(arrow_type(typ))
         return pa.array(allowed).take(pa.array(rng.integers(0, len(allowed), n))).cast(arrow_type(typ))
     if kind == "boolean":
         if spec.unique and spec.total_rows > 2:
-            raise Unsatisfiable(f"'{spec.column.name}' is a unique boolean over {spec.total_rows} rows")
+            raise Unsatisfiable(f"'{spec.column.name}' is a unique boolean over {spec.total_rows} rows", spec.column.path)
         return pa.array(rows % 2 == 1 if spec.unique else rng.random(n) < 0.5)
     if kind in INTEGER_RANGES:
         return pa.array(_integers(spec, rng, rows), arrow_type(typ))
@@ -366,7 +371,7 @@ def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
         values = [v for v in typ.values if v not in spec.domain.excluded]
         if spec.unique:
             if spec.total_rows > len(values):
-                raise Unsatisfiable(f"'{spec.column.name}' is a unique enum of {len(values)} values over {spec.total_rows} rows")
+                raise Unsatisfiable(f"'{spec.column.name}' is a unique enum of {len(values)} values over {spec.total_rows} rows", spec.column.path)
             return pa.array(values).take(pa.array(rows))
         weights = 1.0 / np.arange(1, len(values) + 1)
         return pa.array(values).take(pa.array(rng.choice(len(values), n, p=weights / weights.sum())))

@@ -8,7 +8,7 @@ import duckdb
 
 from schemaforge.seed.report import SeedProblem
 from schemaforge.seed.sql import create_views, ident, physical_sql
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 
 def verify(design: Design, out_dir: Path, con: duckdb.DuckDBPyConnection) -> list[SeedProblem]:
@@ -24,10 +24,11 @@ def verify(design: Design, out_dir: Path, con: duckdb.DuckDBPyConnection) -> lis
         for check, rows in zip(entity.checks, failing):
             if rows:
                 problems.append(SeedProblem("check", entity.name, check.name, rows,
-                                            f"{rows} rows of '{entity.name}' fail check {check.name}"))
+                                            f"{rows} rows of '{entity.name}' fail check {check.name}", check.path))
     for rule in design.rules:
         rows = con.execute(f"SELECT count(*) FROM ({physical_sql(design, rule.query)})").fetchone()[0]
         if rows:
             problems.append(SeedProblem("rule", rule.entity or "", rule.name, rows,
-                                        f"rule {rule.name} is not satisfied by the seed data: its query returns {rows} rows"))
+                                        f"rule {rule.name} is not satisfied by the seed data: its query returns {rows} rows",
+                                        rule.path))
     return problems

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from schemaforge.findings import Finding
-from schemaforge.spec.source import Path, SourceMap
-from schemaforge.spec.syntax import DesignDoc, Shorthand
+from schemaforge.design.source import Path, SourceMap
+from schemaforge.design.syntax import DesignDoc, Shorthand
 
 _EXPECTED = {
     "string_type": "a string",

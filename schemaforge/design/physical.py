@@ -11,7 +11,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from schemaforge.spec.model import Design, Entity
+from schemaforge.design.model import Design, Entity
 
 NeedsQuotes = Callable[[str], bool]
 

@@ -15,8 +15,8 @@ from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
 
 from schemaforge.findings import Finding, Location
-from schemaforge.spec.source import Path, SourceMap
-from schemaforge.spec.structure import suggest
+from schemaforge.design.source import Path, SourceMap
+from schemaforge.design.structure import suggest
 
 DIALECT = "postgres"
 _STATEMENTS = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Block, exp.Transaction)

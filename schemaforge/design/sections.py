@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from schemaforge.findings import Finding
 from schemaforge.naming import DESIGN_NAME, NAME_RULE
-from schemaforge.spec.expressions import ExpressionChecker
-from schemaforge.spec.model import Design, Entity, Rule
-from schemaforge.spec.source import Path
-from schemaforge.spec.structure import suggest
+from schemaforge.design.expressions import ExpressionChecker
+from schemaforge.design.model import Design, Entity, Rule
+from schemaforge.design.source import Path
+from schemaforge.design.structure import suggest
 
 SEED_GENERATORS = (
     "email", "name", "first_name", "last_name", "phone", "address", "city", "country", "company",

@@ -2,7 +2,7 @@
 
 These models check structure only (which keys exist, what kind of value each takes). Meaning
 (names that must resolve, types that must parse, SQL that must be valid) is checked afterwards
-by `schemaforge.spec.semantics`, which has the whole design to look at.
+by `schemaforge.design.resolve`, which has the whole design to look at.
 
 Unknown keys are errors everywhere (`extra="forbid"`), and values are strict: YAML `1.0` is not
 the string `"1.0"`. The JSON Schema shipped for editors is generated from these classes.
@@ -146,7 +146,8 @@ class FilterLiteral(Strict):
 
 
 def _filter_kind(value: Any) -> str:
-    return "#literal" if isinstance(value, dict) else "#op"
+    # Validation sees the YAML's dict; serialization sees the model itself.
+    return "#literal" if isinstance(value, (dict, FilterLiteral)) else "#op"
 
 
 Filter = Annotated[

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from schemaforge.spec.source import Path, SourceMap
-from schemaforge.spec.syntax import DesignDoc
-from schemaforge.spec.types import LogicalType
+from schemaforge.design.source import Path, SourceMap
+from schemaforge.design.syntax import DesignDoc
+from schemaforge.design.types import LogicalType
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import os
 from pathlib import Path as FsPath
 
 from schemaforge.findings import DesignErrors, Finding, Location
-from schemaforge.spec.model import Design
-from schemaforge.spec.resolve import resolve
-from schemaforge.spec.sections import check_sections
-from schemaforge.spec.source import SourceError, read_yaml
-from schemaforge.spec.structure import validate_structure
+from schemaforge.design.model import Design
+from schemaforge.design.resolve import resolve
+from schemaforge.design.sections import check_sections
+from schemaforge.design.source import SourceError, read_yaml
+from schemaforge.design.structure import validate_structure
 
 
 def display_path(path: FsPath) -> str:

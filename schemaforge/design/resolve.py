@@ -18,15 +18,15 @@ from schemaforge.findings import Finding
 from schemaforge.naming import (
     DESIGN_NAME, NAME_RULE, PHYSICAL_NAME, PHYSICAL_RULE, apply_convention,
 )
-from schemaforge.spec.expressions import ExpressionChecker
-from schemaforge.spec.formats import FORMAT_PATTERNS
-from schemaforge.spec.model import (
+from schemaforge.design.expressions import ExpressionChecker
+from schemaforge.design.formats import FORMAT_PATTERNS
+from schemaforge.design.model import (
     Check, Column, Default, Design, Entity, ForeignKey, Index, Unique,
 )
-from schemaforge.spec.source import Path, SourceMap
-from schemaforge.spec.structure import suggest
-from schemaforge.spec.syntax import DesignDoc, DomainType, EntityDef, FieldDef
-from schemaforge.spec.types import ALL_TYPE_NAMES, LogicalType, TypeError_, parse_type
+from schemaforge.design.source import Path, SourceMap
+from schemaforge.design.structure import suggest
+from schemaforge.design.syntax import DesignDoc, DomainType, EntityDef, FieldDef
+from schemaforge.design.types import ALL_TYPE_NAMES, LogicalType, TypeError_, parse_type
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

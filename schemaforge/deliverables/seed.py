@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 
 from schemaforge import __version__
-from schemaforge.build.files import file_sha256
-from schemaforge.build.generate import SEED_FOLDER, seed_paths, sql_targets
+from schemaforge.deliverables.files import file_sha256
+from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
 from schemaforge.seed.report import SeedResult
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 def _report(design: Design, result: SeedResult) -> bytes:
     body = {

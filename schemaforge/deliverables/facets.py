@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from schemaforge import __version__
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 # Bump a generator's version when its output changes for the same design.
 GENERATOR_VERSIONS = {

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from schemaforge import __version__
-from schemaforge.build.facets import GENERATOR_VERSIONS
-from schemaforge.build.files import Artifact, file_sha256
+from schemaforge.deliverables.facets import GENERATOR_VERSIONS
+from schemaforge.deliverables.files import Artifact, file_sha256
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.erd.mermaid import render_mermaid
@@ -17,7 +17,7 @@ from schemaforge.config import build_dir
 from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
 from schemaforge.migrate.plan import migration_artifacts, migration_findings, migration_path, migrations
-from schemaforge.spec.model import Design
+from schemaforge.design.model import Design
 
 
 def _json(value) -> bytes:
@@ -32,7 +32,7 @@ SEED_FOLDER = "seed"
 
 
 def seed_paths(design: Design) -> list[str]:
-    """The seed's files (streamed to disk by build/seed.py), relative to build/<design>/."""
+    """The seed's files (streamed to disk by deliverables/seed.py), relative to build/<design>/."""
     entities = [f"{SEED_FOLDER}/{name}.parquet" for name in design.entities]
     scripts = [f"{SEED_FOLDER}/{target}.sql" for target in sql_targets(design)]
     return entities + scripts + [f"{SEED_FOLDER}/report.json"]
@@ -142,7 +142,7 @@ def manifest_from_disk(design: Design, root: Path, history: History | None = Non
 
 def all_artifacts(design: Design, history: History | None = None) -> list[Artifact]:
     """Every in-memory deliverable of this release for `design` (the seed is streamed to disk by
-    build/seed.py), with a manifest of them last. With the design's release history, its
+    deliverables/seed.py), with a manifest of them last. With the design's release history, its
     migrations too (raising MigrationBlocked where one would lose data unallowed)."""
     artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design, history)[1]
     plans = migrations(history, design.name) if history else []

@@ -1,0 +1,332 @@
+"""What a design builds: one entry per deliverable, the single list both front ends walk.
+
+Each entry says its asset name (under the design's name), the facets it reads (its code
+version), the files it writes, how it builds them, what it shows in the UI and the checks that
+judge it. The Dagster factory (`assets/`) and the CLI (`schemaforge build`) only walk this list,
+so adding a deliverable is an engine module plus one entry in `_ENTRIES`.
+
+Nothing here knows Dagster: what a deliverable shows is plain data (`Shown`), which the factory
+turns into Dagster metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import duckdb
+
+from schemaforge.deliverables.facets import code_version
+from schemaforge.deliverables.files import Artifact, content_hash, write_artifacts
+from schemaforge.deliverables.generate import (
+    SEED_FOLDER, ddl_artifacts, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
+)
+from schemaforge.deliverables.seed import build_seed, seed_data_version
+from schemaforge.design.model import Design
+from schemaforge.expectations.run import run_suite
+from schemaforge.expectations.suites import design_suites
+from schemaforge.findings import DesignErrors, Finding
+from schemaforge.migrate.history import History, read_history
+from schemaforge.migrate.plan import MigrationBlocked, migration_artifacts, migrations
+
+ShownKind = Literal["md", "json", "int", "path", "text"]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One entry the UI shows beside a build or a check: markdown, JSON, a number, a path."""
+
+    kind: ShownKind
+    value: Any
+
+
+@dataclass(frozen=True)
+class Built:
+    """What building a deliverable gives back: its content hash, what to show of it, and the
+    located findings it made (the lint's, the seed's problems), which the CLI reports."""
+
+    data_version: str
+    shown: dict[str, Shown] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    passed: bool
+    shown: dict[str, Shown] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A judgement on a built deliverable; a blocking one stops what depends on it."""
+
+    name: str
+    description: str
+    run: Callable[[Path], CheckOutcome]  # the design's build folder -> outcome
+    blocking: bool = True
+
+
+class DeliverableFailed(Exception):
+    """A deliverable that must not be written, with the reason and the items behind it."""
+
+    def __init__(self, message: str, items: list[str] | None = None):
+        super().__init__(message)
+        self.items = items or []
+
+
+@dataclass(frozen=True)
+class Deliverable:
+    name: str  # the asset's name under the design: "ddl_postgres"
+    generator: str  # which facets it reads and which generator version it has
+    code_version: str
+    description: str
+    build: Callable[[Path], Built]  # the design's build folder -> what was built
+    deps: tuple[str, ...] = ()  # deliverables that must be built first
+    kinds: frozenset[str] = frozenset()
+    checks: tuple[Check, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A loaded design with its releases: everything the entries are made from."""
+
+    design: Design
+    history: History | None
+    history_problem: DesignErrors | None
+
+    @property
+    def earlier(self) -> str:
+        return self.history.earlier_digest() if self.history else "no history"
+
+
+def plan_design(path: Path, design: Design) -> Plan:
+    try:
+        return Plan(design, read_history(path, design), None)
+    except DesignErrors as problem:  # its releases cannot be read: no migrations, the history fails
+        return Plan(design, None, problem)
+
+
+# --- building in-memory deliverables ------------------------------------------------------------
+
+def _write(make: Callable[[], list[Artifact]], show: Callable[[list[Artifact], Path], dict[str, Shown]] | None = None):
+    """A deliverable made in memory: its artifacts written atomically, their paths shown."""
+    def build(root: Path) -> Built:
+        try:
+            artifacts = make()
+        except MigrationBlocked as blocked:
+            raise DeliverableFailed(
+                "the forward migration would lose data; set allow_destructive: true to accept:\n" + str(blocked),
+                [str(f) for f in blocked.findings],
+            ) from None
+        write_artifacts(root, artifacts)
+        shown = {a.path: Shown("path", str(root / a.path)) for a in artifacts}
+        if show is not None:
+            shown |= show(artifacts, root)
+        return Built(content_hash(artifacts), shown)
+
+    return build
+
+
+def _show_erd(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+    """The picture itself (an SVG as a data URI, which the UI's Markdown renders) and its source."""
+    by_path = {a.path: a.content for a in artifacts}
+    svg = base64.b64encode(by_path["erd/erd.svg"]).decode()
+    return {
+        "erd": Shown("md", f"![ERD](data:image/svg+xml;base64,{svg})"),
+        "mermaid": Shown("md", f"```mermaid\n{by_path['erd/erd.mmd'].decode()}```"),
+    }
+
+
+def _show_sql(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+    return {"sql": Shown("md", f"```sql\n{artifacts[0].content.decode()}```")}
+
+
+def _show_lint(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+    report = json.loads(artifacts[0].content)
+    return {f"{severity}s": Shown("int", count) for severity, count in report["counts"].items()} | {
+        "findings": Shown("md", _findings_table(report["findings"]))}
+
+
+def _findings_table(findings: list[dict], limit: int = 50) -> str:
+    if not findings:
+        return "none"
+    rows = [f"| {f['severity']} | {f['code']} | {f['file']}:{f['line']}:{f['column']} | {f['message']} |"
+            for f in findings[:limit]]
+    more = [f"\n{len(findings) - limit} more in lint.json"] if len(findings) > limit else []
+    return "\n".join(["| severity | code | where | message |", "| --- | --- | --- | --- |", *rows, *more])
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+def _no_lint_errors(root: Path) -> CheckOutcome:
+    report = json.loads((root / "lint.json").read_text())
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    return CheckOutcome(not errors, {**{k: Shown("int", v) for k, v in report["counts"].items()},
+                                     "errors": Shown("md", _findings_table(errors))})
+
+
+# Engines that run in the build's own process, so a check can apply the DDL for real.
+EMBEDDED_ENGINES: dict[str, Callable[[str], None]] = {
+    "sqlite": lambda sql: sqlite3.connect(":memory:").executescript(sql),
+    "duckdb": lambda sql: duckdb.connect(":memory:").execute(sql),
+}
+
+
+def _applies(target: str) -> Callable[[Path], CheckOutcome]:
+    def run(root: Path) -> CheckOutcome:
+        sql = (root / "ddl" / f"{target}.sql").read_text()
+        try:
+            EMBEDDED_ENGINES[target](sql)
+        except Exception as error:  # the engine's own message is the useful part
+            return CheckOutcome(False, {"error": Shown("text", str(error))})
+        return CheckOutcome(True)
+
+    return run
+
+
+def _expectations(design: Design, entity: str) -> Callable[[Path], CheckOutcome]:
+    def run(root: Path) -> CheckOutcome:
+        result = run_suite(design, design_suites(design)[entity], root / SEED_FOLDER)
+        report = f"{SEED_FOLDER}/expectations/{entity}.json"
+        write_artifacts(root, [Artifact(report, result.to_bytes())])
+        failed = result.failed()
+        keep = ("observed", "unexpected_count", "unexpected_values", "unexpected_rows", "error")
+        shown = "\n\n".join(
+            f"**{f['name']}** ({f['expectation']}): "
+            + json.dumps({k: f[k] for k in keep if k in f}, default=str)[:2000] for f in failed)
+        return CheckOutcome(result.success, {
+            "expectations": Shown("int", len(result.expectations)), "failed": Shown("int", len(failed)),
+            "failed_expectations": Shown("md", shown or "none"), "results": Shown("path", str(root / report)),
+        })
+
+    return run
+
+
+# --- the entries -------------------------------------------------------------------------------
+
+def _spec(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    return [Deliverable("spec", "spec", code_version(d, "spec"), "The resolved design as JSON (design.json).",
+                        _write(lambda: spec_artifacts(d)))]
+
+
+def _erd(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    return [Deliverable("erd", "erd", code_version(d, "erd"), "The ERD: Mermaid source and an SVG picture.",
+                        _write(lambda: erd_artifacts(d), _show_erd), kinds=frozenset({"svg"}))]
+
+
+def _lint(plan: Plan) -> list[Deliverable]:
+    d, history = plan.design, plan.history
+    def build(root: Path) -> Built:
+        findings, artifacts = lint_artifacts(d, history)
+        write_artifacts(root, artifacts)
+        shown = {"lint.json": Shown("path", str(root / "lint.json"))} | _show_lint(artifacts, root)
+        return Built(content_hash(artifacts), shown, tuple(findings))
+
+    return [Deliverable(
+        "lint", "lint", code_version(d, "lint", plan.earlier), "Every lint finding of the design (lint.json).",
+        build, deps=("history",),
+        checks=(Check("no_lint_errors", "Fails when the design has lint findings of severity error.", _no_lint_errors),),
+    )]
+
+
+def _ddl(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    return [
+        Deliverable(
+            f"ddl_{target}", "ddl", code_version(d, "ddl", target), f"The {target} schema (ddl/{target}.sql).",
+            _write(lambda target=target: ddl_artifacts(d, target), _show_sql), kinds=frozenset({"sql", target}),
+            checks=(Check("applies_to_empty_database", f"Runs the DDL in an empty in-memory {target} database.",
+                          _applies(target)),) if target in EMBEDDED_ENGINES else (),
+        )
+        for target in sql_targets(d)
+    ]
+
+
+def _history(plan: Plan) -> list[Deliverable]:
+    d, history, problem = plan.design, plan.history, plan.history_problem
+
+    def build(root: Path) -> Built:
+        if problem is not None:
+            raise DeliverableFailed(str(problem), [str(f) for f in problem.findings])
+        written = history.keep_current()
+        return Built(content_hash([Artifact(r.version, r.text.encode()) for r in history.releases]), {
+            "releases": Shown("json", [r.version for r in history.releases]),
+            "snapshot_written": Shown("text", str(written)), "snapshot": Shown("path", str(history.snapshot_path))})
+
+    return [Deliverable("history", "history", code_version(d, "history", plan.earlier if history else ""),
+                        "The design's released versions, kept beside it (designs/D.history/<version>.yaml).", build)]
+
+
+def _migrations(plan: Plan) -> list[Deliverable]:
+    d, history = plan.design, plan.history
+    if history is None:
+        return []
+    return [
+        Deliverable(
+            f"migrations_{target}", "migrations", code_version(d, "migrations", f"{target} {plan.earlier}"),
+            f"Forward and rollback migrations between the releases, for {target} (migrations/{target}/).",
+            _write(lambda target=target: migration_artifacts(migrations(history, d.name), target)),
+            deps=("history",), kinds=frozenset({"sql", target}),
+        )
+        for target in sql_targets(d)
+    ]
+
+
+def _seed(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+
+    def build(root: Path) -> Built:
+        result = build_seed(d, root)
+        problems = tuple(p.finding(d) for p in result.problems)
+        return Built(seed_data_version(d, root), {
+            "rows": Shown("int", sum(result.rows.values())), "rows_per_entity": Shown("json", result.rows),
+            "repaired_rules": Shown("json", result.repaired_rules), "path": Shown("path", str(root / SEED_FOLDER)),
+            "problems": Shown("md", "\n".join(f"- {p}" for p in problems) or "none"),
+        }, problems)
+
+    checks = tuple(
+        Check(f"expectations_{entity}", f"The Great Expectations suite of '{entity}', run on DuckDB over its seed data.",
+              _expectations(d, entity))
+        for entity in d.entities)
+    return [Deliverable("seed", "seed", code_version(d, "seed"),
+                        "Seed data: a Parquet file per entity, a load script per SQL target, and a report.",
+                        build, kinds=frozenset({"parquet", "duckdb"}), checks=checks)]
+
+
+def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
+    d, history = plan.design, plan.history
+
+    def build(root: Path) -> Built:
+        try:
+            manifest = manifest_from_disk(d, root, history)
+        except FileNotFoundError as missing:
+            raise DeliverableFailed(str(missing)) from None
+        write_artifacts(root, [manifest])
+        return Built(content_hash([manifest]), {
+            "artifacts": Shown("int", len(json.loads(manifest.content)["artifacts"])),
+            "path": Shown("path", str(root / manifest.path))})
+
+    return Deliverable("manifest", "manifest", code_version(d, "manifest"),
+                       "Every artifact with its path, sha256, design version and generator version.",
+                       build, deps=tuple(x.name for x in before if x.name != "history"))
+
+
+# In build order: each entry's deps come before it, and the lint comes early, since a design
+# with lint errors builds no further from the CLI. The manifest, last, lists everything.
+_ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (_history, _lint, _spec, _erd, _ddl, _migrations, _seed)
+
+
+def deliverables(plan: Plan) -> list[Deliverable]:
+    """Every deliverable of the design, in an order where each follows what it depends on."""
+    items = [item for entry in _ENTRIES for item in entry(plan)]
+    return items + [_manifest(plan, items)]
+
+
+def planned_code_versions(plan: Plan) -> dict[str, str]:
+    return {d.name: d.code_version for d in deliverables(plan)}
