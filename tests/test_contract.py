@@ -19,7 +19,7 @@ from schemaforge.naming import pluralize, shorten
 from schemaforge.design.loader import load_design_text
 from schemaforge.design.syntax import design_json_schema
 
-SCHEMA_FILE = ROOT / "schemaforge" / "spec" / "design.schema.json"
+SCHEMA_FILE = ROOT / "schemaforge" / "design" / "design.schema.json"
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
+from sqlglot.dialects.oracle import Oracle
 from sqlglot.generators.mysql import MySQLGenerator
+from sqlglot.generators.oracle import OracleGenerator
+
+
+class TypedLiteral(exp.Expression):
+    """An ANSI typed literal, `TIMESTAMP '2024-01-31 12:00:00'` or `INTERVAL '0 09:30:00' DAY TO
+    SECOND`: a constant of a type with no implicit conversion from text to depend on (Oracle
+    reads a plain string through the session's NLS formats)."""
+
+    arg_types = {"this": True, "keyword": True, "qualifier": False}
+
+
+def typed_literal_sql(generator, node: TypedLiteral) -> str:
+    qualifier = node.text("qualifier")
+    return f"{node.text('keyword')} {generator.sql(node, 'this')}" + (f" {qualifier}" if qualifier else "")
 
 
 class MySQLAndMariaDB(MySQL):
@@ -23,3 +38,10 @@ class MySQLAndMariaDB(MySQL):
             **MySQLGenerator.TRANSFORMS,
             exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
         }
+
+
+class OracleWithTypedLiterals(Oracle):
+    """Oracle, writing date, time and timestamp constants as typed literals."""
+
+    class Generator(OracleGenerator):
+        TRANSFORMS = {**OracleGenerator.TRANSFORMS, TypedLiteral: typed_literal_sql}

@@ -199,9 +199,9 @@ class DdlRenderer:
         value = default.value
         if isinstance(value, bool):
             return exp.Literal.number(int(value)) if self.target.BOOLEAN_IS_INTEGER else exp.Boolean(this=value)
-        if isinstance(value, (int, float)):
+        if isinstance(value, (int, float)) or column.type.kind == "decimal":
             return exp.Literal.number(value)
-        return exp.Literal.string(value)
+        return self.target.typed_literal(column.type.kind, value)
 
     def identity(self, entity: Entity, column: Column) -> list[exp.Expression]:
         mode = self.target.IDENTITY

@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from schemaforge.ddl import reserved
-from schemaforge.ddl.dialects import MySQLAndMariaDB
+from schemaforge.ddl.dialects import MySQLAndMariaDB, OracleWithTypedLiterals, TypedLiteral
 
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Functions whose value changes between calls: no engine but PostgreSQL-likes allows them in CHECK.
@@ -65,6 +65,11 @@ class SqlTarget:
     TYPE_APPROXIMATIONS: ClassVar[dict[str, str]] = {}
     # Kinds that cannot be an index or unique key (large-object types).
     UNINDEXABLE_KINDS: ClassVar[frozenset[str]] = frozenset()
+    # A literal default's text per kind, from its canonical value {v} (design/literals.py):
+    # timestamptz values are UTC, said with an offset where the type keeps one.
+    LITERAL_TEXT: ClassVar[dict[str, str]] = {"timestamptz": "{v}+00:00"}
+    # Kinds whose literal defaults are typed literals: kind -> (keyword, qualifier after the text).
+    TYPED_LITERALS: ClassVar[dict[str, tuple[str, str]]] = {}
     # Default expressions in the target's own SQL; "<kind>:<type>" overrides "<kind>" for a type.
     DEFAULTS: ClassVar[dict[str, str]] = {
         "now": "CURRENT_TIMESTAMP",
@@ -173,6 +178,15 @@ class SqlTarget:
     # Rebuilt tables with a self-reference go in level by level, up to this depth, where the
     # target checks it against earlier statements only (DuckDB).
     SELF_REFERENCE_LEVELS: ClassVar[int | None] = None
+
+    @classmethod
+    def typed_literal(cls, kind: str, value: str) -> exp.Expression:
+        """A literal default of `kind` (its canonical text, see design/literals.py)."""
+        text = exp.Literal.string(cls.LITERAL_TEXT.get(kind, "{v}").format(v=value))
+        if kind not in cls.TYPED_LITERALS:
+            return text
+        keyword, qualifier = cls.TYPED_LITERALS[kind]
+        return TypedLiteral(this=text, keyword=keyword, qualifier=qualifier or None)
 
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
@@ -319,6 +333,7 @@ class MySQL(SqlTarget):
     name, title, dialect = "mysql", "MySQL", MySQLAndMariaDB
     RESERVED = reserved.MYSQL
     MAX_IDENTIFIER_LENGTH = 64
+    LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
         "integer": "INT",
@@ -450,7 +465,7 @@ class SqlServer(SqlTarget):
 class Oracle(SqlTarget):
     """Oracle Database 19c and later."""
 
-    name, title, dialect = "oracle", "Oracle", "oracle"
+    name, title, dialect = "oracle", "Oracle", OracleWithTypedLiterals
     RESERVED = reserved.ORACLE
     MAX_IDENTIFIER_LENGTH = 128
     TYPE_MAPPING = {
@@ -480,6 +495,11 @@ class Oracle(SqlTarget):
         "array": _ARRAY_AS_JSON,
     }
     UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
+    TYPED_LITERALS = {
+        "date": ("DATE", ""), "timestamp": ("TIMESTAMP", ""), "timestamptz": ("TIMESTAMP", ""),
+        "time": ("INTERVAL", "DAY TO SECOND"),  # time is an interval since midnight here
+    }
+    LITERAL_TEXT = {"timestamptz": "{v} +00:00", "time": "0 {v}"}
     DEFAULTS = {
         "now": "SYSTIMESTAMP",
         "now:timestamp": "SYS_EXTRACT_UTC(SYSTIMESTAMP)",
@@ -526,6 +546,7 @@ class ClickHouse(SqlTarget):
 
     name, title, dialect = "clickhouse", "ClickHouse", "clickhouse"
     RESERVED = reserved.CLICKHOUSE
+    LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset
     TYPE_MAPPING = {
         "boolean": "Bool",
         "smallint": "Int16",

@@ -20,6 +20,7 @@ from schemaforge.naming import (
 )
 from schemaforge.design.expressions import ExpressionChecker
 from schemaforge.design.formats import FORMAT_PATTERNS
+from schemaforge.design.literals import LiteralProblem, canonical_literal
 from schemaforge.design.model import (
     Check, Column, Default, Design, Entity, ForeignKey, Index, Unique,
 )
@@ -29,10 +30,6 @@ from schemaforge.design.syntax import DesignDoc, DomainType, EntityDef, FieldDef
 from schemaforge.design.types import ALL_TYPE_NAMES, LogicalType, TypeError_, parse_type
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_INT_RANGE = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 
 # Columns a pattern adds to each entity it applies to: (name, type, nullable, default).
 PATTERN_COLUMNS = {
@@ -433,11 +430,11 @@ class _Resolver:
                 self.error(where, f"default '{value}' does not fit type {typ}; it applies to {', '.join(specials[value])}", "SP303")
                 return None
             return Default(value)
-        problem = _literal_problem(value, typ)
-        if problem:
+        try:
+            return Default("literal", canonical_literal(value, typ))
+        except LiteralProblem as problem:
             self.error(where, f"default {value!r} does not fit type {typ}: {problem}", "SP303")
             return None
-        return Default("literal", value)
 
     def _add_pattern_columns(self, entity: Entity) -> None:
         existing = {c.name for c in entity.columns}
@@ -591,35 +588,3 @@ class _Resolver:
                             ))
                     elif fk.target not in {n for n, _ in step} and len(step) < len(entities):
                         stack.append((fk.target, step))
-
-
-def _literal_problem(value, typ: LogicalType) -> str | None:
-    """Why a literal default does not fit `typ`, or None when it does."""
-    kind = typ.kind
-    if kind == "boolean":
-        return None if isinstance(value, bool) else "write true or false"
-    if isinstance(value, bool):
-        return "a boolean fits boolean fields only"
-    if typ.is_integer:
-        if not isinstance(value, int):
-            return "write a whole number"
-        limit = _INT_RANGE[kind]
-        return None if -limit <= value < limit else f"out of range for {kind}"
-    if kind in ("decimal", "real", "double"):
-        return None if isinstance(value, (int, float)) else "write a number"
-    if not isinstance(value, str):
-        return "write a string"
-    if kind == "string" and len(value) > typ.length:
-        return f"longer than {typ.length} characters"
-    if kind == "enum" and value not in typ.values:
-        return f"not one of {', '.join(typ.values)}{suggest(value, typ.values)}"
-    if kind == "date" and not _ISO_DATE.match(value):
-        return "write an ISO date such as 2024-01-31, or today"
-    if kind in ("timestamp", "timestamptz") and not _ISO_TIMESTAMP.match(value):
-        return "write an ISO timestamp such as 2024-01-31T12:00:00Z, or now"
-    if kind == "uuid" and not _UUID.match(value):
-        return "write a uuid, or uuid for a random one"
-    if kind in ("bytes", "array", "json"):
-        return f"literal defaults are not supported for {kind}"
-    return None
-

@@ -70,6 +70,8 @@ class SourceMap:
     keys: dict[Path, Location] = field(default_factory=dict)
     values: dict[Path, Location] = field(default_factory=dict)
     scalars: dict[Path, ScalarText] = field(default_factory=dict)
+    # Info findings about how the file is written (SP006: a flow value split at its commas).
+    notes: list[Problem] = field(default_factory=list)
 
     def key(self, path: Path) -> Location:
         """The key that names `path`, or the nearest enclosing place that exists."""
@@ -188,7 +190,7 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict:
         result: dict[str, Any] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in _rejoin_parentheses(node):
+        for key_node, value_node in _rejoin_parentheses(node, self.source):
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node))
                 continue
@@ -237,12 +239,13 @@ def _open_parentheses(node: yaml.Node) -> int:
     return node.value.count("(") - node.value.count(")")
 
 
-def _rejoin_parentheses(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+def _rejoin_parentheses(node: yaml.MappingNode, source: SourceMap) -> list[tuple[yaml.Node, yaml.Node]]:
     """Undo YAML's split of `{type: enum(a, b, c)}` at the commas inside the parentheses.
 
     In a flow mapping YAML reads `enum(a, b, c)` as the value `enum(a` plus keys `b` and `c)`
     with no values. SPEC.md writes types this way, so a plain value with an open parenthesis
-    takes the following value-less keys back, as the exact text of the file.
+    takes the following value-less keys back, as the exact text of the file. Every other YAML
+    reader (an editor checking the JSON Schema) still splits it, so each one is noted (SP006).
     """
     pairs = list(node.value)
     if not node.flow_style:
@@ -264,6 +267,10 @@ def _rejoin_parentheses(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.No
             start, end = value_node.start_mark, pairs[j - 1][0].end_mark
             text = start.buffer[start.pointer : end.pointer] if start.buffer else value_node.value
             value_node = yaml.ScalarNode(_STR, text, start, end, style=None)
+            source.notes.append(Problem(
+                _location(source, value_node), f"'{text}' in a flow mapping is split at its commas by other YAML "
+                "readers (editors, the JSON Schema); schemaforge reads it whole", "SP006", "info",
+                fix=f'quote it: "{text}"'))
         result.append((key_node, value_node))
         i = j
     return result

@@ -20,8 +20,8 @@ PLANNED_PATTERNS = ("audit", "temporal", "multi_tenant", "event_sourcing", "hier
 
 
 def lint_design(design: Design) -> list[Finding]:
-    findings: list[Finding] = []
     source = design.source
+    findings: list[Finding] = list(source.notes)
     for entity in design.entities.values():
         if not entity.description and not entity.junction:
             findings.append(Finding(

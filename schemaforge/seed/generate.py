@@ -29,6 +29,7 @@ from schemaforge.seed.sql import parquet_path
 from schemaforge.seed.streams import stream
 from schemaforge.seed.values import Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
+from schemaforge.design.literals import python_value
 from schemaforge.design.model import Design, Entity, ForeignKey
 from schemaforge.design.order import creation_order
 
@@ -275,7 +276,7 @@ class _EntityGenerator:
         spec = self.plan.columns[name]
         values = []
         if spec.column.default is not None and spec.column.default.kind == "literal":
-            values.append(spec.column.default.value)
+            values.append(python_value(spec.column.default.value, spec.type))
         domain = spec.domain
         for bound, is_open, step in ((domain.low, domain.low_open, 1), (domain.high, domain.high_open, -1)):
             if bound is not None:

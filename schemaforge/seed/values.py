@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
+from schemaforge.design.literals import python_value
 from schemaforge.design.model import Column
 from schemaforge.design.syntax import SeedField
 from schemaforge.design.types import LogicalType
@@ -31,6 +32,11 @@ DEFAULT_SHARE = 0.25  # rows that take the column's literal default
 BOUNDARY_SHARE = 0.04  # rows at each end of a checked range, so boundary cases are reached
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def default_scalar(column: Column, arrow: pa.DataType) -> pa.Scalar:
+    """The column's literal default as an Arrow scalar of the column's own type."""
+    return pa.scalar(python_value(column.default.value, column.type), type=arrow)
 
 
 class Unsatisfiable(Exception):
@@ -404,7 +410,7 @@ def column_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) 
     default = spec.column.default
     if default is not None and default.kind == "literal" and not spec.unique and spec.type.kind != "array":
         takes_default = rng.random(len(rows)) < DEFAULT_SHARE
-        values = pc.if_else(pa.array(takes_default), pa.scalar(default.value).cast(values.type), values)
+        values = pc.if_else(pa.array(takes_default), default_scalar(spec.column, values.type), values)
     return with_nulls(values, rng, spec.null_fraction)
 
 
