@@ -25,9 +25,17 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def require_module(name: str):
+    """Import a database driver; without it the test skips, except under CI=true, where it fails."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError as error:
+        unavailable(f"the driver {name} is not installed ({error}); ./setup.sh installs it")
+
+
 def _fresh_pg_database():
     """A fresh, empty PostgreSQL database; yields a psycopg connection in autocommit."""
-    psycopg = pytest.importorskip("psycopg")
+    psycopg = require_module("psycopg")
     try:
         admin = psycopg.connect(f"{PG_DSN} dbname=postgres", autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
@@ -84,7 +92,7 @@ class MariaDB:
 
 def _fresh_mariadb_database():
     """A fresh MariaDB database in strict mode (MySQL-compatible target); yields a MariaDB."""
-    pymysql = pytest.importorskip("pymysql")
+    pymysql = require_module("pymysql")
     try:
         admin = pymysql.connect(**MARIADB, autocommit=True, connect_timeout=3)
     except pymysql.err.OperationalError as error:
@@ -138,7 +146,7 @@ _CHDB_SESSION = None
 @pytest.fixture
 def clickhouse_database():
     global _CHDB_SESSION
-    session_module = pytest.importorskip("chdb.session")
+    session_module = require_module("chdb.session")
     if _CHDB_SESSION is None:  # chdb runs one engine per process: share it, a database per test
         _CHDB_SESSION = session_module.Session()
     name = f"sf_test_{uuid.uuid4().hex[:12]}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DESIGNS, EXAMPLES
+from conftest import DESIGNS, EXAMPLES, IN_CI
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.design.loader import load_design
@@ -20,6 +20,15 @@ from schemaforge.design.loader import load_design
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yaml"))
 UPDATE = os.environ.get("SCHEMAFORGE_UPDATE_GOLDEN") == "1"
+
+
+def refuse_update_in_ci(update: bool, ci: bool) -> None:
+    """Rewriting the expected files in CI would make every golden test pass whatever changed."""
+    if update and ci:
+        raise pytest.UsageError("SCHEMAFORGE_UPDATE_GOLDEN=1 rewrites the expected files; it is refused under CI=true")
+
+
+refuse_update_in_ci(UPDATE, IN_CI)
 
 
 def _compare(design_path: Path, shown: str, expected_dir: Path, target: str) -> None:
@@ -70,3 +79,10 @@ def test_the_feature_matrix_in_the_docs_is_in_step_with_the_targets():
         doc.write_text(feature_matrix())
     assert doc.read_text() == feature_matrix(), "docs/targets.md is stale; run with SCHEMAFORGE_UPDATE_GOLDEN=1"
     assert all(title in doc.read_text() for title in ("PostgreSQL", "MySQL", "SQLite", "SQL Server", "Oracle", "DuckDB", "ClickHouse"))
+
+
+def test_updating_the_golden_files_is_refused_in_ci():
+    with pytest.raises(pytest.UsageError, match="refused under CI=true"):
+        refuse_update_in_ci(update=True, ci=True)
+    refuse_update_in_ci(update=True, ci=False)  # a developer may update them
+    refuse_update_in_ci(update=False, ci=True)

@@ -562,7 +562,30 @@ class DdlRenderer:
                          f"{self.target.title} cannot enforce uniqueness with a '{using}' index: "
                          f"unique index {index.name} uses the default method")
             using = None
+        if using and not self.method_fits(entity, index, using):
+            using = None
         return using
+
+    def method_fits(self, entity: Entity, index: Index, using: str) -> bool:
+        """Whether the target's `using` method can index these columns (TG113 where not)."""
+        where = index.path + ("using",)
+        if using in self.target.SINGLE_COLUMN_METHODS and len(index.columns) > 1:
+            self.finding(where, "TG113", "warning",
+                         f"{self.target.title}'s '{using}' indexes take one column: index {index.name} on "
+                         f"'{entity.name}' has {len(index.columns)}; it uses the default method there",
+                         fix=f"index one column with {using}, or drop using:")
+            return False
+        allowed = self.target.INDEX_METHOD_KINDS.get(using)
+        misfits = [c for c in index.columns if allowed is not None and entity.column(c).type.kind not in allowed]
+        if misfits:
+            kinds = ", ".join(sorted(allowed)) or "none of the logical types"
+            self.finding(where, "TG113", "warning",
+                         f"{self.target.title} has no '{using}' operator class for {misfits[0]} "
+                         f"({entity.column(misfits[0]).type}): index {index.name} on '{entity.name}' uses the default "
+                         f"method there; '{using}' indexes {kinds}",
+                         fix="drop using: (btree fits every type), or index a column of a kind the method takes")
+            return False
+        return True
 
     def indexes(self, entity: Entity) -> None:
         if self.target.SKIPPING_INDEX:

@@ -56,6 +56,10 @@ class SqlTarget:
         "enum": "TEXT",
         "array": "{item}[]",
     }
+    # Index methods that take only some logical kinds (those with an operator class for the
+    # method), and methods that take a single column; a method not listed takes any kind.
+    INDEX_METHOD_KINDS: ClassVar[dict[str, frozenset[str]]] = {}
+    SINGLE_COLUMN_METHODS: ClassVar[frozenset[str]] = frozenset()
     # A string(n) longer than this is stored as the `text` type with a length CHECK.
     MAX_STRING_LENGTH: ClassVar[int | None] = None
     # Nullable columns wrapped in a type (ClickHouse); elsewhere NOT NULL marks the others.
@@ -224,6 +228,15 @@ class Postgres(SqlTarget):
     ENUMS = "named_type"
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
     UNIQUE_INDEX_METHODS = frozenset({"btree"})
+    # Default operator classes (pg_opclass): GIN has them for jsonb and arrays only, GiST for none
+    # of the logical types (text needs pg_trgm, scalars btree_gist), BRIN for ordered scalars.
+    INDEX_METHOD_KINDS = {
+        "gin": frozenset({"json", "array"}),
+        "gist": frozenset(),
+        "brin": frozenset({"smallint", "integer", "bigint", "decimal", "real", "double", "string", "text", "uuid",
+                           "date", "time", "timestamp", "timestamptz", "interval", "bytes"}),
+    }
+    SINGLE_COLUMN_METHODS = frozenset({"hash"})  # "access method hash does not support multicolumn indexes"
     INCLUDE_COLUMNS = True
     GENERATED = "stored"
     UPDATED_AT_FUNCTION = (

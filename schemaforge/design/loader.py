@@ -53,15 +53,20 @@ def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
 def _partial_semantics(data: dict, source, design_name: str, failed: set, structural: list[Finding]) -> list[Finding]:
     """Semantic errors of the parts that are structurally sound, so all errors show at once.
 
-    Entities and whole sections with a structural error are left out (`failed` holds the paths
-    pydantic rejected); references to a left-out entity are not reported, since the structural
-    error already explains them.
+    Entities, named types and whole sections with a structural error are left out (`failed`
+    holds the paths pydantic rejected); uses of a left-out entity or type are not reported,
+    since the structural error already explains them.
     """
-    broken_sections = {loc[0] for loc in failed if loc and loc[0] != "entities"}
-    dropped = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == "entities"}
+    # Entities and named types are pruned one by one; other broken sections whole.
+    one_by_one = ("entities", "types")
+    broken_sections = {loc[0] for loc in failed if loc and loc[0] not in one_by_one}
     pruned = {k: v for k, v in data.items() if k not in broken_sections}
-    if isinstance(pruned.get("entities"), dict):
-        pruned["entities"] = {k: v for k, v in pruned["entities"].items() if k not in dropped}
+    dropped: set = set()
+    for section in one_by_one:
+        names = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == section}
+        dropped |= names
+        if isinstance(pruned.get(section), dict):
+            pruned[section] = {k: v for k, v in pruned[section].items() if k not in names}
     if not pruned.get("entities"):
         return []
     for required, placeholder in (("design", design_name), ("version", "0.0.0"), ("description", "-")):

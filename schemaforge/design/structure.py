@@ -63,12 +63,51 @@ def validate_structure(data: Any, source: SourceMap) -> tuple[DesignDoc | None, 
     try:
         return DesignDoc.model_validate(data), [], set()
     except ValidationError as error:
-        failed = {tuple(e["loc"]) for e in error.errors()}
-        return None, [_finding(e, source) for e in error.errors()], failed
+        errors = error.errors()
+        failed = {tuple(e["loc"]) for e in errors}
+        for e in errors:
+            e["path"] = _data_path(e["loc"], data)
+        return None, [_finding(e, source) for e in _merge_literal_errors(errors)], failed
+
+
+def _data_path(loc: tuple, data: Any) -> Path:
+    """The part of pydantic's error location that is in the data: the keys and indexes, without
+    the names pydantic gives the members of a union (`literal['a','b']`, `str`, `#tag`)."""
+    path, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            continue  # a union member's name, not a key of the file
+        path.append(part)
+    missing = loc[-1] if loc and isinstance(loc[-1], str) and not loc[-1].startswith("#") else None
+    if missing is not None and isinstance(node, dict) and missing not in node and "[" not in missing:
+        path.append(missing)  # a missing or unknown key names itself
+    return tuple(path)
+
+
+def _merge_literal_errors(errors: list[dict]) -> list[dict]:
+    """One finding per place: a value that fits none of a union's literal sets (`database:` takes
+    a target or `polyglot`) lists every allowed value once."""
+    merged: dict[Path, dict] = {}
+    result = []
+    for e in errors:
+        if e["type"] != "literal_error":
+            result.append(e)
+            continue
+        if e["path"] in merged:
+            first = merged[e["path"]]
+            first["ctx"] = {"expected": first["ctx"]["expected"] + ", " + e["ctx"]["expected"]}
+            continue
+        merged[e["path"]] = e = {**e, "ctx": dict(e["ctx"])}
+        result.append(e)
+    return result
 
 
 def _finding(error: dict, source: SourceMap) -> Finding:
-    path: Path = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("#")))
+    path: Path = error.get("path") or tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("#")))
     kind = error["type"]
     value = error.get("input")
     if kind == "extra_forbidden":
@@ -94,11 +133,10 @@ def _finding(error: dict, source: SourceMap) -> Finding:
             source.value(path), f"{where(path)} must be {expected}, not {describe(value)}{hint}", "SP103"
         )
     if kind == "literal_error":
-        expected = error["ctx"]["expected"]
-        options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+        options = [o.strip(" '") for o in error["ctx"]["expected"].replace(" or ", ", ").split(",")]
         return Finding(
             source.value(path),
-            f"{describe(value)} is not allowed for {where(path)}; use one of {expected}"
+            f"{describe(value)} is not allowed for {where(path)}; use one of {', '.join(options)}"
             f"{suggest(value, options)}",
             "SP104",
         )
