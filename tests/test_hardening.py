@@ -1,0 +1,385 @@
+"""Hardening on designs nobody here wrote (issue 11): literal defaults of every type, all errors
+at once in the user's words, index methods against column types, seed problems located, the
+CLI's report and exit code, and the registry the Dagster factory and the CLI share."""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import DESIGNS, ROOT
+from schemaforge.cli import main as cli_main
+from schemaforge.ddl.render import render_ddl
+from schemaforge.deliverables.seed import build_seed
+from schemaforge.design.loader import load_design_text
+from schemaforge.findings import DesignErrors
+
+HEADER = "design: t\nversion: 1.0.0\ndescription: hardening case\n"
+
+
+def load(body: str, header: str = HEADER):
+    return load_design_text(header + textwrap.dedent(body), "designs/t.yaml", "t")
+
+
+def errors(body: str, header: str = HEADER) -> list[tuple[int, int, str, str]]:
+    with pytest.raises(DesignErrors) as caught:
+        load(body, header)
+    return [(f.location.line, f.location.column, f.code, f.message) for f in caught.value.findings]
+
+
+# -- 3. literal defaults of every type ---------------------------------------------------------
+
+EVERY_DEFAULT = """\
+targets: [postgres, mysql, sqlite, sqlserver, oracle, duckdb, clickhouse]
+entities:
+  thing:
+    fields:
+      id: {type: bigint, pk: true}
+      amount: {type: "decimal(18,2)", default: 0}
+      fine: {type: "decimal(5,4)", default: 0.5}
+      opens: {type: time, default: "09:30"}
+      starts: {type: timestamptz, default: "2024-01-31T13:00:00+01:00"}
+      local: {type: timestamp, default: "2024-01-31T12:00:00"}
+      day: {type: date, default: "2024-02-29"}
+      ratio: {type: double, default: 0.25}
+      flag: {type: boolean, default: true}
+      label: {type: "string(20)", default: "it's"}
+      kind: {type: "enum(a, b)", default: b}
+      qty: {type: smallint, default: -3}
+      wait: {type: interval, default: "2 days"}
+"""
+
+
+@pytest.mark.parametrize("value,type_,problem", [
+    ("12345.678", "decimal(5,2)", "more than 2 digits after the point"),
+    ("1234.5", "decimal(5,2)", "more than 3 digits before the point"),
+    ('"not a time"', "time", "write a time such as 09:30"),
+    ('"25:00"', "time", "not a time of day"),
+    ('"2023-02-29"', "date", "not a date on the calendar"),
+    ('"2024-01-31T12:00:00Z"', "timestamp", "takes no offset"),
+    ('"0001-01-01"', "date", "year 1 is outside"),
+    ("40000", "smallint", "out of range for smallint"),
+    ('"soon"', "interval", "write an interval"),
+])
+def test_a_literal_default_that_does_not_fit_its_type_is_a_located_error(value, type_, problem):
+    body = f"""\
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              x: {{type: "{type_}", default: {value}}}
+        """
+    line, column, code, message = errors(body)[0]
+    assert (line, code) == (8, "SP303") and problem in message
+    written = textwrap.dedent(body).splitlines()[4]
+    assert column == written.index("default: ") + len("default: ") + 1  # at the value
+
+
+def test_every_literal_default_fits_in_canonical_form():
+    design = load(EVERY_DEFAULT)
+    defaults = {c.name: c.default.value for c in design.entities["thing"].columns if c.default}
+    assert defaults["amount"] == "0.00" and defaults["fine"] == "0.5000"
+    assert defaults["opens"] == "09:30:00" and defaults["day"] == "2024-02-29"
+    assert defaults["starts"] == "2024-01-31 12:00:00"  # moved to UTC
+    assert defaults["local"] == "2024-01-31 12:00:00"
+
+
+def test_oracle_writes_date_and_time_defaults_as_typed_literals():
+    sql = render_ddl(load(EVERY_DEFAULT), "oracle").sql
+    assert "opens INTERVAL DAY TO SECOND DEFAULT INTERVAL '0 09:30:00' DAY TO SECOND" in sql
+    assert "DEFAULT TIMESTAMP '2024-01-31 12:00:00 +00:00'" in sql
+    assert "local TIMESTAMP(6) DEFAULT TIMESTAMP '2024-01-31 12:00:00'" in sql
+    assert "day DATE DEFAULT DATE '2024-02-29'" in sql
+
+
+def _write(tmp_path: Path, body: str, name: str = "t") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(HEADER.replace("design: t", f"design: {name}") + textwrap.dedent(body))
+    return path
+
+
+def _defaults_row(conn_query, table: str = "thing"):
+    return conn_query(f"SELECT amount, fine, opens, day FROM {table} ORDER BY id DESC LIMIT 1")
+
+
+def test_every_default_applies_and_fills_a_row_on_postgres_and_mariadb(tmp_path, pg_database, mariadb_database):
+    design = load(EVERY_DEFAULT)
+    build_seed(design, tmp_path)  # a decimal(18,2) default of 0 used to die in pyarrow
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    pg_database.execute("SET TIME ZONE 'America/New_York'")  # the default is an instant, not a wall time
+    pg_database.execute("INSERT INTO thing DEFAULT VALUES")
+    row = pg_database.execute("SELECT amount::text, fine::text, opens::text, day::text, "
+                              "(starts AT TIME ZONE 'UTC')::text FROM thing ORDER BY id DESC LIMIT 1").fetchone()
+    assert row == ("0.00", "0.5000", "09:30:00", "2024-02-29", "2024-01-31 12:00:00")
+    mariadb_database.run(render_ddl(design, "mysql").sql)
+    mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
+    mariadb_database.run("INSERT INTO thing () VALUES ()")
+    row = mariadb_database.query("SELECT CAST(amount AS CHAR), CAST(opens AS CHAR), CAST(starts AS CHAR) "
+                                 "FROM thing ORDER BY id DESC LIMIT 1")[0]
+    assert row == ("0.00", "09:30:00.000000", "2024-01-31 12:00:00.000000")
+
+
+def test_every_default_applies_on_sqlite_duckdb_and_clickhouse(tmp_path, clickhouse_database):
+    import sqlite3
+
+    import duckdb
+
+    design = load(EVERY_DEFAULT)
+    build_seed(design, tmp_path)
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(render_ddl(design, "sqlite").sql + (tmp_path / "seed" / "sqlite.sql").read_text())
+    lite.execute("INSERT INTO thing DEFAULT VALUES")
+    assert lite.execute("SELECT opens, day FROM thing ORDER BY id DESC LIMIT 1").fetchone() == ("09:30:00", "2024-02-29")
+    duck = duckdb.connect()
+    duck.execute(render_ddl(design, "duckdb").sql)
+    duck.execute((tmp_path / "seed" / "duckdb.sql").read_text())
+    duck.execute("INSERT INTO thing DEFAULT VALUES")
+    assert duck.execute("SELECT CAST(amount AS VARCHAR), CAST(opens AS VARCHAR) FROM thing ORDER BY id DESC LIMIT 1"
+                        ).fetchone() == ("0.00", "09:30:00")
+    clickhouse_database.run(render_ddl(design, "clickhouse").sql)
+    clickhouse_database.run((tmp_path / "seed" / "clickhouse.sql").read_text())
+    assert clickhouse_database.query("SELECT count() FROM thing")[0][0] == 1000
+
+
+# -- 4. null_fraction everywhere ---------------------------------------------------------------
+
+def test_null_fraction_is_honoured_by_a_reference_that_closes_a_cycle(tmp_path):
+    import pyarrow.parquet as pq
+
+    body = """\
+        entities:
+          team:
+            fields:
+              id: {type: integer, pk: true}
+              captain: {ref: player, nullable: true}
+          player:
+            fields:
+              id: {type: integer, pk: true}
+              team: {ref: team}
+        seed:
+          rows: {team: 2000, player: 3000}
+          fields:
+            team.captain: {null_fraction: 0.5}
+        """
+    build_seed(load(body), tmp_path)
+    captains = pq.read_table(tmp_path / "seed" / "team.parquet").column("captain_id")
+    assert 0.45 < captains.null_count / len(captains) < 0.55  # was a fixed 10%
+    twin = body.replace("{null_fraction: 0.5}", "{null_fraction: 0.0}")
+    build_seed(load(twin), tmp_path / "twin")
+    assert pq.read_table(tmp_path / "twin" / "seed" / "team.parquet").column("captain_id").null_count == 0
+
+
+# -- 6. a generator failure is a located seed problem ------------------------------------------
+
+def test_a_generator_failure_names_the_entity_the_column_and_the_line(tmp_path, monkeypatch):
+    from schemaforge.seed import generate
+
+    real = generate.column_values
+
+    def broken(spec, rng, rows):
+        if spec.column.name == "label":
+            raise ValueError("boom inside a library")
+        return real(spec, rng, rows)
+
+    monkeypatch.setattr(generate, "column_values", broken)
+    design = load("""\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              label: {type: "string(20)"}
+        """)
+    result = build_seed(design, tmp_path)
+    [problem] = result.problems
+    finding = problem.finding(design)
+    assert (finding.code, finding.location.line) == ("SD104", 8)
+    assert "'thing.label'" in finding.message and "ValueError: boom inside a library" in finding.message
+
+
+# -- 7. the CLI says everything and exits non-zero on errors ------------------------------------
+
+def test_build_prints_findings_with_counts_and_fails_on_a_lint_error(tmp_path, capsys):
+    # A GIN index on a string loads, but the primary target cannot build it: lint error TG113.
+    bad = _write(tmp_path, """\
+        targets: [postgres, mysql]
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              title: {type: "string(20)"}
+            indexes: [{fields: [title], using: gin}]
+        """)
+    assert cli_main(["build", str(bad), "--build", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr()
+    assert "t.yaml:10:" in out.err and "[TG113]" in out.err and "1 errors" in out.out
+    assert not (tmp_path / "out" / "t" / "ddl").exists()  # a design with errors builds nothing more
+    good = _write(tmp_path, """\
+        targets: [postgres, mysql]
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+        """, "good")
+    assert cli_main(["build", str(good), "--build", str(tmp_path / "out")]) == 0
+    assert "0 errors" in capsys.readouterr().out
+    assert (tmp_path / "out" / "good" / "manifest.json").exists()
+
+
+def test_build_fails_when_the_seed_cannot_satisfy_the_design(tmp_path, capsys):
+    path = _write(tmp_path, """\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              flag: {type: boolean, unique: true}
+        seed:
+          rows: {thing: 10}
+        """)
+    assert cli_main(["build", str(path), "--build", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "t.yaml:8:" in err and "[SD101]" in err and "unique boolean" in err
+
+
+# -- 8. every error at once, in the user's words -----------------------------------------------
+
+def test_all_errors_at_once_without_internal_names():
+    found = errors("""\
+        database: postgress
+        types:
+          money: {type: "decimal(12,2)", chek: "value >= 0"}
+        entities:
+          customer:
+            fields:
+              id: {type: uuid, pk: true}
+              balance: money
+              kind: {type: integr}
+          purchase:
+            fields:
+              id: {type: bigint, pk: true}
+              customer: {ref: custmer}
+              total: money
+        """)
+    messages = {code: message for _, _, code, message in found}
+    assert len(found) == 4, found  # no `unknown type 'money'` for each use of the broken type
+    assert "for 'database'; use one of postgres" in messages["SP104"] and "microservices" in messages["SP104"]
+    assert "literal[" not in messages["SP104"] and "did you mean 'postgres'" in messages["SP104"]
+    assert "did you mean 'check'" in messages["SP101"]
+    assert "did you mean 'integer'" in messages["SP301"]
+    assert "did you mean 'customer'" in messages["SP401"]
+
+
+def test_the_clinic_design_loads_without_pydantic_warnings(recwarn):
+    from schemaforge.deliverables.facets import code_version
+    from schemaforge.design.loader import load_design
+
+    design = load_design(DESIGNS / "clinic.yaml")
+    code_version(design, "seed")  # dumps the whole document, literal filters included
+    assert [str(w.message) for w in recwarn if "Pydantic" in str(w.message)] == []
+
+
+# -- 9. index methods against column types ------------------------------------------------------
+
+INDEXED = """\
+database: postgres
+entities:
+  doc:
+    fields:
+      id: {type: bigint, pk: true}
+      title: {type: "string(200)"}
+      body: text
+      tags: {type: "array(text)"}
+      meta: json
+    indexes:
+      - {fields: [INDEX_FIELDS], using: METHOD}
+"""
+
+
+@pytest.mark.parametrize("fields,method,problem", [
+    ("title", "gin", "no 'gin' operator class for title"),
+    ("body", "gist", "no 'gist' operator class for body"),
+    ("title, body", "hash", "'hash' indexes take one column"),
+    ("meta", "brin", "no 'brin' operator class for meta"),
+])
+def test_an_index_method_a_column_type_cannot_take_is_an_error_on_the_primary_target(fields, method, problem, pg_database):
+    design = load(INDEXED.replace("INDEX_FIELDS", fields).replace("METHOD", method))
+    ddl = render_ddl(design, "postgres")
+    [finding] = [f for f in ddl.findings if f.code == "TG113"]
+    assert finding.severity == "error" and problem in finding.message
+    assert finding.location.line == 14  # the index's using:
+    pg_database.execute(ddl.sql)  # with the default method instead, the DDL applies
+
+
+@pytest.mark.parametrize("fields,method", [("tags", "gin"), ("meta", "gin"), ("title", "hash"), ("title", "brin")])
+def test_an_index_method_that_fits_is_kept_and_applies(fields, method, pg_database):
+    ddl = render_ddl(load(INDEXED.replace("INDEX_FIELDS", fields).replace("METHOD", method)), "postgres")
+    assert not [f for f in ddl.findings if f.code == "TG113"]
+    assert f"USING {method}(" in ddl.sql
+    pg_database.execute(ddl.sql)
+
+
+# -- 15. the examples read the same in every YAML parser ----------------------------------------
+
+def test_the_old_flow_form_is_accepted_with_an_info_finding_and_a_fix():
+    from schemaforge.lint.rules import lint_design
+
+    design = load("""\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              kind: {type: enum(a, b), default: a}
+        """)
+    [note] = [f for f in lint_design(design) if f.code == "SP006"]
+    assert (note.severity, note.location.line, note.fix) == ("info", 8, 'quote it: "enum(a, b)"')
+    quoted = load("""\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              kind: {type: "enum(a, b)", default: a}
+        """)
+    assert not [f for f in lint_design(quoted) if f.code == "SP006"]
+
+
+# -- 18, 19. one registry; the Dagster UI ------------------------------------------------------
+
+def test_one_registry_drives_both_front_ends():
+    registry = (ROOT / "schemaforge" / "deliverables" / "registry.py").read_text()
+    factory = (ROOT / "assets" / "design_assets.py").read_text()
+    cli = (ROOT / "schemaforge" / "cli.py").read_text()
+    assert "deliverables(plan)" in factory and "deliverables(plan)" in cli
+    for branch in ('generator ==', 'generator in (', 'item.name ==', 'name == "'):
+        assert branch not in factory, branch
+    assert "_ENTRIES" in registry
+
+
+def test_asset_names_are_unambiguous_in_the_lineage_graph():
+    from assets.design_assets import design_definitions
+
+    assets, _ = design_definitions(DESIGNS / "shop.yaml")
+    keys = [key for a in assets for key in a.keys]
+    last = [k.path[-1] for k in keys]
+    assert len(last) == len(set(last)), sorted(last)
+    assert {k.to_user_string() for k in keys} >= {"shop/ddl_duckdb", "shop/migrations_duckdb", "shop/erd"}
+
+
+def test_the_erd_is_shown_as_a_picture_and_the_lint_by_severity(tmp_path, monkeypatch):
+    from schemaforge.deliverables.registry import deliverables, plan_design
+    from schemaforge.design.loader import load_design
+
+    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(tmp_path))
+    plan = plan_design(DESIGNS / "shop.yaml", load_design(DESIGNS / "shop.yaml"))
+    items = {d.name: d for d in deliverables(plan)}
+    erd = items["erd"].build(tmp_path / "shop").shown["erd"]
+    assert erd.kind == "md" and erd.value.startswith("![ERD](data:image/svg+xml;base64,")
+    svg = base64.b64decode(erd.value.split(",", 1)[1].rstrip(")"))
+    assert svg == (tmp_path / "shop" / "erd" / "erd.svg").read_bytes()
+    lint = items["lint"].build(tmp_path / "shop").shown
+    report = json.loads((tmp_path / "shop" / "lint.json").read_text())
+    assert {k: lint[k].value for k in ("errors", "warnings", "infos")} == {
+        f"{s}s": n for s, n in report["counts"].items()}
