@@ -383,3 +383,42 @@ def test_the_erd_is_shown_as_a_picture_and_the_lint_by_severity(tmp_path, monkey
     report = json.loads((tmp_path / "shop" / "lint.json").read_text())
     assert {k: lint[k].value for k in ("errors", "warnings", "infos")} == {
         f"{s}s": n for s, n in report["counts"].items()}
+
+
+# -- 10. reserved words as JSON and array columns -----------------------------------------------
+
+RESERVED_JSON = """\
+targets: [postgres, mysql, sqlite, sqlserver, oracle, duckdb, clickhouse]
+entities:
+  thing:
+    fields:
+      id: {type: bigint, pk: true}
+      select: json
+      order: {type: "array(text)", nullable: true}
+      from: {type: "enum(a, b)", default: a}
+      group: {type: boolean, default: false}
+"""
+
+
+def test_json_and_array_columns_named_by_reserved_words_apply_everywhere(pg_database, mariadb_database, clickhouse_database):
+    import sqlite3
+
+    import duckdb
+    from test_ddl_targets import assert_parses_back
+
+    design = load(RESERVED_JSON)
+    ddl = {target: render_ddl(design, target).sql for target in design.targets}
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(ddl["sqlite"])
+    lite.execute("""INSERT INTO thing (id, "select", "order") VALUES (1, '{"a": 1}', '["x"]')""")
+    with pytest.raises(sqlite3.IntegrityError, match="ck_thing_select_json"):
+        lite.execute("""INSERT INTO thing (id, "select") VALUES (2, 'not json')""")
+    duckdb.connect().execute(ddl["duckdb"])
+    pg_database.execute(ddl["postgres"])
+    mariadb_database.run(ddl["mysql"])
+    clickhouse_database.run(ddl["clickhouse"])
+    with pytest.raises(Exception, match="ck_thing_select_json"):
+        clickhouse_database.run("""INSERT INTO thing (id, "select") VALUES (2, 'not json')""")
+    assert assert_parses_back(ddl["sqlserver"], "tsql") >= 1
+    assert assert_parses_back(ddl["oracle"], "oracle") >= 1
+    assert '"select" IS JSON' in ddl["oracle"] and "ISJSON([select]) = 1" in ddl["sqlserver"]

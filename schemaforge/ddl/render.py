@@ -288,8 +288,7 @@ class DdlRenderer:
                 checks.append(Check(f"ck_{entity.name}_{column.name}_bool", exp.In(this=col, expressions=[exp.Literal.number(0), exp.Literal.number(1)]), column.path, "field"))
             json_like = kind == "json" or (kind == "array" and self.target.ARRAY_AS_JSON)
             if json_like and self.target.JSON_CHECK:
-                template = self.target.JSON_CHECK.format(column=exp.to_identifier(column.name).sql(self.target.dialect))
-                valid = sqlglot.parse_one(template, dialect=self.target.dialect)
+                valid = self.target.json_check(col)
                 if column.nullable:  # SQLite's json_valid(NULL) is 0, which would reject NULL
                     valid = exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), valid)
                 checks.append(Check(f"ck_{entity.name}_{column.name}_json", valid, column.path, "field"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Literal
 
+import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
@@ -182,6 +183,14 @@ class SqlTarget:
     # Rebuilt tables with a self-reference go in level by level, up to this depth, where the
     # target checks it against earlier statements only (DuckDB).
     SELF_REFERENCE_LEVELS: ClassVar[int | None] = None
+
+    @classmethod
+    def json_check(cls, column: exp.Column) -> exp.Expression:
+        """JSON_CHECK as a tree over `column`: the template is parsed with a placeholder name,
+        which is then replaced by the column node, so any column name (`select`) stays a column."""
+        placeholder = "schemaforge_json_column"
+        tree = sqlglot.parse_one(cls.JSON_CHECK.format(column=placeholder), dialect=cls.dialect)
+        return tree.transform(lambda node: column.copy() if isinstance(node, exp.Column) and node.name == placeholder else node)
 
     @classmethod
     def typed_literal(cls, kind: str, value: str) -> exp.Expression:
