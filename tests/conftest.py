@@ -128,6 +128,7 @@ class ClickHouse:
 
     def run(self, script: str) -> None:
         """Run a generated script: its statements end a line with ';' (no data value holds one)."""
+        self.session.query(f"USE {self.name}")  # the session is shared by the databases of a test
         for statement in re.split(r";\n", script):
             code = "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
             if code:
@@ -136,6 +137,7 @@ class ClickHouse:
     def query(self, sql: str) -> list[list]:
         import json
 
+        self.session.query(f"USE {self.name}")
         text = self.session.query(sql, "JSONCompact").bytes()
         return json.loads(text)["data"] if text else []
 
@@ -143,8 +145,7 @@ class ClickHouse:
 _CHDB_SESSION = None
 
 
-@pytest.fixture
-def clickhouse_database():
+def _fresh_clickhouse_database():
     global _CHDB_SESSION
     session_module = require_module("chdb.session")
     if _CHDB_SESSION is None:  # chdb runs one engine per process: share it, a database per test
@@ -156,3 +157,13 @@ def clickhouse_database():
         yield ClickHouse(_CHDB_SESSION, name)
     finally:
         _CHDB_SESSION.query(f"DROP DATABASE IF EXISTS {name}")
+
+
+@pytest.fixture
+def clickhouse_database():
+    yield from _fresh_clickhouse_database()
+
+
+@pytest.fixture
+def clickhouse_database_2():
+    yield from _fresh_clickhouse_database()

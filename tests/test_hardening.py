@@ -422,3 +422,25 @@ def test_json_and_array_columns_named_by_reserved_words_apply_everywhere(pg_data
     assert assert_parses_back(ddl["sqlserver"], "tsql") >= 1
     assert assert_parses_back(ddl["oracle"], "oracle") >= 1
     assert '"select" IS JSON' in ddl["oracle"] and "ISJSON([select]) = 1" in ddl["sqlserver"]
+
+
+# -- 11. ClickHouse: big enums; index-only migrations (the round trips are in test_migrations) ---
+
+@pytest.mark.parametrize("count,ch_type", [(127, "Enum8"), (128, "Enum16"), (300, "Enum16")])
+def test_a_clickhouse_enum_takes_the_type_that_holds_its_values(count, ch_type, tmp_path, clickhouse_database):
+    values = ", ".join(f"v{i}" for i in range(count))
+    design = load(f"""\
+        targets: [clickhouse]
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              code: {{type: "enum({values})"}}
+        """)
+    sql = render_ddl(design, "clickhouse").sql
+    assert f"code {ch_type}(" in sql
+    clickhouse_database.run(sql)
+    build_seed(design, tmp_path)
+    clickhouse_database.run((tmp_path / "seed" / "clickhouse.sql").read_text())
+    clickhouse_database.run(f"INSERT INTO thing (id, code) VALUES (100000, 'v{count - 1}')")
+    assert clickhouse_database.query("SELECT code FROM thing WHERE id = 100000") == [[f"v{count - 1}"]]

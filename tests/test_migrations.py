@@ -29,7 +29,7 @@ BASE = {
     "design": "mig",
     "version": "1.0.0",
     "description": "A catalogue of authors and books, to migrate",
-    "targets": ["postgres", "mysql", "sqlite", "duckdb"],
+    "targets": ["postgres", "mysql", "sqlite", "duckdb", "clickhouse"],
     "patterns": ["timestamps"],
     "entities": {
         "author": {
@@ -284,6 +284,25 @@ class DuckDB(Engine):
         return self.conn.execute(sql).fetchall()
 
 
+class ClickHouse(Engine):
+    target = "clickhouse"
+
+    def __init__(self, db):
+        self.db = db
+
+    def run(self, sql: str) -> None:
+        self.db.run(sql)
+
+    def catalog(self) -> dict:
+        """Each table's CREATE statement as the server keeps it (columns, types, defaults,
+        codecs, constraints, skipping indexes, engine and sorting key), and its comments."""
+        tables = self.db.query(f"SELECT name, create_table_query FROM system.tables WHERE database = '{self.db.name}'")
+        return {name: query.replace(f"{self.db.name}.", "") for name, query in tables}
+
+    def rows(self, sql: str) -> list[tuple]:
+        return [tuple(r) for r in self.db.query(sql)]
+
+
 @pytest.fixture
 def engines(request):
     """Two fresh databases of one engine: one to migrate, one for fresh DDL."""
@@ -294,6 +313,9 @@ def engines(request):
         return Postgres(first), Postgres(second)
     if kind == "mariadb":
         return MariaDB(request.getfixturevalue("mariadb_database")), MariaDB(request.getfixturevalue("mariadb_database_2"))
+    if kind == "clickhouse":
+        return (ClickHouse(request.getfixturevalue("clickhouse_database")),
+                ClickHouse(request.getfixturevalue("clickhouse_database_2")))
     return (Sqlite(), Sqlite()) if kind == "sqlite" else (DuckDB(), DuckDB())
 
 
@@ -313,7 +335,7 @@ def load_seed(engine: Engine, seed_dir: Path) -> None:
     engine.run((seed_dir / f"{engine.target}.sql").read_text())
 
 
-ENGINES = ["postgres", "mariadb", "sqlite", "duckdb"]
+ENGINES = ["postgres", "mariadb", "sqlite", "duckdb", "clickhouse"]
 
 
 @pytest.mark.parametrize("engines", ENGINES, indirect=True)

@@ -153,10 +153,14 @@ class DdlRenderer:
     # -- types and columns -------------------------------------------------------------------
     def stored_kind(self, typ: LogicalType) -> str:
         """The logical kind whose SQL type holds `typ` here: a string too long for the target's
-        VARCHAR is held as text."""
+        VARCHAR is held as text, an enum with more values than its small enum type holds as
+        `large_enum` (ClickHouse's Enum16)."""
         limit = self.target.MAX_STRING_LENGTH
         if typ.kind == "string" and limit is not None and typ.length > limit:
             return "text"
+        small = self.target.SMALL_ENUM_VALUES
+        if typ.kind == "enum" and small is not None and len(typ.values) > small:
+            return "large_enum"
         return typ.kind
 
     def type_text(self, typ: LogicalType, column: Column | None = None) -> str:
@@ -648,20 +652,21 @@ class DdlRenderer:
         kind = self.target.SKIPPING_INDEX
         if not kind:
             return []
-        items = []
-        for index in entity.indexes:
-            self.finding(index.path, "TG105", "info",
-                         f"{self.target.title} has no secondary indexes: index {index.name} on '{entity.name}' is a "
-                         f"{kind} data-skipping index" + (" and does not enforce uniqueness" if index.unique else ""))
-            if index.where is not None:
-                self.finding(index.path, "TG104", "warning",
-                             f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")
-            columns = [exp.column(self.ident(entity.physical(c))) for c in index.columns]
-            items.append(exp.IndexColumnConstraint(
-                this=self.constraint_name(index.name, index.path), expression=exp.Tuple(expressions=columns),
-                index_type=exp.var(kind), granularity=exp.Literal.number(1),
-            ))
-        return items
+        return [self.skipping_index(entity, index) for index in entity.indexes]
+
+    def skipping_index(self, entity: Entity, index: Index) -> exp.IndexColumnConstraint:
+        kind = self.target.SKIPPING_INDEX
+        self.finding(index.path, "TG105", "info",
+                     f"{self.target.title} has no secondary indexes: index {index.name} on '{entity.name}' is a "
+                     f"{kind} data-skipping index" + (" and does not enforce uniqueness" if index.unique else ""))
+        if index.where is not None:
+            self.finding(index.path, "TG104", "warning",
+                         f"{self.target.title} has no partial indexes: index {index.name} on '{entity.name}' covers all rows")
+        columns = [exp.column(self.ident(entity.physical(c))) for c in index.columns]
+        return exp.IndexColumnConstraint(
+            this=self.constraint_name(index.name, index.path), expression=exp.Tuple(expressions=columns),
+            index_type=exp.var(kind), granularity=exp.Literal.number(1),
+        )
 
     def updated_at_column(self, entity: Entity) -> Column | None:
         if "timestamps" not in entity.patterns:

@@ -61,6 +61,9 @@ class SqlTarget:
     # method), and methods that take a single column; a method not listed takes any kind.
     INDEX_METHOD_KINDS: ClassVar[dict[str, frozenset[str]]] = {}
     SINGLE_COLUMN_METHODS: ClassVar[frozenset[str]] = frozenset()
+    # An enum with more values than this is TYPE_MAPPING["large_enum"] (ClickHouse: Enum8 holds
+    # the numbers -128..127, Enum16 up to 32767).
+    SMALL_ENUM_VALUES: ClassVar[int | None] = None
     # A string(n) longer than this is stored as the `text` type with a length CHECK.
     MAX_STRING_LENGTH: ClassVar[int | None] = None
     # Nullable columns wrapped in a type (ClickHouse); elsewhere NOT NULL marks the others.
@@ -569,6 +572,7 @@ class ClickHouse(SqlTarget):
     name, title, dialect = "clickhouse", "ClickHouse", "clickhouse"
     RESERVED = reserved.CLICKHOUSE
     LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset
+    SMALL_ENUM_VALUES = 127
     TYPE_MAPPING = {
         "boolean": "Bool",
         "smallint": "Int16",
@@ -588,6 +592,7 @@ class ClickHouse(SqlTarget):
         "json": "String",
         "bytes": "String",
         "enum": "Enum8({numbered})",
+        "large_enum": "Enum16({numbered})",
         "array": "Array({item})",
     }
     NULLABLE_TYPE = "Nullable({type})"

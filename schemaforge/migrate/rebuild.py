@@ -47,7 +47,7 @@ class RebuildWriter(Writer):
         for change in self.of("add", "index"):
             if change.new_entity not in rebuilt:
                 entity = self.new.entities[change.new_entity]
-                self.main += self.after.captured(self.after.plain_index, entity, change.after)
+                self.main += self.add_index(entity, change.after)
         if any(self.after.updated_at_column(e) for e in self.new_tables()):
             self.main[:0] = self.updated_at_function()
 

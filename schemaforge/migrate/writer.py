@@ -61,9 +61,21 @@ class Writer:
         return self.statement(f"ALTER TABLE {self.table(table).sql(self.target.dialect)} {clause}")
 
     def drop_index(self, name: str, table: str, online: bool = False) -> str:
-        """DROP INDEX (CONCURRENTLY IF EXISTS when online), with ON table where the target wants it."""
+        """DROP INDEX (CONCURRENTLY IF EXISTS when online), with ON table where the target wants it;
+        a data-skipping index is part of its table (ClickHouse): ALTER TABLE ... DROP INDEX."""
+        if self.target.SKIPPING_INDEX:
+            return self.alter(table, exp.Drop(this=self.table(name), kind="INDEX"))
         on_table = exp.OnProperty(this=self.ident(table)) if self.target.DROP_INDEX_ON_TABLE else None
         return self.statement(exp.Drop(this=self.table(name), kind="INDEX", concurrently=online, exists=online, cluster=on_table))
+
+    def add_index(self, entity: Entity, index) -> list[str]:
+        """The new version's index on a table that is not made again. A data-skipping index is
+        added to its table and then built for the rows already there."""
+        if not self.target.SKIPPING_INDEX:
+            return self.after.captured(self.after.plain_index, entity, index)
+        item = self.after.skipping_index(entity, index)
+        return [self.alter(entity.table, exp.AddConstraint(expressions=[item])),
+                self.alter_text(entity.table, f"MATERIALIZE INDEX {item.this.sql(self.target.dialect)}")]
 
     def drop_tables(self, names: set[str]) -> list[str]:
         """DROP TABLE for these tables of the old version, those that reference others first."""
