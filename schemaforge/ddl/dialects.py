@@ -37,6 +37,9 @@ class MySQLAndMariaDB(MySQL):
         TRANSFORMS = {
             **MySQLGenerator.TRANSFORMS,
             exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
+            # `~*`: the same operator with PCRE's / ICU's inline case-insensitive flag.
+            exp.RegexpILike: lambda self, e: f"{self.sql(e, 'this')} REGEXP "
+            + self.sql(exp.func("CONCAT", exp.Literal.string("(?i)"), e.expression)),
         }
 
 

@@ -60,7 +60,7 @@ class ExpressionChecker:
         if tree is None:
             self._error(self.source.value(path), "the SQL is empty", "SP501")
             return None
-        return tree
+        return tree.transform(_similar_to_as_regex)
 
     def row_expression(self, text: str, path: Path, columns: set[str], what: str) -> exp.Expression | None:
         """A boolean or scalar expression over one row's `columns` (checks, generated, where)."""
@@ -133,3 +133,37 @@ class ExpressionChecker:
         self._error(
             self.at(node, path), f"unknown column '{name}' in {what}{suggest(name, all_columns)}", "SP502"
         )
+
+
+def similar_to_regex(pattern: str) -> str:
+    """PostgreSQL's reading of a `SIMILAR TO` pattern as an anchored regex: `%` is any text, `_`
+    one character, `.` `^` `$` are literal, a backslash quotes the next character, and `| * + ?
+    {m,n} ( ) [...]` keep their regex meaning."""
+    out, in_class, chars = [], False, iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            out.append(re.escape(next(chars, "\\")))
+        elif in_class:
+            out.append(ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif ch in ".^$":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "^(?:" + "".join(out) + ")$"
+
+
+def _similar_to_as_regex(node: exp.Expression) -> exp.Expression:
+    """`x SIMILAR TO 'p'` as the regex match PostgreSQL defines it to be, so that every target
+    (DuckDB reads SIMILAR TO patterns as plain regexes) and the seed generator mean the same."""
+    if isinstance(node, exp.SimilarTo) and isinstance(node.expression, exp.Literal) and node.expression.is_string \
+            and not node.args.get("escape"):
+        return exp.RegexpLike(this=node.this, expression=exp.Literal.string(similar_to_regex(node.expression.this)))
+    return node

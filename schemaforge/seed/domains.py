@@ -2,7 +2,7 @@
 
 Each single-column check is split into conjuncts; the shapes we understand narrow the column's
 domain (`BETWEEN`, comparisons with a literal, `IN`, `= upper(...)`, `LIKE 'prefix%'`,
-`length(...) <= n`). Two-column comparisons (`ends_at > starts_at`, optionally OR'ed with
+`length(...) <= n`, regex matches). Two-column comparisons (`ends_at > starts_at`, optionally OR'ed with
 `IS NULL`) become orderings: the later column is generated from the earlier one. What no shape
 covers is left to the generator's evaluate-and-redraw loop.
 """
@@ -27,6 +27,9 @@ class Domain:
     case: str | None = None  # "upper" | "lower"
     prefix: str = ""
     max_length: int | None = None
+    # Regexes every value must match (`~`, `~*`, `SIMILAR TO`, `regexp_like`), with the design
+    # path of the check that asks, so a pattern that cannot be generated is reported there.
+    patterns: list[tuple[str, tuple]] = field(default_factory=list)
 
     def narrow_low(self, value: float, open_: bool) -> None:
         if self.low is None or value > self.low or (value == self.low and open_):
@@ -82,7 +85,22 @@ def _comparison(node: exp.Expression, column: str):
     return None
 
 
-def _narrow(domain: Domain, node: exp.Expression, column: str) -> None:
+def _regex(node: exp.Expression, column: str) -> str | None:
+    """The regex a conjunct holds the column to, if it is a regex match."""
+    if not isinstance(node, (exp.RegexpLike, exp.RegexpILike)):  # SIMILAR TO is loaded as a regex
+        return None
+    if not (isinstance(node.this, exp.Column) and node.this.name == column):
+        return None
+    pattern = _literal(node.expression)
+    if not isinstance(pattern, str):
+        return None
+    return pattern
+
+
+def _narrow(domain: Domain, node: exp.Expression, column: str, path: tuple = ()) -> None:
+    if (pattern := _regex(node, column)) is not None:
+        domain.patterns.append((pattern, path))
+        return
     if isinstance(node, exp.Between) and isinstance(node.this, exp.Column) and node.this.name == column:
         low, high = _literal(node.args["low"]), _literal(node.args["high"])
         if isinstance(low, (int, float)) and isinstance(high, (int, float)):
@@ -138,7 +156,7 @@ def column_domains(entity: Entity) -> dict[str, Domain]:
         (column,) = columns
         domain = domains.setdefault(column, Domain())
         for node in _conjuncts(check.expression):
-            _narrow(domain, node, column)
+            _narrow(domain, node, column, check.path)
     return domains
 
 

@@ -400,7 +400,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
                 raise GeneratorFailed(f"could not generate rows of '{entity.name}': {type(error).__name__}: {error}",
                                       entity.path) from error
         except (Unsatisfiable, GeneratorFailed) as problem:
-            kind = "rows" if isinstance(problem, Unsatisfiable) else "generator"
+            kind = problem.kind if isinstance(problem, Unsatisfiable) else "generator"
             result.problems.append(SeedProblem(kind, entity.name, entity.name, counts[entity.name], str(problem),
                                                problem.path or entity.path))
             counts[entity.name] = result.rows[entity.name] = 0

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
+from schemaforge.seed.regex import RegexGenerator, RegexUnsupported
 from schemaforge.design.literals import python_value
 from schemaforge.design.model import Column
 from schemaforge.design.syntax import SeedField
@@ -43,9 +44,10 @@ class Unsatisfiable(Exception):
     """The design asks for rows that its constraints cannot hold (say, 10 unique booleans);
     `path` is the part of the design that asks."""
 
-    def __init__(self, message: str, path: tuple = ()):
+    def __init__(self, message: str, path: tuple = (), kind: str = "rows"):
         super().__init__(message)
         self.path = path
+        self.kind = kind  # the seed problem it is reported as (see report.py)
 
 
 @dataclass
@@ -401,7 +403,40 @@ def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
         items = _scalar_values(item, rng, np.arange(offsets[-1], dtype=np.int64))
         return pa.ListArray.from_arrays(pa.array(offsets), items)
+    if spec.domain.patterns and kind in ("string", "text"):
+        return _matching_text(spec, rng, rows)
     return _fit_text(spec, _text(spec, rng, rows))
+
+
+def _matching_text(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) -> pa.Array:
+    """Text for a column held to regexes: the column's usual values where they all match (an
+    email format keeps real-looking emails), else strings generated from the first pattern and
+    kept where they match the others too (RE2, as DuckDB and Arrow match)."""
+    patterns = [p for p, _ in spec.domain.patterns]
+    limit = min(x for x in (spec.type.length, spec.domain.max_length, 10_000) if x is not None)
+    usual = _fit_text(spec, _text(spec, rng, rows)) if spec.semantic else None
+    if usual is not None and all(_all_match(usual, p) for p in patterns):
+        return usual
+    pattern, path = spec.domain.patterns[0]
+    try:
+        generator = RegexGenerator(pattern)
+        values = generator.column(rng, rows, spec.total_rows, spec.unique, limit, key=len(pattern) * 7919)
+    except RegexUnsupported as problem:
+        raise Unsatisfiable(f"no value of '{spec.column.name}' can be generated for the regex {pattern!r}: {problem}",
+                            path, kind="regex") from None
+    for other in patterns[1:]:
+        if not _all_match(values, other):
+            raise Unsatisfiable(f"the values generated for '{spec.column.name}' from {pattern!r} do not all match "
+                                f"{other!r}; write the two as one pattern", path, kind="regex")
+    return values
+
+
+def _all_match(values: pa.Array, pattern: str) -> bool:
+    try:
+        matched = pc.match_substring_regex(values, pattern)
+    except pa.ArrowInvalid:  # RE2 cannot read it: let DuckDB's evaluation of the check decide
+        return True
+    return bool(pc.all(matched).as_py() is not False)
 
 
 def column_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) -> pa.Array:

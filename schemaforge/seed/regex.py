@@ -1,0 +1,254 @@
+"""Strings that match a regex check, generated from the pattern itself.
+
+The pattern is parsed with Python's own regex parser (`re._parser`, the `sre_parse` of older
+Pythons) into a tree of literals, classes, groups, alternations and repeats, and strings are
+drawn from that tree. Drawing one string is a Python walk, so a column is filled from a pool: a
+few thousand strings drawn once per batch, then picked per row with NumPy. A unique column gets
+a counter instead of a random draw in one repeated class of the pattern (`[a-z0-9-]+`,
+`\\d{6}`): each row's number, scrambled by a bijection, written in that class's alphabet, so
+values are distinct by construction at any row count.
+
+Patterns are PostgreSQL's (POSIX advanced regular expressions), which for what designs write
+(classes, `\\d \\w \\s`, anchors, groups, `| ? * + {m,n}`) read the same in Python. What cannot be
+generated (look-arounds, back references, word boundaries) raises RegexUnsupported, which the
+seed reports at the check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+try:  # Python 3.11+
+    from re import _constants as sre_constants, _parser as sre_parse
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+POOL_SIZE = 4096  # distinct draws per batch; rows pick among them
+EXTRA_REPEATS = 6  # an open repeat (`+`, `*`, `{2,}`) draws up to this many more than its minimum
+PRINTABLE = [chr(c) for c in range(32, 127)]
+_CATEGORIES = {
+    sre_constants.CATEGORY_DIGIT: [chr(c) for c in range(48, 58)],
+    sre_constants.CATEGORY_WORD: [chr(c) for c in range(48, 58)] + [chr(c) for c in range(65, 91)]
+    + [chr(c) for c in range(97, 123)] + ["_"],
+    sre_constants.CATEGORY_SPACE: [" "],
+}
+_COMPLEMENTS = {
+    sre_constants.CATEGORY_NOT_DIGIT: sre_constants.CATEGORY_DIGIT,
+    sre_constants.CATEGORY_NOT_WORD: sre_constants.CATEGORY_WORD,
+    sre_constants.CATEGORY_NOT_SPACE: sre_constants.CATEGORY_SPACE,
+}
+_UNSUPPORTED = {
+    sre_constants.ASSERT: "a look-ahead or look-behind", sre_constants.ASSERT_NOT: "a negative look-around",
+    sre_constants.GROUPREF: "a back reference", sre_constants.GROUPREF_EXISTS: "a conditional group",
+}
+
+
+class RegexUnsupported(ValueError):
+    """A pattern whose matching strings cannot be generated (or that does not parse)."""
+
+
+def _class_chars(items) -> list[str]:
+    """The characters of a `[...]` class (or a category), printable ASCII where it is negated."""
+    chars: list[str] = []
+    negate = False
+    for op, arg in items:
+        if op == sre_constants.NEGATE:
+            negate = True
+        elif op == sre_constants.LITERAL:
+            chars.append(chr(arg))
+        elif op == sre_constants.RANGE:
+            low, high = arg
+            chars.extend(chr(c) for c in range(low, min(high, low + 0xFFFF) + 1))
+        elif op == sre_constants.CATEGORY:
+            if arg in _COMPLEMENTS:
+                excluded = set(_CATEGORIES[_COMPLEMENTS[arg]])
+                chars.extend(c for c in PRINTABLE if c not in excluded)
+            else:
+                chars.extend(_CATEGORIES.get(arg, []))
+        else:
+            raise RegexUnsupported(f"the class item {op} cannot be generated")
+    if negate:
+        excluded = set(chars)
+        chars = [c for c in PRINTABLE if c not in excluded]
+    unique = sorted(set(chars))
+    if not unique:
+        raise RegexUnsupported("a character class that matches nothing")
+    return unique
+
+
+def _single_chars(op, arg) -> list[str] | None:
+    """The characters one item matches, when it matches exactly one character."""
+    if op == sre_constants.LITERAL:
+        return [chr(arg)]
+    if op == sre_constants.ANY:
+        return [c for c in PRINTABLE if c != "\n"]
+    if op == sre_constants.IN:
+        return _class_chars(arg)
+    if op == sre_constants.NOT_LITERAL:
+        return [c for c in PRINTABLE if c != chr(arg)]
+    return None
+
+
+@dataclass(frozen=True)
+class CounterSlot:
+    """Where a unique column writes its counter: the top-level repeat at `index`."""
+
+    index: int
+    alphabet: tuple[str, ...]
+    width: int
+
+
+class RegexGenerator:
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        try:
+            self.compiled = re.compile(pattern)
+            self.tree = list(sre_parse.parse(pattern))
+        except (re.error, RecursionError, OverflowError) as error:
+            raise RegexUnsupported(f"the pattern does not parse: {error}") from None
+        self._check(self.tree)
+
+    def _check(self, items) -> None:
+        for op, arg in items:
+            if op in _UNSUPPORTED:
+                raise RegexUnsupported(f"it uses {_UNSUPPORTED[op]}")
+            if op == sre_constants.AT and arg in (sre_constants.AT_BOUNDARY, sre_constants.AT_NON_BOUNDARY):
+                raise RegexUnsupported("it uses a word boundary")
+            if op == sre_constants.IN:
+                _class_chars(arg)
+            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+                self._check(arg[2])
+            elif op == sre_constants.SUBPATTERN:
+                self._check(arg[-1])
+            elif op == sre_constants.BRANCH:
+                for branch in arg[1]:
+                    self._check(branch)
+            elif op == sre_constants.ATOMIC_GROUP:
+                self._check(arg)
+
+    # -- one string --------------------------------------------------------------------------
+    def _draw(self, items, rng: np.random.Generator, out: list[str]) -> None:
+        for op, arg in items:
+            chars = _single_chars(op, arg)
+            if chars is not None:
+                out.append(chars[int(rng.integers(0, len(chars)))])
+            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+                low, high, body = arg
+                top = min(high, low + EXTRA_REPEATS) if high != sre_constants.MAXREPEAT else low + EXTRA_REPEATS
+                for _ in range(int(rng.integers(low, top + 1))):
+                    self._draw(body, rng, out)
+            elif op == sre_constants.SUBPATTERN:
+                self._draw(arg[-1], rng, out)
+            elif op == sre_constants.ATOMIC_GROUP:
+                self._draw(arg, rng, out)
+            elif op == sre_constants.BRANCH:
+                branches = arg[1]
+                self._draw(branches[int(rng.integers(0, len(branches)))], rng, out)
+            elif op == sre_constants.AT:
+                continue  # anchors: a drawn string is the whole match
+            else:
+                raise RegexUnsupported(f"the construct {op} cannot be generated")
+
+    def sample(self, rng: np.random.Generator, items=None) -> str:
+        out: list[str] = []
+        self._draw(self.tree if items is None else items, rng, out)
+        return "".join(out)
+
+    def pool(self, rng: np.random.Generator, size: int, items=None, max_length: int | None = None) -> list[str]:
+        """`size` drawn strings (fewer distinct ones where the pattern allows few), each one
+        checked against the compiled pattern, none longer than `max_length`."""
+        drawn = []
+        for _ in range(size * 4):
+            text = self.sample(rng, items)
+            if max_length is None or len(text) <= max_length:
+                drawn.append(text)
+                if len(drawn) == size:
+                    break
+        if not drawn:
+            raise RegexUnsupported(f"no matching string fits in {max_length} characters")
+        return drawn
+
+    # -- a column -----------------------------------------------------------------------------
+    @cached_property
+    def _repeat_slots(self) -> list[tuple[int, tuple[str, ...], int, int]]:
+        """Top-level repeats of one character class: (index, alphabet, min, max)."""
+        slots = []
+        for index, (op, arg) in enumerate(self.tree):
+            if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+                low, high, body = arg
+                if len(body) == 1 and (chars := _single_chars(*body[0])) is not None and len(chars) >= 2:
+                    slots.append((index, tuple(chars), low, high))
+        return slots
+
+    def counter_slot(self, rows: int, max_length: int | None) -> CounterSlot:
+        """The repeat that can hold `rows` distinct counters in the fewest characters."""
+        best = None
+        for index, alphabet, low, high in self._repeat_slots:
+            base = len(alphabet)
+            width = max(low, math.ceil(math.log(max(rows, 2), base)) if base > 1 else rows)
+            while base ** width < rows:
+                width += 1
+            if width > high or (best is not None and width >= best.width):
+                continue
+            best = CounterSlot(index, alphabet, width)
+        if best is None:
+            raise RegexUnsupported(f"no repeated character class in the pattern holds {rows} distinct values")
+        return best
+
+    def column(self, rng: np.random.Generator, rows: np.ndarray, total_rows: int, unique: bool,
+               max_length: int | None, key: int) -> pa.Array:
+        """Values for the global row numbers `rows`: drawn from a pool, or, when unique, a
+        counter in a repeated class between drawn text before and after it."""
+        n = len(rows)
+        if not unique:
+            pool = pa.array(self.pool(rng, min(POOL_SIZE, max(n, 1)), max_length=max_length), pa.string())
+            return pool.take(pa.array(rng.integers(0, len(pool), n)))
+        slot = self.counter_slot(total_rows, max_length)
+        budget = None if max_length is None else max_length - slot.width
+        if budget is not None and budget < 0:
+            raise RegexUnsupported(f"{total_rows} distinct values need {slot.width} characters, more than {max_length}")
+        before, after = self.tree[:slot.index], self.tree[slot.index + 1:]
+        size = min(POOL_SIZE, max(n, 1))
+        half = None if budget is None else budget // 2
+        prefixes = pa.array(self.pool(rng, size, before, half) if before else [""], pa.string())
+        suffixes = pa.array(self.pool(rng, size, after, None if budget is None else budget - half) if after else [""], pa.string())
+        counter = _counter(rows, slot, key)
+        return pc.binary_join_element_wise(
+            prefixes.take(pa.array(rng.integers(0, len(prefixes), n))), counter,
+            suffixes.take(pa.array(rng.integers(0, len(suffixes), n))), "")
+
+
+def _counter(rows: np.ndarray, slot: CounterSlot, key: int) -> pa.Array:
+    """Each row's number, scrambled by a bijection of [0, base**width), in the slot's alphabet."""
+    base, width = len(slot.alphabet), slot.width
+    modulus = base ** width
+    if modulus < 2**62:
+        multiplier = _coprime(modulus, key)
+        codes = (rows.astype(np.int64) * multiplier + key % modulus) % modulus  # rows * 1e6 fits int64
+    else:  # a counter wider than int64: the plain row number, still distinct
+        codes = rows.astype(np.int64)
+    digits = np.empty((len(rows), width), dtype=np.int64)
+    for place in range(width - 1, -1, -1):
+        digits[:, place] = codes % base
+        codes = codes // base
+    alphabet = np.array(slot.alphabet)
+    if all(len(c.encode()) == 1 for c in slot.alphabet):
+        letters = np.frombuffer("".join(slot.alphabet).encode(), dtype=np.uint8)[digits]
+        return pa.array(np.ascontiguousarray(letters).view(f"S{width}").ravel()).cast(pa.string())
+    return pa.array(["".join(row) for row in alphabet[digits]], pa.string())
+
+
+def _coprime(modulus: int, key: int) -> int:
+    """A multiplier coprime with `modulus`, picked by `key` (so the order looks random)."""
+    candidate = 1_000_003 + (key % 1_000) * 2
+    while math.gcd(candidate, modulus) != 1:
+        candidate += 1
+    return candidate
