@@ -63,10 +63,10 @@ def _literal(node: exp.Expression):
     return None
 
 
-def _conjuncts(tree: exp.Expression) -> list[exp.Expression]:
+def conjuncts(tree: exp.Expression) -> list[exp.Expression]:
     tree = tree.unnest()
     if isinstance(tree, exp.And):
-        return _conjuncts(tree.left) + _conjuncts(tree.right)
+        return conjuncts(tree.left) + conjuncts(tree.right)
     return [tree]
 
 
@@ -155,7 +155,7 @@ def column_domains(entity: Entity) -> dict[str, Domain]:
             continue
         (column,) = columns
         domain = domains.setdefault(column, Domain())
-        for node in _conjuncts(check.expression):
+        for node in conjuncts(check.expression):
             _narrow(domain, node, column, check.path)
     return domains
 
@@ -175,7 +175,7 @@ def orderings(entity: Entity) -> list[Ordering]:
     """Column orderings that entity checks ask for, as a conjunct or beside `IS NULL` tests."""
     found: list[Ordering] = []
     for check in entity.checks:
-        for node in _conjuncts(check.expression):
+        for node in conjuncts(check.expression):
             options = [o.unnest() for o in node.flatten()] if isinstance(node, exp.Or) else [node]
             comparisons = [o for o in options if not isinstance(o, exp.Is)]
             if len(comparisons) == 1 and (ordering := _ordering(comparisons[0])) is not None:

@@ -27,7 +27,7 @@ from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
 from schemaforge.seed.sql import parquet_path
 from schemaforge.seed.streams import stream
-from schemaforge.seed.values import Unsatisfiable, arrow_type, column_values, with_nulls
+from schemaforge.seed.values import INTEGER_RANGES, Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
 from schemaforge.design.literals import python_value
 from schemaforge.design.model import Design, Entity, ForeignKey
@@ -169,6 +169,8 @@ class _EntityGenerator:
             group_fk = self._fk(self.plan.distinct_within[fk.name])
             group_rows = self._group_rows[group_fk.name]
             new_groups, picked = self.distinct[fk.name].assign(rng, group_rows)
+            if self.plan.differs_from.get(fk.name) == group_fk.name and fk.target == group_fk.target:
+                picked = self.distinct[fk.name].avoiding_groups(new_groups, picked)
             if not np.array_equal(new_groups, group_rows):  # a full group passed children on
                 return self._take(group_fk, new_groups, valid) | self._take(fk, picked, valid)
         elif fk.target == self.entity.name:
@@ -186,7 +188,24 @@ class _EntityGenerator:
         if fk.nullable and fk.name not in self.distinct:
             fraction = reference_null_fraction(self.design, self.entity, fk)
             valid &= rng.random(n) >= fraction
+        partner = self.plan.differs_from.get(fk.name)
+        if partner is not None and fk.name not in self.distinct:
+            return self._differing(fk, picked, valid, values[self._fk(partner).columns[0]], parents, rng)
         return self._take(fk, picked, valid)
+
+    def _differing(self, fk: ForeignKey, picked: np.ndarray, valid: np.ndarray, other: pa.Array,
+                   parents: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+        """The reference drawn again where it equals `other` (the reference it must differ from):
+        moved to another parent, a few rounds at most (a parent never moves onto itself)."""
+        taken = self._take(fk, picked, valid)
+        for _ in range(4):
+            same = np.asarray(pc.fill_null(pc.equal(taken[fk.columns[0]], other), False))
+            if not same.any() or parents < 2:
+                break
+            picked = picked.copy()
+            picked[same] = (picked[same] + 1 + rng.integers(0, parents - 1, int(same.sum()))) % parents
+            taken = self._take(fk, picked, valid)
+        return taken
 
 
     def _take(self, fk: ForeignKey, parent_rows: np.ndarray, valid: np.ndarray) -> dict[str, pa.Array]:
@@ -208,12 +227,23 @@ class _EntityGenerator:
             offset = (rng.exponential(3 * 86_400, n).astype(np.int64) + 60) * 1_000_000  # whole seconds
             base = pc.cast(pc.cast(earlier, arrow_type(spec.type)), pa.int64())
             result = pc.cast(pc.add(base, pa.array(offset)), arrow_type(spec.type))
-        elif kind == "date":
-            base = pc.cast(earlier, pa.int32())
+        elif kind == "time":  # later the same day: up to 8 hours on, never past midnight
+            base = np.asarray(pc.fill_null(pc.cast(pc.cast(earlier, pa.time64("us")), pa.int64()), 0))
+            room = np.minimum(86_400_000_000 - 1 - base, 8 * 3_600_000_000)
+            offset = (rng.random(n) * np.maximum(room, 0)).astype(np.int64) // 1_000_000 * 1_000_000 + 1_000_000
+            result = pa.array(np.where(room >= 1_000_000, base + offset, base), pa.int64()).cast(pa.time64("us"))
+            result = pc.if_else(pc.is_null(earlier), pa.nulls(n, pa.time64("us")), result)
+        elif kind == "date":  # a day or more after the earlier date (or the day of a timestamp)
+            base = pc.cast(pc.cast(earlier, pa.date32()), pa.int32())
             result = pc.cast(pc.add(base, pa.array(rng.integers(1, 31, n).astype(np.int32))), pa.date32())
-        elif kind in ("smallint", "integer", "bigint", "decimal", "real", "double"):
-            step = pa.array(rng.integers(1, 10, n)).cast(earlier.type if kind != "decimal" else pa.int64())
-            result = pc.add(earlier, step).cast(arrow_type(spec.type))
+        elif kind in ("smallint", "integer", "bigint"):  # from any number: past its ceiling
+            base = np.ceil(np.asarray(pc.fill_null(pc.cast(earlier, pa.float64()), 0)))
+            low, high = INTEGER_RANGES[kind]
+            stepped = np.minimum(base + rng.integers(1, 10, n), high).astype(np.int64)
+            result = pc.if_else(pc.is_null(earlier), pa.nulls(n, pa.int64()), pa.array(stepped)).cast(arrow_type(spec.type))
+        elif kind in ("decimal", "real", "double"):
+            step = pa.array(rng.integers(1, 10, n)).cast(pa.int64() if kind == "decimal" else pa.float64())
+            result = pc.add(pc.cast(earlier, arrow_type(spec.type)) if kind != "decimal" else earlier, step).cast(arrow_type(spec.type))
         else:
             return column_values(spec, rng, rows)
         return with_nulls(result, rng, spec.null_fraction)

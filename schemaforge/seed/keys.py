@@ -67,6 +67,13 @@ class DistinctWithinGroup:
         seconds = (groups * 40503 + self.offset_key + ranks * self.stride) % self.second
         return groups, seconds
 
+    def avoiding_groups(self, groups: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """`seconds`, where one equals its own group (a member following itself) moved to the
+        last place of that group's walk, which no other child of a group with room takes."""
+        same = seconds == groups
+        last = (groups * 40503 + self.offset_key + (self.second - 1) * self.stride) % self.second
+        return np.where(same, last, seconds)
+
     def _ranks(self, groups: np.ndarray) -> np.ndarray:
         order = np.argsort(groups, kind="stable")
         ordered = groups[order]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemaforge.seed.domains import Domain, Ordering, column_domains, orderings
+from sqlglot import exp
+
+from schemaforge.seed.domains import Domain, Ordering, conjuncts, column_domains, orderings
 from schemaforge.seed.values import ColumnSpec
 from schemaforge.design.model import Design, Entity, ForeignKey
 
@@ -60,6 +62,7 @@ class EntityPlan:
     orderings: dict[str, Ordering]  # later column -> ordering
     distinct_within: dict[str, str] = field(default_factory=dict)  # fk name -> fk that groups it
     fixed: set[str] = field(default_factory=set)  # columns that redraws must not touch
+    differs_from: dict[str, str] = field(default_factory=dict)  # fk name -> an earlier fk it must differ from
 
     def redrawable(self, names: set[str]) -> set[str]:
         return {n for n in names if n in self.columns and n not in self.fixed}
@@ -103,10 +106,30 @@ def plan_entity(design: Design, entity: Entity, rows: int, deferred: list[Foreig
              and (o.earlier in columns or o.earlier in fk_columns) and columns[o.later].seed is None}
     fixed = fk_columns | {c.name for c in entity.columns if c.identity} | {n for n, s in columns.items() if s.unique}
     deferred_names = {fk.name for fk in deferred}
+    drawn = [fk for fk in entity.foreign_keys if fk.name not in deferred_names]
     return EntityPlan(
         entity=entity, rows=rows, columns=columns,
         foreign_keys=[fk for fk in entity.foreign_keys if fk.name not in deferred_names],
         deferred=[fk for fk in entity.foreign_keys if fk.name in deferred_names],
         orderings=order, distinct_within=distinct_within, fixed=fixed | set(generated),
+        differs_from=different_references(entity, drawn),
     )
+
+
+def different_references(entity: Entity, drawn: list[ForeignKey]) -> dict[str, str]:
+    """`follower_id <> followee_id`: the later-drawn reference of each such pair, mapped to the
+    earlier one, whose value it is drawn to differ from (references are not redrawn)."""
+    column_of = {fk.columns[0]: fk for fk in drawn if len(fk.columns) == 1}
+    position = {fk.name: i for i, fk in enumerate(drawn)}
+    found: dict[str, str] = {}
+    for check in entity.checks:
+        for node in conjuncts(check.expression):
+            if not (isinstance(node, exp.NEQ) and isinstance(node.left, exp.Column) and isinstance(node.right, exp.Column)):
+                continue
+            pair = [column_of.get(node.left.name), column_of.get(node.right.name)]
+            if None in pair or pair[0].name == pair[1].name:
+                continue
+            first, second = sorted(pair, key=lambda fk: position[fk.name])
+            found.setdefault(second.name, first.name)
+    return found
 
