@@ -7,20 +7,13 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from schemaforge.seed.domains import Domain, Ordering, conjuncts, column_domains, orderings
+from schemaforge.seed.meaning import GENERAL_TEXT, SPECIFIC_TEXT, text_meaning
 from schemaforge.seed.values import ColumnSpec
 from schemaforge.design.model import Design, Entity, ForeignKey
 
 DEFAULT_ROWS = 1000  # per entity when the seed section names neither rows nor scale
 UNIQUE_CARRIER_KINDS = ("smallint", "integer", "bigint", "decimal", "string", "text", "date", "timestamp", "timestamptz", "uuid")
 
-# The seed `generator:` names, `format:` names and `pii:` kinds that pick a value family.
-_NAME_HINTS = (
-    ("email", "email"), ("first_name", "first_name"), ("last_name", "last_name"), ("full_name", "name"),
-    ("phone", "phone"), ("mobile", "phone"), ("url", "url"), ("website", "url"), ("city", "city"),
-    ("country", "country"), ("address", "address"), ("street", "address"), ("company", "company"),
-    ("birth", "dob"), ("dob", "dob"), ("description", "sentence"), ("notes", "sentence"),
-    ("comment", "sentence"), ("ip_address", "ip"), ("title", "sentence"),
-)
 _PII_SEMANTICS = {"dob": "dob", "free_text": "sentence", "health": "sentence"}
 
 
@@ -36,17 +29,20 @@ def row_counts(design: Design, scale: float = 1.0) -> dict[str, int]:
 
 
 def semantic(design: Design, entity: Entity, column) -> str | None:
+    """The family of values a text column gets: the seed section's generator, its format, a
+    specific name (`first_name` even where `pii: name`), its pii kind, a general name."""
     spec = design.doc.seed.fields.get(f"{entity.name}.{column.field}")
     if spec is not None and spec.generator:
         return {"sequence": "code", "money": None, "date": None, "timestamp": None}.get(spec.generator, spec.generator)
     if column.format:
         return column.format
+    name = column.name.lower()
+    if (specific := text_meaning(name, SPECIFIC_TEXT)) is not None:
+        return specific
     if column.pii:
         return _PII_SEMANTICS.get(column.pii, column.pii)
-    name = column.name.lower()
-    for hint, kind in _NAME_HINTS:
-        if hint in name:
-            return kind
+    if (general := text_meaning(name, GENERAL_TEXT)) is not None:
+        return general
     if column.type.kind in ("string", "text") and (name in ("code", "sku", "reference", "mrn") or name.endswith("_no")):
         return "code"
     return None

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
+from schemaforge.seed.meaning import numeric_range
 from schemaforge.seed.regex import RegexGenerator, RegexUnsupported
 from schemaforge.design.literals import python_value
 from schemaforge.design.model import Column
@@ -161,9 +162,14 @@ def _unique_units(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray, 
     return low + rows * step + rng.integers(0, step, len(rows))
 
 
+def _plausible(spec: ColumnSpec, fallback: tuple[float, float]) -> tuple[float, float]:
+    """The default range of a number: what its name says (meaning.py), else `fallback`."""
+    return numeric_range(spec.column.name) or fallback
+
+
 def _integers(spec: ColumnSpec, rng, rows) -> np.ndarray:
     limits = INTEGER_RANGES[spec.type.kind]
-    default = (0, 1000) if not spec.unique else (1, limits[1])
+    default = _plausible(spec, (0, 1000)) if not spec.unique else (1, limits[1])
     low, high = _unit_bounds(spec, default, 1, limits)
     if spec.unique:
         return _unique_units(spec, rng, rows, low, high)
@@ -174,7 +180,8 @@ def _decimals(spec: ColumnSpec, rng, rows) -> pa.Array:
     typ = spec.type
     resolution = 10.0 ** -typ.scale
     largest = 10.0 ** (typ.precision - typ.scale) - resolution
-    low, high = _unit_bounds(spec, (0, min(1000.0, largest)), resolution, (-largest, largest))
+    low, high = _plausible(spec, (0, 1000.0))
+    low, high = _unit_bounds(spec, (max(low, -largest), min(high, largest)), resolution, (-largest, largest))
     units = _unique_units(spec, rng, rows, low, high) if spec.unique else _draw_units(spec, rng, len(rows), low, high)
     return decimal_array(units, typ.precision, typ.scale)
 
@@ -189,7 +196,7 @@ def decimal_array(units: np.ndarray, precision: int, scale: int) -> pa.Array:
 
 
 def _floats(spec: ColumnSpec, rng, rows) -> np.ndarray:
-    low, high = _unit_bounds(spec, (0, 1000), 0.001, (-1e300, 1e300))
+    low, high = _unit_bounds(spec, _plausible(spec, (0, 1000)), 0.001, (-1e300, 1e300))
     return _draw_units(spec, rng, len(rows), low, high) * 0.001
 
 
@@ -292,7 +299,17 @@ def _text(spec: ColumnSpec, rng, rows) -> pa.Array:
     if kind == "city":
         return _pick(words.CITIES, rng, n)
     if kind in ("country", "iso_country"):
-        return _pick(words.COUNTRIES, rng, n)
+        short = kind == "iso_country" or (spec.type.length or 99) < 12
+        return _pick(words.COUNTRIES if short else words.COUNTRY_NAMES, rng, n)
+    if kind == "state":
+        return _pick(words.STATE_CODES if (spec.type.length or 99) < 12 else words.STATES, rng, n)
+    if kind in ("title", "job_title"):
+        vocabulary = words.TITLES if kind == "title" else words.JOB_TITLES
+        return _join(_pick(vocabulary, rng, n), ordinal, sep=" ") if spec.unique else _pick(vocabulary, rng, n)
+    if kind == "password_hash":  # the shape of a bcrypt hash: $2b$12$ and 53 characters of salt and digest
+        alphabet = np.frombuffer(b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
+        body = alphabet[rng.integers(0, len(alphabet), (n, 53))]
+        return _join(pa.array(["$2b$12$"] * n), pc.cast(pa.array(np.ascontiguousarray(body).view("S53").ravel()), pa.string()), sep="")
     if kind == "company":
         return _join(pc.utf8_capitalize(_pick(words.WORDS, rng, n)), _pick(words.COMPANY_SUFFIXES, rng, n), sep=" ")
     if kind in ("ip", "ipv4"):
