@@ -444,3 +444,200 @@ def test_a_clickhouse_enum_takes_the_type_that_holds_its_values(count, ch_type, 
     clickhouse_database.run((tmp_path / "seed" / "clickhouse.sql").read_text())
     clickhouse_database.run(f"INSERT INTO thing (id, code) VALUES (100000, 'v{count - 1}')")
     assert clickhouse_database.query("SELECT code FROM thing WHERE id = 100000") == [[f"v{count - 1}"]]
+
+
+# -- 1. regex checks hold by construction --------------------------------------------------------
+
+REGEX_DESIGN = """\
+targets: [postgres, mysql, sqlite, duckdb]
+entities:
+  account:
+    fields:
+      id: {type: bigint, pk: true}
+      slug: {type: "string(40)", unique: true, check: "value ~ '^[a-z0-9-]+$'"}
+      code: {type: "string(12)", unique: true, check: "value ~ '^[A-Z]{2}-[0-9]{6}$'"}
+      sku: {type: "string(20)", check: "value SIMILAR TO 'SKU-[0-9]{4}%'"}
+      hex: {type: "string(10)", check: "regexp_like(value, '^#[0-9a-f]{6}$')"}
+      phone: {type: "string(30)", check: "value ~* '^\\\\+?[0-9 ]{7,15}$'"}
+      email: {type: "string(200)", format: email, unique: true}
+seed:
+  rows: {account: ROWS}
+"""
+
+
+def test_regex_checks_hold_and_unique_ones_stay_unique(tmp_path):
+    import duckdb
+
+    design = load(REGEX_DESIGN.replace("ROWS", "300000"))
+    result = build_seed(design, tmp_path)
+    assert result.problems == []
+    stats = duckdb.sql(f"""SELECT count(*), count(DISTINCT slug), count(DISTINCT code), count(DISTINCT email),
+        count(*) FILTER (WHERE NOT regexp_full_match(code, '[A-Z]{{2}}-[0-9]{{6}}')),
+        count(*) FILTER (WHERE NOT regexp_full_match(sku, 'SKU-[0-9]{{4}}.*'))
+        FROM '{tmp_path}/seed/account.parquet'""").fetchone()
+    assert stats == (300000, 300000, 300000, 300000, 0, 0)
+    emails = duckdb.sql(f"SELECT email FROM '{tmp_path}/seed/account.parquet' LIMIT 3").fetchall()
+    assert all("@example" in e for (e,) in emails)  # the email format keeps real-looking emails
+
+
+def test_regex_seed_loads_with_constraints_on_postgres_and_mariadb(tmp_path, pg_database, mariadb_database):
+    design = load(REGEX_DESIGN.replace("ROWS", "3000"))
+    assert build_seed(design, tmp_path).problems == []
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    assert pg_database.execute("SELECT count(*) FROM account").fetchone()[0] == 3000
+    with pytest.raises(Exception, match="ck_account_code"):  # the checks are really on
+        pg_database.execute("INSERT INTO account (slug, code, sku, hex, phone, email) "
+                            "VALUES ('x', 'ab-123456', 'SKU-1234', '#aaaaaa', '1234567', 'a@b.co')")
+    mariadb_database.run(render_ddl(design, "mysql").sql)
+    mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
+    assert mariadb_database.query("SELECT count(*) FROM account")[0][0] == 3000
+    with pytest.raises(Exception, match="ck_account_phone"):
+        mariadb_database.run("INSERT INTO account (slug, code, sku, hex, phone, email) "
+                             "VALUES ('x', 'AB-123456', 'SKU-1234', '#aaaaaa', 'call me', 'a@b.co')")
+
+
+@pytest.mark.parametrize("check,problem", [
+    ("value ~ '^(a)\\\\1$'", "back reference"),
+    ("value ~ '^(?=x)x+$'", "look-ahead"),
+    ("value ~ '^[ab]{2}$'", "holds 1000 distinct values"),
+])
+def test_a_regex_that_cannot_be_generated_is_a_located_seed_problem(check, problem, tmp_path):
+    design = load(f"""\
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              tag: {{type: "string(20)", unique: true, check: "{check}"}}
+        """)
+    [found] = [p for p in build_seed(design, tmp_path).problems if p.kind == "regex"]
+    finding = found.finding(design)
+    assert finding.code == "SD105" and finding.location.line == 8 and problem in finding.message
+
+
+def test_similar_to_means_what_postgres_means_on_every_target():
+    from schemaforge.design.expressions import similar_to_regex
+
+    assert similar_to_regex("SKU-[0-9]{4}%") == "^(?:SKU-[0-9]{4}.*)$"
+    assert similar_to_regex("a.b_c") == r"^(?:a\.b.c)$"  # `.` is literal in SIMILAR TO
+    ddl = render_ddl(load(REGEX_DESIGN.replace("ROWS", "10")), "duckdb").sql
+    assert "SIMILAR TO" not in ddl and "'^(?:SKU-[0-9]{4}.*)$'" in ddl
+
+
+# -- 2. comparisons between two columns hold -----------------------------------------------------
+
+COMPARISONS = """\
+targets: [postgres, sqlite, duckdb]
+entities:
+  member:
+    fields:
+      id: {type: bigint, pk: true}
+      handle: {type: "string(30)", unique: true}
+  follow:
+    fields:
+      follower: {ref: member}
+      followee: {ref: member}
+    primary_key: [follower, followee]
+    checks:
+      not_self: "follower_id <> followee_id"
+  transfer:
+    fields:
+      id: {type: bigint, pk: true}
+      source: {ref: member}
+      target: {ref: member}
+      amount: {type: "decimal(12,2)", check: "value > 0"}
+      fee: {type: "decimal(12,2)", default: 0}
+    checks:
+      distinct_parties: "source_id <> target_id"
+      fee_below_amount: "fee <= amount"
+  shift:
+    fields:
+      id: {type: integer, pk: true}
+      starts: time
+      ends: time
+      day_from: date
+      day_to: date
+      low: smallint
+      high: smallint
+      ratio_min: real
+      ratio_max: double
+      opened_at: timestamp
+      closed_on: date
+      base_price: "decimal(8,2)"
+      units: integer
+    checks:
+      ends_after_starts: "ends > starts"
+      days: "day_from <= day_to"
+      bounds: "low < high"
+      ratios: "ratio_min <= ratio_max"
+      closed_after_open: "closed_on > opened_at"
+      units_over_price: "units > base_price"
+seed:
+  rows: {member: 40, follow: 1000, transfer: 5000, shift: 5000}
+"""
+
+
+def test_comparisons_between_columns_hold_and_load_with_constraints_on(tmp_path, pg_database):
+    import sqlite3
+
+    import duckdb
+
+    design = load(COMPARISONS)
+    assert build_seed(design, tmp_path).problems == []  # 40 members: follows and transfers collide often
+    lite = sqlite3.connect(":memory:")
+    lite.execute("PRAGMA foreign_keys = ON")
+    lite.executescript(render_ddl(design, "sqlite").sql + (tmp_path / "seed" / "sqlite.sql").read_text())
+    assert lite.execute("SELECT count(*) FROM follow WHERE follower_id = followee_id").fetchone() == (0,)
+    duck = duckdb.connect()
+    duck.execute(render_ddl(design, "duckdb").sql)
+    duck.execute((tmp_path / "seed" / "duckdb.sql").read_text())
+    assert duck.execute("SELECT count(*) FROM shift WHERE ends <= starts OR closed_on <= opened_at").fetchone() == (0,)
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    assert pg_database.execute("SELECT count(*) FROM transfer").fetchone() == (5000,)
+
+
+# -- 5. realism by column meaning ---------------------------------------------------------------
+
+def test_columns_look_like_what_their_names_say(tmp_path):
+    import duckdb
+
+    from schemaforge.seed import words
+
+    design = load("""\
+        entities:
+          person:
+            fields:
+              id: {type: bigint, pk: true}
+              first_name: {type: "string(50)", pii: name}
+              last_name: {type: "string(50)", pii: name}
+              city: "string(80)"
+              country: "string(60)"
+              state: "string(2)"
+              postal_code: "string(10)"
+              password_hash: "string(100)"
+              title: "string(100)"
+              is_active: smallint
+              year: integer
+          line:
+            fields:
+              id: {type: bigint, pk: true}
+              unit_price: "decimal(10,2)"
+              quantity: integer
+              discount: "decimal(4,3)"
+              duration_ms: integer
+              size_bytes: bigint
+        seed:
+          rows: {person: 20000, line: 20000}
+        """)
+    assert build_seed(design, tmp_path).problems == []
+    person = duckdb.sql(f"SELECT * FROM '{tmp_path}/seed/person.parquet'").fetchdf()
+    assert set(person.first_name) <= set(words.FIRST_NAMES) and set(person.last_name) <= set(words.LAST_NAMES)
+    assert person.city.nunique() >= 200 and set(person.country) <= set(words.COUNTRY_NAMES)
+    assert set(person.state) <= set(words.STATE_CODES) and person.postal_code.str.fullmatch(r"\d{5}").all()
+    assert person.password_hash.str.fullmatch(r"\$2b\$12\$[./A-Za-z0-9]{53}").all()
+    assert set(person.is_active) == {0, 1} and person.year.between(1990, 2026).all()
+    line = duckdb.sql(f"SELECT * FROM '{tmp_path}/seed/line.parquet'").fetchdf()
+    assert line.unit_price.astype(float).between(1, 500).all() and line.quantity.between(1, 20).all()
+    assert line.discount.astype(float).between(0, 1).all() and line.duration_ms.between(1, 5000).all()
+    assert line.size_bytes.between(1_000, 10_000_000).all()

@@ -89,10 +89,15 @@ class _EntityGenerator:
         self.distinct = {
             name: keys.DistinctWithinGroup(
                 counts[self._fk(group).target], counts[self._fk(name).target], self._key(name),
+                excluding_own_group=self._excludes_own_group(name, group),
             )
             for name, group in plan.distinct_within.items()
         }
         self._group_rows: dict[str, np.ndarray] = {}  # group reference -> this batch's parent rows
+
+    def _excludes_own_group(self, name: str, group: str) -> bool:
+        """Must the reference `name` differ from its group reference, both to the same table?"""
+        return self.plan.differs_from.get(name) == group and self._fk(name).target == self._fk(group).target
 
     def _fk(self, name: str) -> ForeignKey:
         return next(fk for fk in self.entity.foreign_keys if fk.name == name)
@@ -169,7 +174,7 @@ class _EntityGenerator:
             group_fk = self._fk(self.plan.distinct_within[fk.name])
             group_rows = self._group_rows[group_fk.name]
             new_groups, picked = self.distinct[fk.name].assign(rng, group_rows)
-            if self.plan.differs_from.get(fk.name) == group_fk.name and fk.target == group_fk.target:
+            if self._excludes_own_group(fk.name, group_fk.name):
                 picked = self.distinct[fk.name].avoiding_groups(new_groups, picked)
             if not np.array_equal(new_groups, group_rows):  # a full group passed children on
                 return self._take(group_fk, new_groups, valid) | self._take(fk, picked, valid)

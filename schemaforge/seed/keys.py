@@ -44,8 +44,11 @@ class DistinctWithinGroup:
     parent that is full hands its extra children to parents with room.
     """
 
-    def __init__(self, group_parents: int, second_parents: int, key: int):
+    def __init__(self, group_parents: int, second_parents: int, key: int, excluding_own_group: bool = False):
         self.second = second_parents
+        # With `excluding_own_group` (follower <> followee) a group holds one child fewer, and
+        # the last place of its walk is kept for the child that drew the group itself.
+        self.room = second_parents - 1 if excluding_own_group else second_parents
         self.taken = np.zeros(group_parents, dtype=np.int64)
         self.stride, self.offset_key = affine_permutation(second_parents, key)
 
@@ -53,17 +56,17 @@ class DistinctWithinGroup:
         groups = groups.copy()
         ranks = self._ranks(groups)
         for _ in range(8):
-            full = ranks >= self.second
+            full = ranks >= self.room
             if not full.any():
                 break
             np.subtract.at(self.taken, groups[full], 1)
-            room = np.flatnonzero(self.taken < self.second)
+            room = np.flatnonzero(self.taken < self.room)
             if len(room) == 0:
                 break
             groups[full] = room[rng.integers(0, len(room), int(full.sum()))]
             ranks[full] = self._ranks(groups[full])
-        if (ranks >= self.second).any():
-            raise Unsatisfiable(f"more rows than distinct pairs of references ({len(self.taken)} x {self.second})")
+        if (ranks >= self.room).any():
+            raise Unsatisfiable(f"more rows than distinct pairs of references ({len(self.taken)} x {self.room})")
         seconds = (groups * 40503 + self.offset_key + ranks * self.stride) % self.second
         return groups, seconds
 
