@@ -31,7 +31,12 @@ def statements(script: str) -> list[str]:
             continue
         current.append(line)
         text = "\n".join(current).strip()
-        ends = line in ("END;", "END") or line.endswith("$$;") if BLOCK.match(text) else line.endswith(";")
+        if not BLOCK.match(text):
+            ends = line.endswith(";")
+        elif "$$" in text:  # a dollar-quoted body (PostgreSQL) ends at its closing $$
+            ends = line.endswith("$$;")
+        else:
+            ends = line in ("END;", "END")
         if ends:
             parts.append(text.rstrip(";"))
             current = []
