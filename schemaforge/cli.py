@@ -44,9 +44,9 @@ def _report(path: Path, findings: list[Finding], verbose: bool) -> None:
     findings = sort_findings(findings)
     shown = [f for f in findings if verbose or f.severity != "info"]
     for finding in shown:
-        print(f"{finding.severity}: {finding}", file=sys.stderr if finding.severity == "error" else sys.stdout)
+        print(f"{finding.severity}: {finding}", file=sys.stderr if finding.severity == "error" else sys.stdout, flush=True)
     counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}s" for s in SEVERITIES)
-    print(f"{path}: {counts}")
+    print(f"{path}: {counts}", flush=True)
 
 
 def _has_errors(plan: Plan, findings: list[Finding]) -> bool:

@@ -236,3 +236,26 @@ def test_the_engine_never_imports_dagster():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+NEW_DOMAINS = ("ledger", "social", "saas")  # designs written for domains shop and clinic do not cover
+
+
+def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeypatch):
+    designs, build = tmp_path / "designs", tmp_path / "build"
+    designs.mkdir()
+    for name in NEW_DOMAINS:
+        shutil.copy(DESIGNS / f"{name}.yaml", designs / f"{name}.yaml")
+    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
+    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
+    from definitions import build_definitions
+
+    result = materialize_all(build_definitions(), dg.DagsterInstance.ephemeral())
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert {e.asset_key.path[0] for e in checks} == set(NEW_DOMAINS)
+    assert [(e.asset_key.to_user_string(), e.check_name) for e in checks if not e.passed] == []
+    for name in NEW_DOMAINS:
+        lint = json.loads((build / name / "lint.json").read_text())
+        assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()
+        assert json.loads((build / name / "seed" / "report.json").read_text())["problems"] == []

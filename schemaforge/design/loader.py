@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path as FsPath
 
@@ -50,24 +51,24 @@ def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
     return design
 
 
-def _partial_semantics(data: dict, source, design_name: str, failed: set, structural: list[Finding]) -> list[Finding]:
+def _partial_semantics(data: dict, source, design_name: str, failed: list, structural: list[Finding]) -> list[Finding]:
     """Semantic errors of the parts that are structurally sound, so all errors show at once.
 
-    Entities, named types and whole sections with a structural error are left out (`failed`
-    holds the paths pydantic rejected); uses of a left-out entity or type are not reported,
-    since the structural error already explains them.
+    What pydantic rejected is left out at the smallest place that makes the rest valid: an
+    unknown key alone (`chek:` in a named type leaves the type usable), a field or a named type
+    with a bad value, else its entity or section. Findings about what was left out (`unknown
+    type 'money'` after `money` was dropped) are not reported: the structural error explains them.
     """
-    # Entities and named types are pruned one by one; other broken sections whole.
-    one_by_one = ("entities", "types")
-    broken_sections = {loc[0] for loc in failed if loc and loc[0] not in one_by_one}
-    pruned = {k: v for k, v in data.items() if k not in broken_sections}
-    dropped: set = set()
-    for section in one_by_one:
-        names = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == section}
-        dropped |= names
-        if isinstance(pruned.get(section), dict):
-            pruned[section] = {k: v for k, v in pruned[section].items() if k not in names}
-    if not pruned.get("entities"):
+    pruned = copy.deepcopy(data)
+    dropped: set[str] = set()
+    for path, unknown_key in sorted(failed, key=lambda item: -len(item[0])):
+        place = path if unknown_key else _enclosing(path)
+        if not place:
+            continue
+        if not unknown_key and len(place) >= 2:
+            dropped.add(str(place[-1]))
+        _remove(pruned, place)
+    if not isinstance(pruned.get("entities"), dict) or not pruned["entities"]:
         return []
     for required, placeholder in (("design", design_name), ("version", "0.0.0"), ("description", "-")):
         pruned.setdefault(required, placeholder)
@@ -81,3 +82,27 @@ def _partial_semantics(data: dict, source, design_name: str, failed: set, struct
         f for f in findings
         if f.location not in reported and not any(f"'{name}'" in f.message for name in dropped)
     ]
+
+
+def _enclosing(path: tuple) -> tuple:
+    """The smallest part of the design that can be left out for a bad value at `path`."""
+    if len(path) >= 4 and path[0] == "entities" and path[2] == "fields":
+        return path[:4]  # the field
+    if len(path) >= 2 and path[0] in ("entities", "types", "queries"):
+        return path[:2]  # the entity, the named type, the query
+    return path[:1]  # the section
+
+
+def _remove(data, path: tuple) -> None:
+    node = data
+    for part in path[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+    elif isinstance(node, list) and isinstance(path[-1], int) and 0 <= path[-1] < len(node):
+        node[path[-1]] = None  # keep the other indexes in place; None fails alone if it must

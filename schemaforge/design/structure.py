@@ -58,15 +58,16 @@ def where(path: Path) -> str:
     return "'" + ".".join(str(p) for p in path) + "'" if path else "the design"
 
 
-def validate_structure(data: Any, source: SourceMap) -> tuple[DesignDoc | None, list[Finding], set[Path]]:
-    """The validated document (None on errors), the findings, and the paths that failed."""
+def validate_structure(data: Any, source: SourceMap) -> tuple[DesignDoc | None, list[Finding], list[tuple[Path, bool]]]:
+    """The validated document (None on errors), the findings, and the paths that failed in the
+    data, each with whether it is only an unknown key (which can be left out on its own)."""
     try:
-        return DesignDoc.model_validate(data), [], set()
+        return DesignDoc.model_validate(data), [], []
     except ValidationError as error:
         errors = error.errors()
-        failed = {tuple(e["loc"]) for e in errors}
         for e in errors:
             e["path"] = _data_path(e["loc"], data)
+        failed = [(e["path"], e["type"] == "extra_forbidden") for e in errors]
         return None, [_finding(e, source) for e in _merge_literal_errors(errors)], failed
 
 

@@ -178,6 +178,10 @@ class _EntityGenerator:
                 picked = self.distinct[fk.name].avoiding_groups(new_groups, picked)
             if not np.array_equal(new_groups, group_rows):  # a full group passed children on
                 return self._take(group_fk, new_groups, valid) | self._take(fk, picked, valid)
+        elif fk.target == self.entity.name and fk.one_to_one:
+            # Distinct earlier rows: each row points `lag` rows back (a reversal of an entry).
+            lag = 1 + self._key(fk.name, "lag") % 7
+            picked, valid = np.maximum(rows - lag, 0), rows >= lag
         elif fk.target == self.entity.name:
             picked = keys.earlier_rows(rng, rows)
             valid &= rows > 0 if fk.nullable else True

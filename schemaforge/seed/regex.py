@@ -34,6 +34,9 @@ except ImportError:  # pragma: no cover - older Pythons
 POOL_SIZE = 4096  # distinct draws per batch; rows pick among them
 EXTRA_REPEATS = 6  # an open repeat (`+`, `*`, `{2,}`) draws up to this many more than its minimum
 PRINTABLE = [chr(c) for c in range(32, 127)]
+# What `.` and negated classes draw from: letters and digits they allow (any character would
+# do, but `free{` reads worse than `free7`); all printable ASCII where they exclude those.
+READABLE = [chr(c) for c in (*range(48, 58), *range(65, 91), *range(97, 123))]
 _CATEGORIES = {
     sre_constants.CATEGORY_DIGIT: [chr(c) for c in range(48, 58)],
     sre_constants.CATEGORY_WORD: [chr(c) for c in range(48, 58)] + [chr(c) for c in range(65, 91)]
@@ -77,7 +80,7 @@ def _class_chars(items) -> list[str]:
             raise RegexUnsupported(f"the class item {op} cannot be generated")
     if negate:
         excluded = set(chars)
-        chars = [c for c in PRINTABLE if c not in excluded]
+        chars = [c for c in READABLE if c not in excluded] or [c for c in PRINTABLE if c not in excluded]
     unique = sorted(set(chars))
     if not unique:
         raise RegexUnsupported("a character class that matches nothing")
@@ -89,21 +92,23 @@ def _single_chars(op, arg) -> list[str] | None:
     if op == sre_constants.LITERAL:
         return [chr(arg)]
     if op == sre_constants.ANY:
-        return [c for c in PRINTABLE if c != "\n"]
+        return READABLE
     if op == sre_constants.IN:
         return _class_chars(arg)
     if op == sre_constants.NOT_LITERAL:
-        return [c for c in PRINTABLE if c != chr(arg)]
+        return [c for c in READABLE if c != chr(arg)]
     return None
 
 
 @dataclass(frozen=True)
 class CounterSlot:
-    """Where a unique column writes its counter: the top-level repeat at `index`."""
+    """Where a unique column writes its counter: the top-level repeat at `index`, `width`
+    characters of `alphabet`, the last `digits` of them the counter and the rest drawn."""
 
     index: int
     alphabet: tuple[str, ...]
     width: int
+    digits: int
 
 
 class RegexGenerator:
@@ -193,12 +198,13 @@ class RegexGenerator:
         best = None
         for index, alphabet, low, high in self._repeat_slots:
             base = len(alphabet)
-            width = max(low, math.ceil(math.log(max(rows, 2), base)) if base > 1 else rows)
-            while base ** width < rows:
-                width += 1
+            digits = max(1, math.ceil(math.log(max(rows, 2), base)))
+            while base ** digits < rows:
+                digits += 1
+            width = max(low, digits)
             if width > high or (best is not None and width >= best.width):
                 continue
-            best = CounterSlot(index, alphabet, width)
+            best = CounterSlot(index, alphabet, width, digits)
         if best is None:
             raise RegexUnsupported(f"no repeated character class in the pattern holds {rows} distinct values")
         return best
@@ -217,26 +223,31 @@ class RegexGenerator:
             raise RegexUnsupported(f"{total_rows} distinct values need {slot.width} characters, more than {max_length}")
         before, after = self.tree[:slot.index], self.tree[slot.index + 1:]
         size = min(POOL_SIZE, max(n, 1))
-        half = None if budget is None else budget // 2
-        prefixes = pa.array(self.pool(rng, size, before, half) if before else [""], pa.string())
-        suffixes = pa.array(self.pool(rng, size, after, None if budget is None else budget - half) if after else [""], pa.string())
-        counter = _counter(rows, slot, key)
+        # The text after the counter gets what the text before it leaves of the length budget.
+        after_budget = None if budget is None else budget - len(self.sample(np.random.default_rng(0), after))
+        prefix_pool = self.pool(rng, size, before, after_budget) if before else [""]
+        rest = None if budget is None else budget - max(map(len, prefix_pool))
+        prefixes = pa.array(prefix_pool, pa.string())
+        suffixes = pa.array(self.pool(rng, size, after, rest) if after else [""], pa.string())
+        counter = _counter(rows, slot, key, rng)
         return pc.binary_join_element_wise(
             prefixes.take(pa.array(rng.integers(0, len(prefixes), n))), counter,
             suffixes.take(pa.array(rng.integers(0, len(suffixes), n))), "")
 
 
-def _counter(rows: np.ndarray, slot: CounterSlot, key: int) -> pa.Array:
-    """Each row's number, scrambled by a bijection of [0, base**width), in the slot's alphabet."""
+def _counter(rows: np.ndarray, slot: CounterSlot, key: int, rng: np.random.Generator) -> pa.Array:
+    """Each row's number, scrambled by a bijection of [0, base**digits), in the slot's alphabet,
+    after the slot's other characters drawn at random (which keep the values distinct)."""
     base, width = len(slot.alphabet), slot.width
-    modulus = base ** width
+    modulus = base ** slot.digits
     if modulus < 2**62:
         multiplier = _coprime(modulus, key)
         codes = (rows.astype(np.int64) * multiplier + key % modulus) % modulus  # rows * 1e6 fits int64
-    else:  # a counter wider than int64: the plain row number, still distinct
+    else:  # a counter wider than int64 (a huge alphabet): the plain row number, still distinct
         codes = rows.astype(np.int64)
     digits = np.empty((len(rows), width), dtype=np.int64)
-    for place in range(width - 1, -1, -1):
+    digits[:, :width - slot.digits] = rng.integers(0, base, (len(rows), width - slot.digits))
+    for place in range(width - 1, width - slot.digits - 1, -1):
         digits[:, place] = codes % base
         codes = codes // base
     alphabet = np.array(slot.alphabet)
