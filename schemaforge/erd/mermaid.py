@@ -1,4 +1,4 @@
-"""The ERD as Mermaid `erDiagram` source: keys marked, cardinality from the references."""
+"""The ERD as Mermaid `erDiagram` source: physical names, keys marked, cardinality from the references."""
 
 from __future__ import annotations
 
@@ -22,21 +22,31 @@ def _keys(entity: Entity, column) -> str:
     return (" " + ", ".join(marks)) if marks else ""
 
 
-def _relation(entity: Entity, fk: ForeignKey) -> str:
-    # Parent side: exactly one (||) or zero-or-one (|o) when the ref is nullable.
-    # Child side: zero-or-many (o{), or zero-or-one (o|) for a one-to-one ref.
-    parent = "|o" if fk.nullable else "||"
-    child = "o|" if fk.one_to_one else "o{"
-    return f'    {fk.target} {parent}--{child} {entity.name} : "{fk.field}"'
+def cardinality(fk: ForeignKey) -> tuple[str, str]:
+    """(parent end, child end) of a reference: the parent is exactly one, or zero or one when
+    the reference is nullable; the child is zero or many, or zero or one for a one-to-one."""
+    return ("zero_or_one" if fk.nullable else "exactly_one"), ("zero_or_one" if fk.one_to_one else "zero_or_many")
+
+
+# Mermaid's crow's-foot marks, written from each end's own side of the line.
+_PARENT_MARK = {"exactly_one": "||", "zero_or_one": "|o"}
+_CHILD_MARK = {"zero_or_many": "o{", "zero_or_one": "o|"}
+
+
+def _relation(design: Design, entity: Entity, fk: ForeignKey) -> str:
+    parent, child = cardinality(fk)
+    target = design.entities[fk.target].table
+    return f'    {target} {_PARENT_MARK[parent]}--{_CHILD_MARK[child]} {entity.table} : "{fk.field}"'
 
 
 def render_mermaid(design: Design) -> str:
+    """Entities under their physical table names (what conventions make of them)."""
     lines = ["erDiagram"]
     for entity in design.entities.values():
-        lines.append(f"    {entity.name} {{")
+        lines.append(f"    {entity.table} {{")
         for column in entity.columns:
-            lines.append(f"        {_type_label(column)} {column.name}{_keys(entity, column)}")
+            lines.append(f"        {_type_label(column)} {column.physical}{_keys(entity, column)}")
         lines.append("    }")
     for entity in design.entities.values():
-        lines.extend(_relation(entity, fk) for fk in entity.foreign_keys)
+        lines.extend(_relation(design, entity, fk) for fk in entity.foreign_keys)
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from schemaforge.design.model import Design, Entity
+from schemaforge.erd.mermaid import cardinality
 
 RENDER_TIMEOUT_SECONDS = 120
 # Keys D2 reads as attributes wherever they stand, quoted or not (d2graph's reserved keywords).
@@ -44,24 +45,32 @@ def _row_key(column_name: str) -> str:
     return _quote(column_name + suffix)
 
 
+# D2's crow's-foot arrowheads for each end of a reference (see mermaid.cardinality).
+ARROWHEADS = {"exactly_one": "cf-one-required", "zero_or_one": "cf-one", "zero_or_many": "cf-many"}
+
+
 def render_d2(design: Design) -> str:
-    """D2 source: a `sql_table` per entity, an arrow per foreign key."""
+    """D2 source: a `sql_table` per entity under its physical table name, an arrow per foreign
+    key from the child's column to the parent's, with crow's feet at both ends."""
     lines = ["direction: right", ""]
     keys: dict[tuple[str, str], str] = {}
     for t, entity in enumerate(design.entities.values()):
         table_key = f"t{t}"  # entity names such as `shape` would be D2 keywords too
-        lines += [f"{table_key}: {{", "  shape: sql_table", f"  label: {_quote(entity.name)}"]
+        lines += [f"{table_key}: {{", "  shape: sql_table", f"  label: {_quote(entity.table)}"]
         for column in entity.columns:
-            keys[(entity.name, column.name)] = f"{table_key}.{_row_key(column.name)}"
+            keys[(entity.name, column.name)] = f"{table_key}.{_row_key(column.physical)}"
             constraint = _constraint(entity, column)
             attrs = f" {{constraint: {constraint}}}" if constraint else ""
-            lines.append(f"  {_row_key(column.name)}: {_quote(str(column.type))}{attrs}")
+            lines.append(f"  {_row_key(column.physical)}: {_quote(str(column.type))}{attrs}")
         lines += ["}", ""]
     for entity in design.entities.values():
         for fk in entity.foreign_keys:
             source = keys[(entity.name, fk.columns[0])]
             target = keys[(fk.target, fk.target_columns[0])]
-            lines.append(f"{source} -> {target}")
+            parent, child = cardinality(fk)
+            lines += [f"{source} -> {target}: {{",
+                      f"  source-arrowhead: {{shape: {ARROWHEADS[child]}}}",
+                      f"  target-arrowhead: {{shape: {ARROWHEADS[parent]}}}", "}"]
     return "\n".join(lines) + "\n"
 
 

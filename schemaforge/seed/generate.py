@@ -288,11 +288,17 @@ class _EntityGenerator:
         return found
 
     def enforce_checks(self, table: pa.Table, number: int, rows: np.ndarray) -> pa.Table:
-        """Redraw the rows that fail a check, in fresh streams, then settle what is left."""
+        """Redraw the rows that fail a check, in fresh streams, then settle what is left. Only
+        the failing rows change, so the rounds work on them alone, put back at the end."""
+        failed = self.violations(table)
+        if not failed:
+            return table
+        touched = np.unique(np.concatenate(list(failed.values())))
+        subset, subset_rows = table.take(pa.array(touched)), rows[touched]
+        failed = {name: np.searchsorted(touched, positions) for name, positions in failed.items()}
         for round_ in range(1, REDRAW_ROUNDS + 2):
-            failed = self.violations(table)
             if not failed:
-                return table
+                break
             for check in self.entity.checks:
                 if check.name not in failed:
                     continue
@@ -300,11 +306,22 @@ class _EntityGenerator:
                 names |= {later for later, o in self.plan.orderings.items() if o.earlier in names}
                 redraw = self.plan.redrawable(names)
                 if round_ <= REDRAW_ROUNDS and redraw:
-                    table = self.redraw(table, failed[check.name], rows, redraw, number, round_)
+                    subset = self.redraw(subset, failed[check.name], subset_rows, redraw, number, round_)
                 else:
-                    table = self.settle(table, check.name, failed[check.name], redraw)
-            table = self.with_generated(self._base(table))
-        return table  # what still fails is counted, and named, by verify() at the end
+                    subset = self.settle(subset, check.name, failed[check.name], redraw)
+            subset = self.with_generated(self._base(subset))
+            failed = self.violations(subset) if round_ <= REDRAW_ROUNDS else {}
+        return self._put_back(table, touched, subset)  # what still fails is named by verify() at the end
+
+    @staticmethod
+    def _put_back(table: pa.Table, positions: np.ndarray, subset: pa.Table) -> pa.Table:
+        """`table` with its rows at `positions` (ascending) replaced by `subset`'s rows."""
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[positions] = True
+        chosen = pa.array(mask)
+        columns = [pc.replace_with_mask(table.column(name).combine_chunks(), chosen, subset.column(name).combine_chunks())
+                   for name in table.column_names]
+        return pa.table(columns, names=table.column_names)
 
     def _base(self, table: pa.Table) -> pa.Table:
         return table.select([c.name for c in self.entity.columns if c.generated is None])

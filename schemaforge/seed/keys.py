@@ -94,7 +94,7 @@ class KeyStore:
 
     def __init__(self):
         self._chunks: dict[str, dict[str, list[pa.Array]]] = {}
-        self._tables: dict[str, dict[str, pa.ChunkedArray]] = {}
+        self._tables: dict[str, dict[str, pa.Array]] = {}
 
     def want(self, entity: str, columns: tuple[str, ...]) -> None:
         wanted = self._chunks.setdefault(entity, {})
@@ -113,6 +113,6 @@ class KeyStore:
 
     def take(self, entity: str, column: str, rows: np.ndarray) -> pa.Array:
         table = self._tables.setdefault(entity, {})
-        if column not in table:
-            table[column] = pa.chunked_array(self._chunks[entity][column])
-        return table[column].take(pa.array(rows)).combine_chunks()
+        if column not in table:  # one contiguous array: a take from it beats one over chunks
+            table[column] = pa.concat_arrays(self._chunks[entity][column])
+        return table[column].take(pa.array(rows))

@@ -16,6 +16,7 @@ seed reports at the check.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -120,6 +121,7 @@ class RegexGenerator:
         except (re.error, RecursionError, OverflowError) as error:
             raise RegexUnsupported(f"the pattern does not parse: {error}") from None
         self._check(self.tree)
+        self.nodes = _compile(self.tree)
 
     def _check(self, items) -> None:
         for op, arg in items:
@@ -140,43 +142,21 @@ class RegexGenerator:
                 self._check(arg)
 
     # -- one string --------------------------------------------------------------------------
-    def _draw(self, items, rng: np.random.Generator, out: list[str]) -> None:
-        for op, arg in items:
-            chars = _single_chars(op, arg)
-            if chars is not None:
-                out.append(chars[int(rng.integers(0, len(chars)))])
-            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
-                low, high, body = arg
-                top = min(high, low + EXTRA_REPEATS) if high != sre_constants.MAXREPEAT else low + EXTRA_REPEATS
-                for _ in range(int(rng.integers(low, top + 1))):
-                    self._draw(body, rng, out)
-            elif op == sre_constants.SUBPATTERN:
-                self._draw(arg[-1], rng, out)
-            elif op == sre_constants.ATOMIC_GROUP:
-                self._draw(arg, rng, out)
-            elif op == sre_constants.BRANCH:
-                branches = arg[1]
-                self._draw(branches[int(rng.integers(0, len(branches)))], rng, out)
-            elif op == sre_constants.AT:
-                continue  # anchors: a drawn string is the whole match
-            else:
-                raise RegexUnsupported(f"the construct {op} cannot be generated")
-
     def sample(self, rng: np.random.Generator, items=None) -> str:
         out: list[str] = []
-        self._draw(self.tree if items is None else items, rng, out)
+        _draw(self.nodes if items is None else _compile(items), rng, out)
         return "".join(out)
 
     def pool(self, rng: np.random.Generator, size: int, items=None, max_length: int | None = None) -> list[str]:
-        """`size` drawn strings (fewer distinct ones where the pattern allows few), each one
-        checked against the compiled pattern, none longer than `max_length`."""
-        drawn = []
-        for _ in range(size * 4):
-            text = self.sample(rng, items)
-            if max_length is None or len(text) <= max_length:
-                drawn.append(text)
-                if len(drawn) == size:
-                    break
+        """`size` drawn strings (fewer distinct ones where the pattern allows few), none longer
+        than `max_length`."""
+        nodes = self.nodes if items is None else _compile(items)
+        drawn: list[str] = []
+        for _ in range(4):  # draws too long for the column are dropped, and drawn again
+            batch = _draw_many(nodes, rng, size).tolist()
+            drawn += batch if max_length is None else [text for text in batch if len(text) <= max_length]
+            if len(drawn) >= size:
+                return drawn[:size]
         if not drawn:
             raise RegexUnsupported(f"no matching string fits in {max_length} characters")
         return drawn
@@ -235,6 +215,12 @@ class RegexGenerator:
             suffixes.take(pa.array(rng.integers(0, len(suffixes), n))), "")
 
 
+@functools.lru_cache(maxsize=256)
+def regex_generator(pattern: str) -> RegexGenerator:
+    """The generator of `pattern`, parsed once per process (a column asks for it every batch)."""
+    return RegexGenerator(pattern)
+
+
 def _counter(rows: np.ndarray, slot: CounterSlot, key: int, rng: np.random.Generator) -> pa.Array:
     """Each row's number, scrambled by a bijection of [0, base**digits), in the slot's alphabet,
     after the slot's other characters drawn at random (which keep the values distinct)."""
@@ -263,3 +249,58 @@ def _coprime(modulus: int, key: int) -> int:
     while math.gcd(candidate, modulus) != 1:
         candidate += 1
     return candidate
+
+
+# A pattern compiled for drawing: ("chars", alphabet) one character of the alphabet;
+# ("repeat", low, top, body) the body low..top times; ("branch", bodies) one of them.
+def _compile(items) -> tuple:
+    nodes = []
+    for op, arg in items:
+        chars = _single_chars(op, arg)
+        if chars is not None:
+            nodes.append(("chars", tuple(chars)))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            low, high, body = arg
+            top = min(high, low + EXTRA_REPEATS) if high != sre_constants.MAXREPEAT else low + EXTRA_REPEATS
+            nodes.append(("repeat", low, top, _compile(body)))
+        elif op == sre_constants.SUBPATTERN:
+            nodes.extend(_compile(arg[-1]))
+        elif op == sre_constants.ATOMIC_GROUP:
+            nodes.extend(_compile(arg))
+        elif op == sre_constants.BRANCH:
+            nodes.append(("branch", tuple(_compile(branch) for branch in arg[1])))
+        elif op != sre_constants.AT:  # anchors: a drawn string is the whole match
+            raise RegexUnsupported(f"the construct {op} cannot be generated")
+    return tuple(nodes)
+
+
+def _draw(nodes: tuple, rng: np.random.Generator, out: list[str]) -> None:
+    for node in nodes:
+        if node[0] == "chars":
+            out.append(node[1][int(rng.integers(0, len(node[1])))])
+        elif node[0] == "repeat":
+            for _ in range(int(rng.integers(node[1], node[2] + 1))):
+                _draw(node[3], rng, out)
+        else:
+            branches = node[1]
+            _draw(branches[int(rng.integers(0, len(branches)))], rng, out)
+
+
+def _draw_many(nodes: tuple, rng: np.random.Generator, size: int) -> np.ndarray:
+    """`size` strings drawn at once, node by node with NumPy (what `_draw` does for one)."""
+    result = np.full(size, "", dtype=object)
+    for node in nodes:
+        if node[0] == "chars":
+            alphabet = np.array(node[1], dtype=object)
+            result = result + alphabet[rng.integers(0, len(alphabet), size)]
+        elif node[0] == "repeat":
+            counts = rng.integers(node[1], node[2] + 1, size)
+            for place in range(node[2]):
+                piece = _draw_many(node[3], rng, size)
+                result = result + np.where(counts > place, piece, "")
+        else:
+            branches = node[1]
+            choice = rng.integers(0, len(branches), size)
+            pieces = [_draw_many(branch, rng, size) for branch in branches]
+            result = result + np.choose(choice, pieces)
+    return result

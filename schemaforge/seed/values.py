@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
 from schemaforge.seed.meaning import numeric_range
-from schemaforge.seed.regex import RegexGenerator, RegexUnsupported
+from schemaforge.seed.regex import RegexUnsupported, regex_generator
 from schemaforge.design.literals import python_value
 from schemaforge.design.model import Column
 from schemaforge.design.syntax import SeedField
@@ -31,6 +31,7 @@ DEFAULT_TIMESTAMPS = (dt.date(2023, 1, 1), dt.date(2025, 12, 31))
 BIRTH_DATES = (dt.date(1935, 1, 1), dt.date(2007, 12, 31))
 DEFAULT_NULL_FRACTION = 0.1
 DEFAULT_SHARE = 0.25  # rows that take the column's literal default
+TEXT_POOL = 8192  # distinct sentences or paragraphs per batch
 BOUNDARY_SHARE = 0.04  # rows at each end of a checked range, so boundary cases are reached
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -318,9 +319,13 @@ def _text(spec: ColumnSpec, rng, rows) -> pa.Array:
     if kind == "uuid":
         return uuids(rng, n)
     if kind in ("sentence", "paragraph", "free_text", "health"):
-        count = 12 if kind == "paragraph" else 6
-        sentence = _join(*[_pick(words.WORDS, rng, n) for _ in range(count)], sep=" ")
-        return pc.utf8_capitalize(_join(sentence, pa.array(["."] * n), sep=""))
+        # Prose is assembled for a pool of rows and picked from per row: building every
+        # row's twelve words costs more than the rest of the row together.
+        count, size = (12 if kind == "paragraph" else 6), min(n, TEXT_POOL)
+        sentence = _join(*[_pick(words.WORDS, rng, size) for _ in range(count)], sep=" ")
+        pool = pc.utf8_capitalize(_join(sentence, pa.array(["."] * size), sep=""))
+        text = pool.take(pa.array(rng.integers(0, size, n)))
+        return _join(text, ordinal, sep=" ") if spec.unique else text
     if kind == "ssn":
         return _join(_numbers(rng.integers(100, 900, n)), _numbers(rng.integers(10, 100, n)), _numbers(rng.integers(1000, 10000, n)), sep="-")
     if kind == "card":
@@ -436,7 +441,7 @@ def _matching_text(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
         return usual
     pattern, path = spec.domain.patterns[0]
     try:
-        generator = RegexGenerator(pattern)
+        generator = regex_generator(pattern)
         values = generator.column(rng, rows, spec.total_rows, spec.unique, limit, key=len(pattern) * 7919)
     except RegexUnsupported as problem:
         raise Unsatisfiable(f"no value of '{spec.column.name}' can be generated for the regex {pattern!r}: {problem}",
