@@ -641,3 +641,31 @@ def test_columns_look_like_what_their_names_say(tmp_path):
     assert line.unit_price.astype(float).between(1, 500).all() and line.quantity.between(1, 20).all()
     assert line.discount.astype(float).between(0, 1).all() and line.duration_ms.between(1, 5000).all()
     assert line.size_bytes.between(1_000, 10_000_000).all()
+
+
+# -- 19. the picture says what the Mermaid says ------------------------------------------------
+
+def test_the_erd_picture_and_the_mermaid_agree_on_names_and_cardinality():
+    import re
+
+    from schemaforge.design.loader import load_design
+    from schemaforge.erd.mermaid import render_mermaid
+    from schemaforge.erd.picture import render_d2
+
+    design = load_design(DESIGNS / "social.yaml")  # snake_plural: the entity user is the table users
+    mermaid, d2 = render_mermaid(design), render_d2(design)
+    marks = {"||": "exactly_one", "|o": "zero_or_one", "o{": "zero_or_many", "o|": "zero_or_one"}
+    heads = {"cf-one-required": "exactly_one", "cf-one": "zero_or_one", "cf-many": "zero_or_many"}
+    said = sorted((parent, marks[p], marks[c], child)
+                  for parent, p, c, child in re.findall(r"^    (\w+) (\|\||\|o)--(o\{|o\|) (\w+) :", mermaid, re.M))
+    labels = dict(re.findall(r'^(t\d+): \{\n  shape: sql_table\n  label: "(\w+)"', d2, re.M))
+    drawn = sorted((labels[target], heads[parent_head], heads[child_head], labels[source])
+                   for source, target, child_head, parent_head in re.findall(
+                       r'^(t\d+)\.\S+ <-> (t\d+)\.\S+: \{\n  source-arrowhead: \{shape: ([\w-]+)\}\n'
+                       r'  target-arrowhead: \{shape: ([\w-]+)\}', d2, re.M))
+    assert said == drawn and len(said) == sum(len(e.foreign_keys) for e in design.entities.values())
+    assert ("users", "exactly_one", "zero_or_many", "follows") in said
+    assert ("posts", "zero_or_one", "zero_or_many", "posts") in said  # an optional self reference
+    assert "users {" in mermaid and "user {" not in mermaid
+    ledger = render_mermaid(load_design(DESIGNS / "ledger.yaml"))
+    assert "journal_entry |o--o| journal_entry" in ledger  # a one-to-one, optional at both ends

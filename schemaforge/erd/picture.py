@@ -68,7 +68,7 @@ def render_d2(design: Design) -> str:
             source = keys[(entity.name, fk.columns[0])]
             target = keys[(fk.target, fk.target_columns[0])]
             parent, child = cardinality(fk)
-            lines += [f"{source} -> {target}: {{",
+            lines += [f"{source} <-> {target}: {{",
                       f"  source-arrowhead: {{shape: {ARROWHEADS[child]}}}",
                       f"  target-arrowhead: {{shape: {ARROWHEADS[parent]}}}", "}"]
     return "\n".join(lines) + "\n"
