@@ -12,6 +12,7 @@ silently: it is reported by name.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -130,8 +131,8 @@ class _EntityGenerator:
         for later in self._ordered_later():
             values[later] = self._generated(self.plan.columns[later],
                                             lambda: self.after(later, self._rng(later, number), rows, values))
-        table = self.with_generated(pa.table({c.name: values[c.name] for c in self.entity.columns if c.generated is None}))
-        return self.enforce_checks(table, number, rows)
+        table, failed = self.evaluate(pa.table({c.name: values[c.name] for c in self.entity.columns if c.generated is None}))
+        return self.enforce_checks(table, failed, number, rows)
 
     def _generated(self, spec, make) -> pa.Array:
         """`make()`'s values for a column; a failure names the entity, the column and its line."""
@@ -258,39 +259,40 @@ class _EntityGenerator:
         return with_nulls(result, rng, spec.null_fraction)
 
     # -- generated columns and checks ---------------------------------------------------------
-    def with_generated(self, table: pa.Table) -> pa.Table:
-        generated = [c for c in self.entity.columns if c.generated is not None]
-        if not generated:
-            return table
-        self.con.register("seed_batch", table)
-        select = ", ".join(f"{quoted_sql(c.generated)} AS \"{c.name}\"" for c in generated)
-        computed = self.con.execute(f"SELECT {select} FROM seed_batch").to_arrow_table()
-        self.con.unregister("seed_batch")
-        for column in generated:
-            table = table.append_column(column.name, computed.column(column.name).cast(arrow_type(column.type)))
-        return table.select([c.name for c in self.entity.columns])
+    @cached_property
+    def _generated_sql(self) -> list[tuple[str, str]]:
+        """(column, DuckDB expression) of each generated column, rendered once."""
+        return [(c.name, quoted_sql(c.generated)) for c in self.entity.columns if c.generated is not None]
 
-    def violations(self, table: pa.Table) -> dict[str, np.ndarray]:
-        """Check name -> positions of the rows where it is FALSE (NULL passes, as in SQL)."""
-        checks = self.entity.checks
-        if not checks or table.num_rows == 0:
-            return {}
-        self.con.register("seed_batch", table.append_column("__row", pa.array(np.arange(table.num_rows))))
-        flags = ", ".join(f"({quoted_sql(c.expression)}) IS FALSE AS f{i}" for i, c in enumerate(checks))
-        where = " OR ".join(f"f{i}" for i in range(len(checks)))
-        failed = self.con.execute(f"SELECT * FROM (SELECT __row, {flags} FROM seed_batch) WHERE {where}").fetchnumpy()
-        self.con.unregister("seed_batch")
-        found = {}
-        for i, check in enumerate(checks):
-            positions = failed["__row"][np.asarray(failed[f"f{i}"], dtype=bool)]
-            if len(positions):
-                found[check.name] = np.sort(positions)
-        return found
+    @cached_property
+    def _check_sql(self) -> list[str]:
+        return [quoted_sql(c.expression) for c in self.entity.checks]
 
-    def enforce_checks(self, table: pa.Table, number: int, rows: np.ndarray) -> pa.Table:
+    def evaluate(self, base: pa.Table) -> tuple[pa.Table, dict[str, np.ndarray]]:
+        """`base` (the drawn columns) with its generated columns computed, and for each check
+        the positions of the rows where it is FALSE (NULL passes, as in SQL): one DuckDB query."""
+        generated, checks = self._generated_sql, self._check_sql
+        if (not generated and not checks) or base.num_rows == 0:
+            return base, {}
+        self.con.register("seed_batch", base)
+        computed = "".join(f", {sql} AS \"{name}\"" for name, sql in generated)
+        outputs = [f'"{name}"' for name, _ in generated] + [f"({sql}) IS FALSE AS __f{i}" for i, sql in enumerate(checks)]
+        result = self.con.execute(f"SELECT {', '.join(outputs)} FROM (SELECT *{computed} FROM seed_batch)").to_arrow_table()
+        self.con.unregister("seed_batch")
+        table = base
+        for name, _ in generated:
+            table = table.append_column(name, result.column(name).cast(arrow_type(self.entity.column(name).type)))
+        table = table.select([c.name for c in self.entity.columns]) if generated else table
+        failed = {}
+        for i, check in enumerate(self.entity.checks):
+            flags = np.asarray(pc.fill_null(result.column(f"__f{i}"), False).combine_chunks(), dtype=bool)
+            if flags.any():
+                failed[check.name] = np.flatnonzero(flags)
+        return table, failed
+
+    def enforce_checks(self, table: pa.Table, failed: dict[str, np.ndarray], number: int, rows: np.ndarray) -> pa.Table:
         """Redraw the rows that fail a check, in fresh streams, then settle what is left. Only
         the failing rows change, so the rounds work on them alone, put back at the end."""
-        failed = self.violations(table)
         if not failed:
             return table
         touched = np.unique(np.concatenate(list(failed.values())))
@@ -309,8 +311,8 @@ class _EntityGenerator:
                     subset = self.redraw(subset, failed[check.name], subset_rows, redraw, number, round_)
                 else:
                     subset = self.settle(subset, check.name, failed[check.name], redraw)
-            subset = self.with_generated(self._base(subset))
-            failed = self.violations(subset) if round_ <= REDRAW_ROUNDS else {}
+            subset, failed = self.evaluate(self._base(subset))
+            failed = failed if round_ <= REDRAW_ROUNDS else {}
         return self._put_back(table, touched, subset)  # what still fails is named by verify() at the end
 
     @staticmethod
@@ -354,8 +356,8 @@ class _EntityGenerator:
                     continue
                 trial = table.set_column(table.column_names.index(name), name,
                                          pc.replace_with_mask(column, pa.array(mask), constant))
-                trial = self.with_generated(self._base(trial))
-                still = self.violations(trial).get(check, np.array([], dtype=np.int64))
+                trial, failing = self.evaluate(self._base(trial))
+                still = failing.get(check, np.array([], dtype=np.int64))
                 if len(np.intersect1d(still, positions)) < len(positions):
                     table, positions = trial, np.intersect1d(still, positions)
                 if not len(positions):
