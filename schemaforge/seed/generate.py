@@ -277,6 +277,8 @@ class _EntityGenerator:
         self.con.register("seed_batch", base)
         computed = "".join(f", {sql} AS \"{name}\"" for name, sql in generated)
         outputs = [f'"{name}"' for name, _ in generated] + [f"({sql}) IS FALSE AS __f{i}" for i, sql in enumerate(checks)]
+        # A projection keeps the rows in their order (DuckDB's preserve_insertion_order, on by
+        # default), so row i of the result is row i of `base`.
         result = self.con.execute(f"SELECT {', '.join(outputs)} FROM (SELECT *{computed} FROM seed_batch)").to_arrow_table()
         self.con.unregister("seed_batch")
         table = base
