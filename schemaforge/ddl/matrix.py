@@ -100,6 +100,9 @@ ROWS: list[tuple[str, Callable[[SqlTarget], str]]] = [
     ("partial indexes (`where:`, soft delete)", lambda t: (
         "yes" + (" (comparisons joined by AND)" if t.PARTIAL_INDEX_UNSUPPORTED else "")) if t.PARTIAL_INDEXES else "no (TG104)"),
     ("index methods", lambda t: ", ".join(sorted(t.INDEX_METHODS)) or ("data-skipping " + t.SKIPPING_INDEX if t.SKIPPING_INDEX else "default only (TG105)")),
+    ("index methods checked against the column types", lambda t: "; ".join(
+        [f"{m}: {', '.join(sorted(k)) or 'none of the logical types'}" for m, k in sorted(t.INDEX_METHOD_KINDS.items())]
+        + [f"{m}: one column" for m in sorted(t.SINGLE_COLUMN_METHODS)]) + " (TG113)" if t.INDEX_METHOD_KINDS else "-"),
     ("INCLUDE columns", lambda t: "yes" if t.INCLUDE_COLUMNS else "no (TG105)"),
     ("generated columns", lambda t: {"stored": "stored", "virtual": "virtual", "typed_cast": "persisted computed column"}[t.GENERATED]
      + ("" if t.NOT_NULL_ON_GENERATED else ", without NOT NULL")),
@@ -107,6 +110,10 @@ ROWS: list[tuple[str, Callable[[SqlTarget], str]]] = [
      "trigger" if t.UPDATED_AT_TRIGGER else "none (TG106)"),
     ("descriptions", lambda t: {"statement": "COMMENT ON", "inline": "COMMENT clauses", "extended_property":
                                 "MS_Description extended properties", "none": "SQL comments"}[t.COMMENTS]),
+    ("date, time and timestamp defaults", lambda t: ", ".join(
+        f"{k} as {keyword} '...'{(' ' + q) if q else ''}" for k, (keyword, q) in sorted(t.TYPED_LITERALS.items()))
+        or "string literals" + ("; timestamptz with +00:00" if "timestamptz" in t.LITERAL_TEXT else "; timestamptz in UTC")),
+    ("enums over 127 values", lambda t: t.TYPE_MAPPING["large_enum"].split("(")[0] if t.SMALL_ENUM_VALUES else "as any enum"),
     ("identifier limit", lambda t: f"{t.MAX_IDENTIFIER_LENGTH} (longer generated names get a hash suffix, NM102)"
      if t.MAX_IDENTIFIER_LENGTH else "none"),
     ("reserved words quoted", lambda t: str(len(t.RESERVED))),
