@@ -669,3 +669,17 @@ def test_the_erd_picture_and_the_mermaid_agree_on_names_and_cardinality():
     assert "users {" in mermaid and "user {" not in mermaid
     ledger = render_mermaid(load_design(DESIGNS / "ledger.yaml"))
     assert "journal_entry |o--o| journal_entry" in ledger  # a one-to-one, optional at both ends
+
+
+# -- 14. under CI a missing driver fails, never skips --------------------------------------------
+
+def test_a_missing_driver_fails_under_ci_and_skips_elsewhere(monkeypatch):
+    import conftest
+
+    monkeypatch.setattr(conftest, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        conftest.require_module("schemaforge_no_such_driver")
+    monkeypatch.setattr(conftest, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        conftest.require_module("schemaforge_no_such_driver")
+    assert conftest.require_module("sqlite3").connect  # an installed one is simply imported
