@@ -138,16 +138,3 @@ def manifest_from_disk(design: Design, root: Path, history: History | None = Non
             raise FileNotFoundError(f"{file} is missing: build the design's other deliverables first")
         files.append((path, file_sha256(file), file.stat().st_size))
     return manifest_artifact(design, files, history)
-
-
-def all_artifacts(design: Design, history: History | None = None) -> list[Artifact]:
-    """Every in-memory deliverable of this release for `design` (the seed is streamed to disk by
-    deliverables/seed.py), with a manifest of them last. With the design's release history, its
-    migrations too (raising MigrationBlocked where one would lose data unallowed)."""
-    artifacts = spec_artifacts(design) + erd_artifacts(design) + lint_artifacts(design, history)[1]
-    plans = migrations(history, design.name) if history else []
-    for target in sql_targets(design):
-        artifacts += ddl_artifacts(design, target)
-        artifacts += migration_artifacts(plans, target)
-    files = [(a.path, a.sha256, len(a.content)) for a in artifacts]
-    return artifacts + [manifest_artifact(design, files, history)]

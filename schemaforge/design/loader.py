@@ -77,7 +77,9 @@ def _partial_semantics(data: dict, source, design_name: str, failed: list, struc
         return []
     design, findings = resolve(doc, source, design_name, "")
     findings += check_sections(design)
-    reported = {f.location for f in structural}
+    # What is said about the part that held a structural error (a field left without its
+    # misspelt `tpye:`) follows from that error: it is not said again.
+    reported = {f.location for f in structural} | {source.key(_enclosing(path)) for path, _ in failed if path}
     return [
         f for f in findings
         if f.location not in reported and not any(f"'{name}'" in f.message for name in dropped)

@@ -26,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemaforge.seed.arrays import fixed_width_strings
+
 try:  # Python 3.11+
     from re import _constants as sre_constants, _parser as sre_parse
 except ImportError:  # pragma: no cover - older Pythons
@@ -239,7 +241,7 @@ def _counter(rows: np.ndarray, slot: CounterSlot, key: int, rng: np.random.Gener
     alphabet = np.array(slot.alphabet)
     if all(len(c.encode()) == 1 for c in slot.alphabet):
         letters = np.frombuffer("".join(slot.alphabet).encode(), dtype=np.uint8)[digits]
-        return pa.array(np.ascontiguousarray(letters).view(f"S{width}").ravel()).cast(pa.string())
+        return fixed_width_strings(letters)
     return pa.array(["".join(row) for row in alphabet[digits]], pa.string())
 
 

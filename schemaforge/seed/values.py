@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from schemaforge.seed import words
 from schemaforge.seed.domains import Domain
 from schemaforge.seed.meaning import numeric_range
+from schemaforge.seed.arrays import fixed_width_strings
 from schemaforge.seed.regex import RegexUnsupported, regex_generator
 from schemaforge.design.literals import python_value
 from schemaforge.design.model import Column
@@ -267,7 +268,7 @@ def uuids(rng, n: int) -> pa.Array:
     text = np.full((n, 36), ord("-"), dtype=np.uint8)
     for start, (a, b) in zip((0, 9, 14, 19, 24), ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))):
         text[:, start:start + b - a] = digits[:, a:b]
-    return pc.cast(pa.array(text.view("S36").ravel(), pa.binary(36)), pa.string())
+    return fixed_width_strings(text)
 
 
 def _code_prefix(column: Column) -> str:
@@ -310,7 +311,7 @@ def _text(spec: ColumnSpec, rng, rows) -> pa.Array:
     if kind == "password_hash":  # the shape of a bcrypt hash: $2b$12$ and 53 characters of salt and digest
         alphabet = np.frombuffer(b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
         body = alphabet[rng.integers(0, len(alphabet), (n, 53))]
-        return _join(pa.array(["$2b$12$"] * n), pc.cast(pa.array(np.ascontiguousarray(body).view("S53").ravel()), pa.string()), sep="")
+        return _join(pa.array(["$2b$12$"] * n), fixed_width_strings(body), sep="")
     if kind == "company":
         return _join(pc.utf8_capitalize(_pick(words.WORDS, rng, n)), _pick(words.COMPANY_SUFFIXES, rng, n), sep=" ")
     if kind in ("ip", "ipv4"):
@@ -335,7 +336,7 @@ def _text(spec: ColumnSpec, rng, rows) -> pa.Array:
     if kind == "iso_currency":
         return _pick(("EUR", "USD", "GBP", "JPY", "CHF"), rng, n)
     if kind == "hex_color":
-        return _join(pa.array(["#"] * n), pc.cast(pa.array(_hex(rng.integers(0, 256, (n, 3), dtype=np.uint8)).view("S6").ravel(), pa.binary(6)), pa.string()), sep="")
+        return _join(pa.array(["#"] * n), fixed_width_strings(_hex(rng.integers(0, 256, (n, 3), dtype=np.uint8))), sep="")
     if kind == "postal_code":
         return _numbers(rng.integers(10000, 99999, n))
     if kind == "hostname":
@@ -418,7 +419,7 @@ def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
     if kind == "json":
         return _json(rng, n)
     if kind == "bytes":
-        return pa.array(list(rng.integers(0, 256, (n, 16), dtype=np.uint8).view("S16").ravel()), pa.binary())
+        return fixed_width_strings(rng.integers(0, 256, (n, 16), dtype=np.uint8), pa.binary())
     if kind == "array":
         item = ColumnSpec(Column(spec.column.name, spec.column.physical, spec.column.field, typ.item, False, spec.column.path), spec.total_rows)
         lengths = rng.integers(0, 4, n)
