@@ -500,7 +500,7 @@ def test_regex_seed_loads_with_constraints_on_postgres_and_mariadb(tmp_path, pg_
 @pytest.mark.parametrize("check,problem", [
     ("value ~ '^(a)\\\\1$'", "back reference"),
     ("value ~ '^(?=x)x+$'", "look-ahead"),
-    ("value ~ '^[ab]{2}$'", "holds 1000 distinct values"),
+    ("value ~ '^[ab]{2}$'", "hold fewer than 1000 distinct values"),
 ])
 def test_a_regex_that_cannot_be_generated_is_a_located_seed_problem(check, problem, tmp_path):
     design = load(f"""\
@@ -683,3 +683,16 @@ def test_a_missing_driver_fails_under_ci_and_skips_elsewhere(monkeypatch):
     with pytest.raises(pytest.skip.Exception, match="not installed"):
         conftest.require_module("schemaforge_no_such_driver")
     assert conftest.require_module("sqlite3").connect  # an installed one is simply imported
+
+
+def test_a_unique_regex_counter_spans_several_repeats_when_one_is_too_small():
+    import re
+
+    import numpy as np
+
+    from schemaforge.seed.regex import RegexGenerator
+
+    rows = 1_500_000  # more than [0-9]{5} holds alone; [0-9]{4} and [0-9]{5} together hold 10**9
+    values = RegexGenerator("^INV-[0-9]{4}-[0-9]{5}$").column(
+        np.random.default_rng(0), np.arange(rows), rows, True, 16, key=7).to_pylist()
+    assert len(set(values)) == rows and all(re.fullmatch(r"INV-\d{4}-\d{5}", v) for v in values[:10000])

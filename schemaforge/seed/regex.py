@@ -175,46 +175,61 @@ class RegexGenerator:
                     slots.append((index, tuple(chars), low, high))
         return slots
 
-    def counter_slot(self, rows: int, max_length: int | None) -> CounterSlot:
-        """The repeat that can hold `rows` distinct counters in the fewest characters."""
-        best = None
+    def counter_slots(self, rows: int) -> list[CounterSlot]:
+        """Where `rows` distinct counters go: the one repeat that holds them in the fewest
+        characters, else several (`INV-[0-9]{4}-[0-9]{5}`: all nine digits), in pattern order."""
+        single = []
         for index, alphabet, low, high in self._repeat_slots:
-            base = len(alphabet)
-            digits = max(1, math.ceil(math.log(max(rows, 2), base)))
-            while base ** digits < rows:
-                digits += 1
-            width = max(low, digits)
-            if width > high or (best is not None and width >= best.width):
-                continue
-            best = CounterSlot(index, alphabet, width, digits)
-        if best is None:
-            raise RegexUnsupported(f"no repeated character class in the pattern holds {rows} distinct values")
-        return best
+            digits = _digits_for(rows, len(alphabet))
+            if max(low, digits) <= high:
+                single.append(CounterSlot(index, alphabet, max(low, digits), digits))
+        if single:
+            return [min(single, key=lambda slot: slot.width)]
+        chosen, capacity = [], 1
+        for index, alphabet, low, high in sorted(self._repeat_slots, key=lambda s: -len(s[1]) ** min(s[3], 64)):
+            digits = min(high, _digits_for(-(-rows // capacity), len(alphabet)))
+            chosen.append(CounterSlot(index, alphabet, max(low, digits), digits))
+            capacity *= len(alphabet) ** digits
+            if capacity >= rows:
+                return sorted(chosen, key=lambda slot: slot.index)
+        raise RegexUnsupported(f"the pattern's repeated character classes hold fewer than {rows} distinct values")
 
     def column(self, rng: np.random.Generator, rows: np.ndarray, total_rows: int, unique: bool,
                max_length: int | None, key: int) -> pa.Array:
         """Values for the global row numbers `rows`: drawn from a pool, or, when unique, a
-        counter in a repeated class between drawn text before and after it."""
+        counter written in repeated classes of the pattern, with drawn text around them."""
         n = len(rows)
         if not unique:
             pool = pa.array(self.pool(rng, min(POOL_SIZE, max(n, 1)), max_length=max_length), pa.string())
             return pool.take(pa.array(rng.integers(0, len(pool), n)))
-        slot = self.counter_slot(total_rows, max_length)
-        budget = None if max_length is None else max_length - slot.width
+        slots = self.counter_slots(total_rows)
+        budget = None if max_length is None else max_length - sum(slot.width for slot in slots)
         if budget is not None and budget < 0:
-            raise RegexUnsupported(f"{total_rows} distinct values need {slot.width} characters, more than {max_length}")
-        before, after = self.tree[:slot.index], self.tree[slot.index + 1:]
+            raise RegexUnsupported(f"{total_rows} distinct values need {sum(s.width for s in slots)} characters, "
+                                   f"more than {max_length}")
+        bounds = [-1] + [slot.index for slot in slots] + [len(self.tree)]
+        segments = [self.tree[a + 1:b] for a, b in zip(bounds, bounds[1:])]
         size = min(POOL_SIZE, max(n, 1))
-        # The text after the counter gets what the text before it leaves of the length budget.
-        after_budget = None if budget is None else budget - len(self.sample(np.random.default_rng(0), after))
-        prefix_pool = self.pool(rng, size, before, after_budget) if before else [""]
-        rest = None if budget is None else budget - max(map(len, prefix_pool))
-        prefixes = pa.array(prefix_pool, pa.string())
-        suffixes = pa.array(self.pool(rng, size, after, rest) if after else [""], pa.string())
-        counter = _counter(rows, slot, key, rng)
-        return pc.binary_join_element_wise(
-            prefixes.take(pa.array(rng.integers(0, len(prefixes), n))), counter,
-            suffixes.take(pa.array(rng.integers(0, len(suffixes), n))), "")
+        # Each stretch of text around the counters gets its shortest length plus an even share
+        # of what the budget leaves over.
+        shortest = [_shortest(_compile(segment)) for segment in segments]
+        spare = None if budget is None else (budget - sum(shortest)) // len(segments)
+        if spare is not None and spare < 0:
+            raise RegexUnsupported(f"{total_rows} distinct values do not fit in {max_length} characters")
+        texts = [pa.array(self.pool(rng, size, segment, None if spare is None else least + spare) if segment else [""],
+                          pa.string()) for segment, least in zip(segments, shortest)]
+        counters = _counters(rows, slots, key, rng)
+        parts = [texts[0].take(pa.array(rng.integers(0, len(texts[0]), n)))]
+        for counter, text in zip(counters, texts[1:]):
+            parts += [counter, text.take(pa.array(rng.integers(0, len(text), n)))]
+        return pc.binary_join_element_wise(*parts, "")
+
+
+def _digits_for(rows: int, base: int) -> int:
+    digits = max(1, math.ceil(math.log(max(rows, 2), base)))
+    while base ** digits < rows:
+        digits += 1
+    return digits
 
 
 @functools.lru_cache(maxsize=256)
@@ -223,31 +238,38 @@ def regex_generator(pattern: str) -> RegexGenerator:
     return RegexGenerator(pattern)
 
 
-def _counter(rows: np.ndarray, slot: CounterSlot, key: int, rng: np.random.Generator) -> pa.Array:
-    """Each row's number, scrambled by a bijection of [0, base**digits), in the slot's alphabet,
-    after the slot's other characters drawn at random (which keep the values distinct)."""
-    base, width = len(slot.alphabet), slot.width
-    modulus = base ** slot.digits
-    if modulus < 2**62:
-        multiplier = _coprime(modulus, key)
-        codes = (rows.astype(np.int64) * multiplier + key % modulus) % modulus  # rows * 1e6 fits int64
+def _counters(rows: np.ndarray, slots: list[CounterSlot], key: int, rng: np.random.Generator) -> list[pa.Array]:
+    """Each row's number, scrambled by a bijection of [0, capacity), written in mixed radix
+    across the slots (the last slot's digits least significant), after each slot's other
+    characters drawn at random."""
+    capacity = math.prod(len(slot.alphabet) ** slot.digits for slot in slots)
+    if capacity < 2**62:
+        largest = max(int(rows.max(initial=0)), 1)
+        codes = (rows.astype(np.int64) * _coprime(capacity, key, 2**62 // largest) + key % capacity) % capacity
     else:  # a counter wider than int64 (a huge alphabet): the plain row number, still distinct
         codes = rows.astype(np.int64)
-    digits = np.empty((len(rows), width), dtype=np.int64)
-    digits[:, :width - slot.digits] = rng.integers(0, base, (len(rows), width - slot.digits))
-    for place in range(width - 1, width - slot.digits - 1, -1):
-        digits[:, place] = codes % base
-        codes = codes // base
-    alphabet = np.array(slot.alphabet)
-    if all(len(c.encode()) == 1 for c in slot.alphabet):
-        letters = np.frombuffer("".join(slot.alphabet).encode(), dtype=np.uint8)[digits]
-        return fixed_width_strings(letters)
-    return pa.array(["".join(row) for row in alphabet[digits]], pa.string())
+    written = []
+    for slot in reversed(slots):
+        base, width = len(slot.alphabet), slot.width
+        digits = np.empty((len(rows), width), dtype=np.int64)
+        digits[:, :width - slot.digits] = rng.integers(0, base, (len(rows), width - slot.digits))
+        for place in range(width - 1, width - slot.digits - 1, -1):
+            digits[:, place] = codes % base
+            codes = codes // base
+        written.append(_spelled(digits, slot.alphabet))
+    return written[::-1]
 
 
-def _coprime(modulus: int, key: int) -> int:
-    """A multiplier coprime with `modulus`, picked by `key` (so the order looks random)."""
-    candidate = 1_000_003 + (key % 1_000) * 2
+def _spelled(digits: np.ndarray, alphabet: tuple[str, ...]) -> pa.Array:
+    if all(len(c.encode()) == 1 for c in alphabet):
+        return fixed_width_strings(np.frombuffer("".join(alphabet).encode(), dtype=np.uint8)[digits])
+    return pa.array(["".join(row) for row in np.array(alphabet)[digits]], pa.string())
+
+
+def _coprime(modulus: int, key: int, limit: int) -> int:
+    """A multiplier coprime with `modulus`, near a key-chosen point of [modulus/3, 2*modulus/3]
+    (so consecutive rows land far apart), and below `limit` (so row * multiplier fits int64)."""
+    candidate = max(2, min(modulus // 3 + key % max(modulus // 3, 1), limit - 1000))
     while math.gcd(candidate, modulus) != 1:
         candidate += 1
     return candidate
@@ -306,3 +328,16 @@ def _draw_many(nodes: tuple, rng: np.random.Generator, size: int) -> np.ndarray:
             pieces = [_draw_many(branch, rng, size) for branch in branches]
             result = result + np.choose(choice, pieces)
     return result
+
+
+def _shortest(nodes: tuple) -> int:
+    """The fewest characters a compiled pattern draws."""
+    total = 0
+    for node in nodes:
+        if node[0] == "chars":
+            total += 1
+        elif node[0] == "repeat":
+            total += node[1] * _shortest(node[3])
+        else:
+            total += min(_shortest(branch) for branch in node[1])
+    return total
