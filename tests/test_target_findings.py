@@ -183,3 +183,38 @@ def test_nm103_a_column_name_too_long_for_a_target_is_an_error():
                      "PostgreSQL's 63; the postgres DDL will not apply (fix: name it with `column:` (at most 63 characters)) [NM103]",
                      "designs/long.yaml:15:72: column name '" + "f" * 61 + "_b_id' has 66 characters, more than "
                      "PostgreSQL's 63; the postgres DDL will not apply (fix: name it with `column:` (at most 63 characters)) [NM103]"]
+
+
+SYSTEM_COLUMN = """\
+design: t
+version: 1.0.0
+description: system column names
+targets: [postgres, sqlite, duckdb, clickhouse]
+entities:
+  thing:
+    fields:
+      id: {type: bigint, pk: true}
+      NAME: {type: integer, nullable: true}
+"""
+
+
+@pytest.mark.parametrize("name,code,target", [("xmin", "NM104", "PostgreSQL"), ("ctid", "NM104", "PostgreSQL"),
+                                              ("flag: {type: integer, column: _row_exists", "NM104", "ClickHouse"),
+                                              ("rowid", "NM105", "SQLite")])
+def test_a_column_named_like_a_system_column_is_located(name, code, target, pg_database):
+    """Issue 12: PostgreSQL refuses `xmin` ("conflicts with a system column name"); ClickHouse
+    refuses `_row_exists` (named through `column:`, as fields start with a letter); SQLite lets
+    `rowid` hide its row id."""
+    from schemaforge.lint.rules import lint_design
+
+    if name.startswith("flag:"):  # a physical name given with `column:`
+        design = load_design_text(SYSTEM_COLUMN.replace("NAME: {type: integer", name), "designs/t.yaml", "t")
+        assert [f.code for f in lint_design(design) if f.code == "NM104"] == ["NM104"]
+        return
+    design = load_design_text(SYSTEM_COLUMN.replace("NAME", name), "designs/t.yaml", "t")
+    found = [f for f in lint_design(design) if f.code in ("NM104", "NM105") and target in f.message]
+    assert [(f.code, f.location.line) for f in found] == [(code, 9)] and "`column:`" in found[0].fix
+    renamed = load_design_text(SYSTEM_COLUMN.replace("NAME", name).replace("nullable: true}", f"nullable: true, column: {name}_value}}"),
+                               "designs/t.yaml", "t")
+    assert not [f for f in lint_design(renamed) if f.code in ("NM104", "NM105")]
+    pg_database.execute(render_ddl(renamed, "postgres").sql)  # the renamed column applies

@@ -33,6 +33,11 @@ class SqlTarget:
     dialect: ClassVar[str | type[Dialect]]  # the sqlglot dialect that renders it
     RESERVED: ClassVar[frozenset[str]] = frozenset()
     MAX_IDENTIFIER_LENGTH: ClassVar[int | None] = None
+    # Column names the engine keeps for its own columns: a table that declares one is refused.
+    SYSTEM_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+    # Pseudo-columns a declared column of that name hides (SQLite's rowid): allowed, but a query
+    # that means the engine's row id gets the column.
+    SHADOWED_COLUMNS: ClassVar[frozenset[str]] = frozenset()
 
     # Logical type -> SQL type, formatted with the type's length/precision/scale/item, and for
     # enums {values} ('a', 'b') and {numbered} ('a' = 1, 'b' = 2).
@@ -229,6 +234,7 @@ def sequence_name(table: str, column: str) -> str:
 class Postgres(SqlTarget):
     name, title, dialect = "postgres", "PostgreSQL", "postgres"
     RESERVED = reserved.POSTGRES
+    SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
     MAX_IDENTIFIER_LENGTH = 63
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
@@ -273,6 +279,7 @@ class Postgres(SqlTarget):
 
 class Sqlite(SqlTarget):
     name, title, dialect = "sqlite", "SQLite", "sqlite"
+    SHADOWED_COLUMNS = frozenset({"rowid", "oid", "_rowid_"})
     RESERVED = reserved.SQLITE
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
@@ -327,6 +334,7 @@ class Sqlite(SqlTarget):
 
 class DuckDB(SqlTarget):
     name, title, dialect = "duckdb", "DuckDB", "duckdb"
+    SHADOWED_COLUMNS = frozenset({"rowid"})
     RESERVED = reserved.DUCKDB
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
@@ -491,6 +499,7 @@ class Oracle(SqlTarget):
     """Oracle Database 19c and later."""
 
     name, title, dialect = "oracle", "Oracle", OracleWithTypedLiterals
+    SYSTEM_COLUMNS = frozenset({"rowid", "rownum", "ora_rowscn"})  # pseudocolumns ORA-00904 refuses as names
     RESERVED = reserved.ORACLE
     MAX_IDENTIFIER_LENGTH = 128
     TYPE_MAPPING = {
@@ -573,6 +582,7 @@ class ClickHouse(SqlTarget):
     RESERVED = reserved.CLICKHOUSE
     LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset
     SMALL_ENUM_VALUES = 127
+    SYSTEM_COLUMNS = frozenset({"_row_exists", "_block_number", "_block_offset"})  # MergeTree refuses them (code 44)
     TYPE_MAPPING = {
         "boolean": "Bool",
         "smallint": "Int16",

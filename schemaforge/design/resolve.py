@@ -565,26 +565,85 @@ class _Resolver:
             seen[folded] = entity.name
 
     def _cycles(self, entities: dict[str, Entity]) -> None:
-        """Report foreign-key cycles of NOT NULL refs: no insert order can satisfy them."""
-        edges = {
-            name: [fk for fk in entity.foreign_keys if not fk.nullable] for name, entity in entities.items()
-        }
-        reported: set[frozenset] = set()
-        for start in entities:
-            stack = [(start, [])]
-            while stack:
-                node, trail = stack.pop()
-                for fk in edges.get(node, []):
-                    step = trail + [(node, fk)]
-                    if fk.target == start:
-                        members = frozenset(n for n, _ in step)
-                        if members not in reported:
-                            reported.add(members)
-                            chain = ", ".join(f"{n}.{f.field} -> {f.target}" for n, f in step)
-                            self.findings.append(Finding(
-                                self.source.value(step[0][1].path),
-                                f"foreign keys form a cycle that no insert order can satisfy: {chain}",
-                                "SP404", fix="make one ref of the cycle nullable: true",
-                            ))
-                    elif fk.target not in {n for n, _ in step} and len(step) < len(entities):
-                        stack.append((fk.target, step))
+        """Report foreign-key cycles of NOT NULL refs: no insert order can satisfy them. One cycle
+        per strongly connected component (found in linear time), through its first entity: once
+        it is broken, the next build names any other."""
+        edges = {name: [fk for fk in entity.foreign_keys if not fk.nullable and fk.target in entities]
+                 for name, entity in entities.items()}
+        successors = {name: [fk.target for fk in fks] for name, fks in edges.items()}
+        for component in strongly_connected(list(entities), successors):
+            start = next(name for name in entities if name in component)
+            step = _path_back(start, component, edges)
+            if step is None:
+                continue  # a single entity without a NOT NULL reference to itself
+            chain = ", ".join(f"{n}.{f.field} -> {f.target}" for n, f in step)
+            self.findings.append(Finding(
+                self.source.value(step[0][1].path),
+                f"foreign keys form a cycle that no insert order can satisfy: {chain}",
+                "SP404", fix="make one ref of the cycle nullable: true",
+            ))
+
+
+def strongly_connected(nodes: list[str], successors: dict[str, list[str]]) -> list[set[str]]:
+    """Tarjan's strongly connected components, iteratively (a long chain of entities must not
+    reach Python's recursion limit); linear in nodes plus edges."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[set[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(successors.get(root, ())))]
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(successors.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def _path_back(start: str, component: set[str], edges: dict[str, list]) -> list | None:
+    """The shortest chain of references from `start` back to itself inside its component."""
+    previous: dict[str, tuple] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for fk in edges.get(node, []):
+                if fk.target not in component:
+                    continue
+                if fk.target == start:
+                    chain = [(node, fk)]
+                    while node != start:
+                        node, link = previous[node]
+                        chain.append((node, link))
+                    return chain[::-1]
+                if fk.target not in previous:
+                    previous[fk.target] = (node, fk)
+                    following.append(fk.target)
+        frontier = following
+    return None

@@ -39,6 +39,18 @@ def lint_design(design: Design) -> list[Finding]:
                         source.value(path), f"'{name}' is a reserved word in {target.title}; it is quoted there",
                         "NM101", "info",
                     ))
+                if kind == "column" and name.lower() in target.SYSTEM_COLUMNS:
+                    findings.append(Finding(
+                        source.value(path), f"column '{name}' of '{entity.name}' has the name of a {target.title} "
+                        "system column; the table cannot be created there", "NM104", "error",
+                        fix=f"name the column with `column:` (for example {name}_value)",
+                    ))
+                if kind == "column" and name.lower() in target.SHADOWED_COLUMNS:
+                    findings.append(Finding(
+                        source.value(path), f"column '{name}' of '{entity.name}' hides {target.title}'s {name.lower()} "
+                        "pseudo-column; queries that mean the engine's row id get this column there", "NM105", "warning",
+                        fix=f"name the column with `column:` (for example {name}_value)",
+                    ))
                 limit = target.MAX_IDENTIFIER_LENGTH
                 if limit is not None and len(name) > limit:
                     findings.append(Finding(
