@@ -16,4 +16,6 @@ def build_dir() -> Path:
 
 def design_files(folder: Path | None = None) -> list[Path]:
     folder = folder or designs_dir()
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    # Every *.yaml entry, a directory or a pipe named like one included: loading it says what
+    # is wrong with it, where a silent skip would hide a design.
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("."))

@@ -696,3 +696,20 @@ def test_a_unique_regex_counter_spans_several_repeats_when_one_is_too_small():
     values = RegexGenerator("^INV-[0-9]{4}-[0-9]{5}$").column(
         np.random.default_rng(0), np.arange(rows), rows, True, 16, key=7).to_pylist()
     assert len(set(values)) == rows and all(re.fullmatch(r"INV-\d{4}-\d{5}", v) for v in values[:10000])
+
+
+def test_a_newline_in_the_design_folder_stays_inside_the_header_comment(tmp_path):
+    """Issue 12: a folder named with a newline ended the generated header comment."""
+    import sqlite3
+
+    from schemaforge.design.loader import load_design
+
+    folder = tmp_path / "x\nCREATE TABLE canary (id int);\n--"
+    folder.mkdir()
+    path = folder / "t.yaml"
+    path.write_text(HEADER + "entities: {thing: {fields: {id: {type: bigint, pk: true}}}}\n")
+    sql = render_ddl(load_design(path), "sqlite").sql
+    assert "\nCREATE TABLE canary" not in sql and "\\x0aCREATE TABLE canary" in sql
+    db = sqlite3.connect(":memory:")
+    db.executescript(sql)
+    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("thing",)]

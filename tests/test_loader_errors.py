@@ -350,3 +350,75 @@ def test_a_not_null_reference_to_itself_is_a_cycle_and_a_nullable_one_is_not():
         """
     assert only(body)[2:] == ("SP404", "foreign keys form a cycle that no insert order can satisfy: node.parent -> node")
     load_design_text(HEADER + textwrap.dedent(body).replace("{ref: node}", "{ref: node, nullable: true}"), "designs/t.yaml", "t")
+
+
+# -- issue 12: hostile files, located within a second ---------------------------------------------
+
+def test_aliases_that_repeat_each_other_are_refused_quickly():
+    import time
+
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        laughs.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    text = HEADER + "\n".join(laughs) + "\nentities: {e: {fields: {id: {type: integer, pk: true}}}}\n"
+    start = time.perf_counter()
+    with pytest.raises(DesignErrors) as caught:
+        load_design_text(text, "designs/t.yaml", "t")
+    assert time.perf_counter() - start < 5
+    assert any(f.code == "SP003" and "expands to more than" in f.message for f in caught.value.findings)
+
+
+@pytest.mark.parametrize("value,code,words", [
+    ("1" * 5000, "SP004", "a number of 5000 digits"),
+    ('"abc\\0def"', "SP007", "U+0000"),
+    ('"line\\x1bbreak"', "SP007", "U+001B"),
+])
+def test_huge_numbers_and_control_characters_are_located(value, code, words):
+    body = f"""\
+        entities:
+          a:
+            fields:
+              id: {{type: integer, pk: true}}
+              x: {{type: text, description: {value}}}
+        """
+    found = [f for f in errors(body) if f[2] == code]
+    assert found and found[0][0] == 8 and words in found[0][3]
+    # The good twin: ordinary text with tabs and newlines loads.
+    load_design_text(HEADER + textwrap.dedent(body.replace(value, '"tab\\there\\nand a new line"')), "designs/t.yaml", "t")
+
+
+def test_files_that_are_not_regular_are_located_errors(tmp_path):
+    import os
+
+    from schemaforge.design.loader import load_design
+
+    directory = tmp_path / "dir.yaml"
+    directory.mkdir()
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # reading it would block forever
+    zero = tmp_path / "zero.yaml"
+    zero.symlink_to("/dev/zero")  # reading it would fill memory
+    for path in (directory, fifo, zero):
+        with pytest.raises(DesignErrors) as caught:
+            load_design(path)
+        [finding] = caught.value.findings
+        assert finding.code == "SP001" and "not a regular file" in finding.message
+
+
+def test_a_broken_release_snapshot_is_a_located_error(tmp_path):
+    from schemaforge.design.loader import load_design
+    from schemaforge.migrate.history import read_history
+
+    design_path = tmp_path / "t.yaml"
+    design_path.write_text(HEADER + "entities: {e: {fields: {id: {type: integer, pk: true}}}}\n")
+    design = load_design(design_path)
+    history = tmp_path / "t.history"
+    history.mkdir()
+    (history / "0.1.0.yaml").write_text("")  # empty
+    (history / "0.2.0.yaml").write_bytes(b"design: t\n\xff\xfe")  # not UTF-8
+    (history / "0.3.0.yaml").mkdir()  # a directory
+    with pytest.raises(DesignErrors) as caught:
+        read_history(design_path, design)
+    messages = {f.location.file.rsplit("/", 1)[-1]: f.message for f in caught.value.findings}
+    assert "empty" in messages["0.1.0.yaml"] and "UTF-8" in messages["0.2.0.yaml"]
+    assert "not a regular file" in messages["0.3.0.yaml"]

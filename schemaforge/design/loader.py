@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 from pathlib import Path as FsPath
 
 from schemaforge.findings import DesignErrors, Finding, Location
@@ -27,11 +28,33 @@ def load_design(path: str | os.PathLike, shown_as: str | None = None) -> Design:
     """Load and validate `path`; raise DesignErrors listing every problem."""
     path = FsPath(path)
     shown = shown_as or display_path(path)
+    return load_design_text(read_design_file(path, shown), shown, path.stem)
+
+
+MAX_DESIGN_BYTES = 16 * 1024 * 1024  # a hand-written design is kilobytes; this is a runaway file
+
+
+def read_design_file(path: FsPath, shown: str) -> str:
+    """The text of a design file (or release snapshot): a regular UTF-8 file of sane size. A
+    directory, a FIFO (which would block), a device (a link to /dev/zero) is a located error."""
+    def refuse(message: str) -> DesignErrors:
+        return DesignErrors([Finding(Location(shown, 1, 1), message, "SP001")])
+
     try:
-        text = path.read_bytes().decode("utf-8")
+        status = os.stat(path)
+    except OSError as error:
+        raise refuse(f"the file cannot be read: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise refuse("this is not a regular file (a directory, a pipe or a device); a design is a YAML file")
+    if status.st_size > MAX_DESIGN_BYTES:
+        raise refuse(f"the file has {status.st_size:,} bytes, more than a design's {MAX_DESIGN_BYTES:,}")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_DESIGN_BYTES + 1).decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DesignErrors([Finding(Location(shown, 1, 1), f"the file is not UTF-8 text ({error.reason})", "SP001")]) from None
-    return load_design_text(text, shown, path.stem)
+        raise refuse(f"the file is not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise refuse(f"the file cannot be read: {error.strerror}") from None
 
 
 def load_design_text(text: str, shown_as: str, design_name: str) -> Design:

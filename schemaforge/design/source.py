@@ -26,6 +26,11 @@ _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 64
+# Values a design may expand to: aliases that repeat each other ("a billion laughs") would make
+# a few lines into billions of values; the largest real designs have tens of thousands.
+_MAX_VALUES = 200_000
+_INT_DIGITS = 40  # far past any number a design means (int64 has 19 digits)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -145,8 +150,16 @@ class _Builder:
         self.source = source
         self.problems: list[Problem] = []
         self._active: set[int] = set()
+        self._values = 0
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        self._values += 1
+        if self._values > _MAX_VALUES:
+            if self._values == _MAX_VALUES + 1:
+                self.problems.append(Problem(
+                    _location(self.source, node), f"the YAML expands to more than {_MAX_VALUES:,} values "
+                    "(aliases that repeat each other?); write the design out", "SP003"))
+            return None
         self.source.values[path] = _location(self.source, node)
         if len(path) > _MAX_DEPTH or id(node) in self._active:
             self.problems.append(
@@ -175,6 +188,10 @@ class _Builder:
         if node.tag == _BOOL:
             return text.lower() == "true"
         if node.tag == _INT:
+            if len(text.lstrip("+-")) > _INT_DIGITS:
+                self.problems.append(Problem(_location(self.source, node), f"a number of {len(text)} digits; "
+                                             "no design value needs more than 19", "SP004"))
+                return None
             return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
         if node.tag == _FLOAT:
             lowered = text.lower().lstrip("+")
@@ -185,6 +202,11 @@ class _Builder:
             self.problems.append(
                 Problem(_location(self.source, node), f"unsupported YAML tag {node.tag!r}", "SP004")
             )
+        if (control := _CONTROL.search(text)) is not None:
+            # A NUL or other control character ends lines or literals in some targets' clients.
+            self.problems.append(Problem(
+                _location(self.source, node), f"the value holds the control character U+{ord(control.group()):04X}; "
+                "remove it (write text, not control codes)", "SP007"))
         return text
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict:

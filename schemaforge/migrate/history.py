@@ -14,7 +14,7 @@ from pathlib import Path
 
 from schemaforge.deliverables.files import write_atomic
 from schemaforge.findings import DesignErrors, Finding, Location
-from schemaforge.design.loader import display_path, load_design_text
+from schemaforge.design.loader import display_path, load_design_text, read_design_file
 from schemaforge.design.model import Design
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
@@ -101,7 +101,13 @@ def read_history(design_path: Path, design: Design) -> History:
             problems.append(Finding(Location(shown, 1, 1), f"a release snapshot must be named <version>.yaml, "
                                     f"with a semver version, not '{file.name}'", "MG105"))
             continue
-        snapshots[file.stem] = Release(file.stem, file.read_bytes().decode("utf-8"), shown)
+        try:  # a snapshot that cannot be read or loaded is named where it is, not met later
+            release = Release(file.stem, read_design_file(file, shown), shown)
+            release.load(design.name)
+        except DesignErrors as errors:
+            problems += errors.findings
+            continue
+        snapshots[file.stem] = release
     newest = max(snapshots, key=version_key, default=None)
     if newest is not None and version_key(design.version) < version_key(newest):
         problems.append(Finding(
@@ -112,7 +118,7 @@ def read_history(design_path: Path, design: Design) -> History:
         ))
     if problems:
         raise DesignErrors(problems)
-    text = design_path.read_bytes().decode("utf-8")
+    text = read_design_file(design_path, design.file)
     snapshots[design.version] = Release(design.version, text, design.file)
     ordered = sorted(snapshots.values(), key=lambda r: version_key(r.version))
     return History(design_path, tuple(ordered))
