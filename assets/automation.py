@@ -38,7 +38,8 @@ def design_file_sensor(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = {}
     for path in design_files():
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        # A pipe or a directory named like a design is reported by the loader, never read here.
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not a regular file"
         current[str(path)] = digest
         if seen.get(str(path)) == digest:
             continue
