@@ -422,3 +422,19 @@ def test_a_broken_release_snapshot_is_a_located_error(tmp_path):
     messages = {f.location.file.rsplit("/", 1)[-1]: f.message for f in caught.value.findings}
     assert "empty" in messages["0.1.0.yaml"] and "UTF-8" in messages["0.2.0.yaml"]
     assert "not a regular file" in messages["0.3.0.yaml"]
+
+
+@pytest.mark.parametrize("rows,words", [(10**12, "more than a seed of 10,000,000,000 rows"),
+                                        (2**63, "more than a seed"), (40_000, "do not fit its smallint key 'id'")])
+def test_a_row_count_nothing_can_hold_is_located(rows, words):
+    body = f"""\
+        entities:
+          a:
+            fields:
+              id: {{type: smallint, pk: true}}
+        seed:
+          rows: {{a: {rows}}}
+        """
+    [(line, _, code, message)] = errors(body)
+    assert (line, code) == (9, "SP105") and words in message
+    load_design_text(HEADER + textwrap.dedent(body.replace(str(rows), "30000")), "designs/t.yaml", "t")  # fits

@@ -6,9 +6,14 @@ from __future__ import annotations
 from schemaforge.findings import Finding
 from schemaforge.naming import DESIGN_NAME, NAME_RULE
 from schemaforge.design.expressions import ExpressionChecker
+from schemaforge.design.literals import INTEGER_RANGE
 from schemaforge.design.model import Design, Entity, Rule
 from schemaforge.design.source import Path
 from schemaforge.design.structure import suggest
+
+DEFAULT_SEED_ROWS = 1000  # per entity, when the seed section names neither rows nor scale (seed/plan.py)
+MAX_SEED_ROWS = 10_000_000_000  # ten billion rows: terabytes of Parquet and load scripts
+INTEGER_KEY_LIMITS = {kind: bound - 1 for kind, bound in INTEGER_RANGE.items()}  # an identity counts from 1
 
 SEED_GENERATORS = (
     "email", "name", "first_name", "last_name", "phone", "address", "city", "country", "company",
@@ -30,9 +35,9 @@ class _Sections:
         self.findings: list[Finding] = []
         self.sql = ExpressionChecker(design.source, self.findings)
 
-    def error(self, path: Path, message: str, code: str = "SP601", key: bool = False) -> None:
+    def error(self, path: Path, message: str, code: str = "SP601", key: bool = False, fix: str | None = None) -> None:
         where = self.source.key(path) if key else self.source.value(path)
-        self.findings.append(Finding(where, message, code))
+        self.findings.append(Finding(where, message, code, fix=fix))
 
     def entity(self, name: str, path: Path, key: bool = False) -> Entity | None:
         found = self.design.entities.get(name)
@@ -166,8 +171,14 @@ class _Sections:
         seed = self.doc.seed
         if seed.rows and seed.scale is not None:
             self.error(("seed", "scale"), "give either rows: or scale:, not both", "SP105")
-        for name in seed.rows:
-            self.entity(name, ("seed", "rows", name), key=True)
+        for name, rows in seed.rows.items():
+            entity = self.entity(name, ("seed", "rows", name), key=True)
+            if entity is not None:
+                self._row_count(entity, rows, ("seed", "rows", name))
+        if seed.scale is not None:
+            for entity in self.design.entities.values():
+                if entity.name not in seed.rows:
+                    self._row_count(entity, round(DEFAULT_SEED_ROWS * seed.scale), ("seed", "scale"))
         for dotted, spec in seed.fields.items():
             path = ("seed", "fields", dotted)
             entity_name, dot, field = dotted.partition(".")
@@ -181,6 +192,19 @@ class _Sections:
                 self.error(path + ("generator",), f"unknown generator '{spec.generator}'{suggest(spec.generator, SEED_GENERATORS)}", "SP104")
             if spec.min is not None and spec.max is not None and spec.min > spec.max:
                 self.error(path + ("min",), f"min {spec.min} is above max {spec.max}", "SP105")
+
+    def _row_count(self, entity, rows: int, path) -> None:
+        """A row count the entity's key type and the machine can hold (`rows: 10**12` would run
+        for days and fill the disk before failing)."""
+        if rows > MAX_SEED_ROWS:
+            self.error(path, f"{rows:,} rows of '{entity.name}' are more than a seed of {MAX_SEED_ROWS:,} rows a table "
+                       "can be built in; seed data is a sample", "SP105", fix=f"ask for at most {MAX_SEED_ROWS:,}")
+            return
+        for column in entity.columns:
+            if column.identity and column.type.kind in INTEGER_KEY_LIMITS and rows > INTEGER_KEY_LIMITS[column.type.kind]:
+                limit = INTEGER_KEY_LIMITS[column.type.kind]
+                self.error(path, f"{rows:,} rows of '{entity.name}' do not fit its {column.type.kind} key "
+                           f"'{column.name}' (at most {limit:,})", "SP105", fix="ask for fewer rows, or use a wider key type")
 
     def _stores(self) -> None:
         owner: dict[str, str] = {}

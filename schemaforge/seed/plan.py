@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from schemaforge.seed.domains import Domain, Ordering, conjuncts, column_domains, orderings
+from schemaforge.design.sections import DEFAULT_SEED_ROWS
 from schemaforge.seed.meaning import GENERAL_TEXT, SPECIFIC_TEXT, text_meaning
 from schemaforge.seed.values import ColumnSpec
 from schemaforge.design.model import Design, Entity, ForeignKey
 
-DEFAULT_ROWS = 1000  # per entity when the seed section names neither rows nor scale
+DEFAULT_ROWS = DEFAULT_SEED_ROWS  # per entity when the seed section names neither rows nor scale
 UNIQUE_CARRIER_KINDS = ("smallint", "integer", "bigint", "decimal", "string", "text", "date", "timestamp", "timestamptz", "uuid")
 
 _PII_SEMANTICS = {"dob": "dob", "free_text": "sentence", "health": "sentence"}
