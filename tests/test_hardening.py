@@ -713,3 +713,42 @@ def test_a_newline_in_the_design_folder_stays_inside_the_header_comment(tmp_path
     db = sqlite3.connect(":memory:")
     db.executescript(sql)
     assert db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("thing",)]
+
+
+# -- issue 12, point 8: deep expressions ---------------------------------------------------------
+
+@pytest.mark.parametrize("check", [" AND ".join(["value > 0"] * 2000), "(" * 1000 + "value > 0" + ")" * 1000])
+def test_deep_checks_load_render_and_seed_and_sqlite_says_what_it_leaves_out(check, tmp_path, pg_database):
+    """2,000 ANDed terms and 1,000 nested parentheses raised RecursionError; PostgreSQL takes both."""
+    import sqlite3
+
+    design = load(f"""\
+        targets: [postgres, sqlite, duckdb]
+        entities:
+          a:
+            fields:
+              id: {{type: integer, pk: true}}
+              x: {{type: integer, check: "{check}"}}
+        seed:
+          rows: {{a: 50}}
+        """)
+    assert build_seed(design, tmp_path).problems == []
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    with pytest.raises(Exception, match="ck_a_x"):
+        pg_database.execute("INSERT INTO a (id, x) VALUES (1000, -1)")
+    lite = render_ddl(design, "sqlite")
+    deep = [f for f in lite.findings if f.code == "TG101" and "levels deep" in f.message]
+    assert deep  # SQLite evaluates at most 1,000 levels (and its parser stack is shallower still)
+    sqlite3.connect(":memory:").executescript(lite.sql)
+
+
+def test_an_absurdly_deep_check_is_a_located_error():
+    [(line, _, code, message)] = errors(f"""\
+        entities:
+          a:
+            fields:
+              id: {{type: integer, pk: true}}
+              x: {{type: integer, check: "{'(' * 30000}value > 0{')' * 30000}"}}
+        """)
+    assert (line, code) == (8, "SP501") and "nests too deep" in message

@@ -32,6 +32,16 @@ from schemaforge.design.types import LogicalType
 _CASCADING = ("cascade", "set_null", "set_default")
 
 
+def expression_depth(tree: exp.Expression) -> int:
+    """How many levels deep `tree` nests (counted without recursion: it may be thousands)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
+
+
 def comment_safe(text: str) -> str:
     """`text` fit for a `--` comment line: a newline (a folder may hold one) would end the comment
     and run the rest as SQL, so control characters are written as escapes."""
@@ -308,6 +318,12 @@ class DdlRenderer:
                       unsupported: tuple[type[exp.Expression], ...] | None = None) -> bool:
         """Report (TG101) and return True when `tree` uses what the target cannot evaluate."""
         unsupported = self.target.UNSUPPORTED_EXPRESSIONS if unsupported is None else unsupported
+        limit = self.target.MAX_EXPRESSION_DEPTH
+        if limit is not None and (depth := expression_depth(tree)) > limit:
+            self.finding(path, "TG101", "warning",
+                         f"{what} nests {depth} levels deep, more than {self.target.title}'s {limit}; {consequence}",
+                         fix="split it into several simpler checks")
+            return True
         node = tree.find(*unsupported) if unsupported else None
         if node is None:
             return False

@@ -33,6 +33,8 @@ class SqlTarget:
     dialect: ClassVar[str | type[Dialect]]  # the sqlglot dialect that renders it
     RESERVED: ClassVar[frozenset[str]] = frozenset()
     MAX_IDENTIFIER_LENGTH: ClassVar[int | None] = None
+    # The deepest expression tree the engine evaluates (SQLite's SQLITE_MAX_EXPR_DEPTH).
+    MAX_EXPRESSION_DEPTH: ClassVar[int | None] = None
     # Column names the engine keeps for its own columns: a table that declares one is refused.
     SYSTEM_COLUMNS: ClassVar[frozenset[str]] = frozenset()
     # Pseudo-columns a declared column of that name hides (SQLite's rowid): allowed, but a query
@@ -279,6 +281,7 @@ class Postgres(SqlTarget):
 
 class Sqlite(SqlTarget):
     name, title, dialect = "sqlite", "SQLite", "sqlite"
+    MAX_EXPRESSION_DEPTH = 1000
     SHADOWED_COLUMNS = frozenset({"rowid", "oid", "_rowid_"})
     RESERVED = reserved.SQLITE
     TYPE_MAPPING = {

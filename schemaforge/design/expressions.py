@@ -48,6 +48,10 @@ class ExpressionChecker:
             return None
         try:
             tree = sqlglot.parse_one(text, dialect=DIALECT)
+        except RecursionError:
+            self._error(self.source.value(path), "the SQL nests too deep for schemaforge to follow (thousands of "
+                        "levels); split it into simpler parts", "SP501")
+            return None
         except ParseError as error:
             first = error.errors[0] if error.errors else {}
             line, col = first.get("line") or 1, first.get("col") or 1
