@@ -752,3 +752,44 @@ def test_an_absurdly_deep_check_is_a_located_error():
               x: {{type: integer, check: "{'(' * 30000}value > 0{')' * 30000}"}}
         """)
     assert (line, code) == (8, "SP501") and "nests too deep" in message
+
+
+# -- issue 12, point 12: names the seed engine uses itself ----------------------------------------
+
+def test_columns_named_like_the_seed_engines_own_build_and_load(tmp_path):
+    """`n`, `depth` and friends broke the load-script writer's DuckDB query (a binder error)."""
+    import sqlite3
+
+    design = load("""\
+        targets: [sqlite]
+        entities:
+          node:
+            fields:
+              id: {type: bigint, pk: true}
+              parent: {ref: node, nullable: true}
+              n: {type: integer, default: 3}
+              depth: integer
+              k: integer
+              rows: integer
+              seed_value: integer
+        seed:
+          rows: {node: 300}
+        """)
+    assert build_seed(design, tmp_path).problems == []
+    db = sqlite3.connect(":memory:")
+    db.executescript(render_ddl(design, "sqlite").sql + (tmp_path / "seed" / "sqlite.sql").read_text())
+    assert db.execute("SELECT count(*) FROM node").fetchone() == (300,)
+
+
+def test_a_column_named_file_row_number_is_a_located_error():
+    from schemaforge.lint.rules import lint_design
+
+    design = load("""\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              file_row_number: integer
+        """)
+    [finding] = [f for f in lint_design(design) if f.code == "NM106"]
+    assert finding.severity == "error" and finding.location.line == 8 and "`column:`" in finding.fix

@@ -282,7 +282,11 @@ def _seed(plan: Plan) -> list[Deliverable]:
     d = plan.design
 
     def build(root: Path) -> Built:
-        result = build_seed(d, root)
+        try:
+            result = build_seed(d, root)
+        except duckdb.Error as error:  # what the design provokes in the engine is said, not a traceback
+            raise DeliverableFailed(f"the seed data could not be built: {str(error).splitlines()[0]}; "
+                                    "see the lint findings of this design") from None
         problems = tuple(p.finding(d) for p in result.problems)
         return Built(seed_data_version(d, root), {
             "rows": Shown("int", sum(result.rows.values())), "rows_per_entity": Shown("json", result.rows),

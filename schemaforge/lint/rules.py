@@ -19,6 +19,9 @@ PLANNED_SECTIONS = ("queries", "security", "scaling", "monitoring", "stores")
 PLANNED_PATTERNS = ("audit", "temporal", "multi_tenant", "event_sourcing", "hierarchy", "graph")
 
 
+# Column names the seed's DuckDB queries cannot tell from their own (read_parquet's row numbers).
+SEED_ENGINE_COLUMNS = frozenset({"file_row_number"})
+
 def lint_design(design: Design) -> list[Finding]:
     source = design.source
     findings: list[Finding] = list(source.notes)
@@ -58,6 +61,14 @@ def lint_design(design: Design) -> list[Finding]:
                         f"{target.title}'s {limit}; the {target_name} DDL will not apply",
                         "NM103", "error", fix=f"name it with `{kind}:` (at most {limit} characters)",
                     ))
+    for entity in design.entities.values():
+        for column in entity.columns:
+            if column.physical.lower() in SEED_ENGINE_COLUMNS:
+                findings.append(Finding(
+                    source.value(column.path), f"column '{column.physical}' of '{entity.name}' has a name DuckDB gives "
+                    "its own row numbers when it reads Parquet, which the seed data is built with", "NM106", "error",
+                    fix=f"name the column with `column:` (for example {column.physical}_value)",
+                ))
     for i, target_name in enumerate(design.targets):
         if target_name not in SQL_TARGETS:
             path = ("targets", i) if design.doc.targets else ("database",)

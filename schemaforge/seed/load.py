@@ -43,6 +43,9 @@ def _literal(target: SqlTarget, typ: LogicalType, value: str) -> str:
     return template.replace("{v}", value)
 
 
+# The script writer's own columns, named so that no design column (`n`, `depth`) meets them.
+ROW, KEY, DEPTH = '"__schemaforge_row"', '"__schemaforge_key"', '"__schemaforge_depth"'
+
 class _Script:
     def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str]):
         self.design, self.target, self.seed_dir, self.out = design, target, seed_dir, out
@@ -65,11 +68,11 @@ class _Script:
             header, row, between = header + "\n", f"'  SELECT ' || {values} || ' FROM DUAL'", " UNION ALL\n"
         else:
             header, row, between = header + " VALUES\n", f"'  (' || {values} || ')'", ",\n"
-        source = f"(SELECT *, file_row_number AS n FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
+        source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
         query = self.con.execute(
             f"WITH RECURSIVE src AS {source}, {self.levels(entity, deferred)} "
-            f"SELECT string_agg({row}, '{between}' ORDER BY n) FROM src JOIN levels USING (n) "
-            f"GROUP BY depth, n // {ROWS_PER_INSERT} ORDER BY depth, n // {ROWS_PER_INSERT}"
+            f"SELECT string_agg({row}, '{between}' ORDER BY {ROW}) FROM src JOIN levels USING ({ROW}) "
+            f"GROUP BY {DEPTH}, {ROW} // {ROWS_PER_INSERT} ORDER BY {DEPTH}, {ROW} // {ROWS_PER_INSERT}"
         )
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
@@ -85,12 +88,12 @@ class _Script:
         self_ref = next((fk for fk in entity.foreign_keys if fk.target == entity.name and len(fk.columns) == 1
                          and fk.columns[0] not in deferred), None)
         if self_ref is None:
-            return "levels AS (SELECT n, 0 AS depth FROM src)"
+            return f"levels AS (SELECT {ROW}, 0 AS {DEPTH} FROM src)"
         ref, key = (f'"{entity.physical(c)}"' for c in (self_ref.columns[0], self_ref.target_columns[0]))
         return (
-            f"tree(n, k, depth) AS (SELECT n, {key}, 0 FROM src WHERE {ref} IS NULL OR {ref} = {key} "
-            f"UNION ALL SELECT s.n, s.{key}, t.depth + 1 FROM src s JOIN tree t ON s.{ref} = t.k AND s.{ref} <> s.{key}), "
-            f"levels AS (SELECT n, depth FROM tree)"
+            f"tree({ROW}, {KEY}, {DEPTH}) AS (SELECT {ROW}, {key}, 0 FROM src WHERE {ref} IS NULL OR {ref} = {key} "
+            f"UNION ALL SELECT s.{ROW}, s.{key}, t.{DEPTH} + 1 FROM src s JOIN tree t ON s.{ref} = t.{KEY} AND s.{ref} <> s.{key}), "
+            f"levels AS (SELECT {ROW}, {DEPTH} FROM tree)"
         )
 
     def updates(self, entity: Entity, columns: list[Column]) -> None:
