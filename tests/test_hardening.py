@@ -793,3 +793,42 @@ def test_a_column_named_file_row_number_is_a_located_error():
         """)
     [finding] = [f for f in lint_design(design) if f.code == "NM106"]
     assert finding.severity == "error" and finding.location.line == 8 and "`column:`" in finding.fix
+
+
+def test_an_array_of_enums_seeds_and_loads(tmp_path, pg_database, mariadb_database):
+    """The load-script writer formatted an array's item type by hand and died on enums (KeyError)."""
+    import sqlite3
+
+    import duckdb
+
+    design = load("""\
+        targets: [postgres, mysql, sqlite, duckdb]
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              tags: {type: "array(enum(red, green))", nullable: true}
+        seed:
+          rows: {thing: 200}
+        """)
+    assert build_seed(design, tmp_path).problems == []
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    mariadb_database.run(render_ddl(design, "mysql").sql)
+    mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(render_ddl(design, "sqlite").sql + (tmp_path / "seed" / "sqlite.sql").read_text())
+    duck = duckdb.connect()
+    duck.execute(render_ddl(design, "duckdb").sql)
+    duck.execute((tmp_path / "seed" / "duckdb.sql").read_text())
+    assert duck.execute("SELECT count(*) FROM thing").fetchone() == (200,)
+
+
+def test_a_lone_surrogate_in_a_description_is_located():
+    [(line, _, code, message)] = errors("""\
+        entities:
+          a:
+            fields:
+              id: {type: integer, pk: true, description: "half \\ud800 of a pair"}
+        """)
+    assert (line, code) == (7, "SP007") and "U+D800" in message

@@ -30,7 +30,8 @@ _MAX_DEPTH = 64
 # a few lines into billions of values; the largest real designs have tens of thousands.
 _MAX_VALUES = 200_000
 _INT_DIGITS = 40  # far past any number a design means (int64 has 19 digits)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
+# Tab, newline and CR are text; a lone surrogate (YAML's "\ud800") cannot be written to any file.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class _Yaml12Loader(yaml.SafeLoader):

@@ -14,6 +14,7 @@ from typing import IO
 import duckdb
 
 from schemaforge import __version__
+from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.sql import read_parquet
 from schemaforge.design.model import Column, Design, Entity
@@ -32,14 +33,16 @@ def _family(typ: LogicalType) -> str:
     return _FAMILY.get(typ.kind, "text")
 
 
-def _literal(target: SqlTarget, typ: LogicalType, value: str) -> str:
+def _literal(renderer: DdlRenderer, typ: LogicalType, value: str) -> str:
+    """A DuckDB expression writing `value` as the target's literal of `typ` (an array's items
+    cast to the item's type as the DDL declares it)."""
+    target = renderer.target
     family = _family(typ)
     template = target.SEED_LITERALS[family]
     if family == "array":
-        item = _literal(target, typ.item, "x")
+        item = _literal(renderer, typ.item, "x")
         items = f"array_to_string(list_transform({value}, x -> coalesce({item}, 'NULL')), ', ')"
-        item_type = target.TYPE_MAPPING[typ.item.kind].format(length=typ.item.length, precision=typ.item.precision, scale=typ.item.scale, item="")
-        return template.replace("{items}", items).replace("{item_type}", item_type).replace("{v}", value)
+        return template.replace("{items}", items).replace("{item_type}", renderer.type_text(typ.item)).replace("{v}", value)
     return template.replace("{v}", value)
 
 
@@ -49,6 +52,7 @@ ROW, KEY, DEPTH = '"__schemaforge_row"', '"__schemaforge_key"', '"__schemaforge_
 class _Script:
     def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str]):
         self.design, self.target, self.seed_dir, self.out = design, target, seed_dir, out
+        self.renderer = DdlRenderer(design, target)  # the DDL's own type names, for array items
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
 
@@ -58,7 +62,7 @@ class _Script:
     def value_sql(self, column: Column, null: bool = False) -> str:
         source = f'"{column.physical}"'
         missing = self.target.SEED_NULLS.get(_family(column.type), "NULL").replace("'", "''")
-        return f"'{missing}'" if null else f"coalesce({_literal(self.target, column.type, source)}, '{missing}')"
+        return f"'{missing}'" if null else f"coalesce({_literal(self.renderer, column.type, source)}, '{missing}')"
 
     def inserts(self, entity: Entity, deferred: set[str]) -> None:
         columns = [c for c in entity.columns if c.generated is None]
