@@ -832,3 +832,18 @@ def test_a_lone_surrogate_in_a_description_is_located():
               id: {type: integer, pk: true, description: "half \\ud800 of a pair"}
         """)
     assert (line, code) == (7, "SP007") and "U+D800" in message
+
+
+def test_the_seed_engine_reads_only_its_own_folder(tmp_path):
+    """Issue 12, point 4: design SQL that slipped past the loader still cannot read a file."""
+    import duckdb
+
+    from schemaforge.seed.sql import sandboxed_connection
+
+    con = sandboxed_connection(tmp_path)
+    con.execute(f"COPY (SELECT 1 AS x) TO '{tmp_path}/own.parquet' (FORMAT parquet)")
+    assert con.execute(f"SELECT x FROM read_parquet('{tmp_path}/own.parquet')").fetchall() == [(1,)]
+    with pytest.raises(duckdb.PermissionException):
+        con.execute("SELECT * FROM read_csv('/etc/passwd')")
+    with pytest.raises(duckdb.Error):  # and no statement can lift it
+        con.execute("SET enable_external_access = true")

@@ -438,3 +438,27 @@ def test_a_row_count_nothing_can_hold_is_located(rows, words):
     [(line, _, code, message)] = errors(body)
     assert (line, code) == (9, "SP105") and words in message
     load_design_text(HEADER + textwrap.dedent(body.replace(str(rows), "30000")), "designs/t.yaml", "t")  # fits
+
+
+@pytest.mark.parametrize("rule,name", [
+    ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+    ("SELECT a.id FROM a WHERE pg_sleep(5) IS NULL", "pg_sleep"),
+    ("SELECT a.id FROM a WHERE current_setting('is_superuser') = 'on'", "current_setting"),
+    ("SELECT * FROM generate_series(1, 10)", "generate_series"),
+])
+def test_design_sql_may_not_call_functions_outside_sql(rule, name):
+    """Issue 12: a rule reading /etc/passwd built, and Dagster copied the lines into its results."""
+    body = f"""\
+        entities:
+          a:
+            fields:
+              id: {{type: integer, pk: true}}
+              x: {{type: integer}}
+        rules:
+          - name: hostile
+            assert: "{rule}"
+        """
+    found = [f for f in errors(body) if f[2] == "SP505"]
+    assert found and found[0][0] == 11 and f"may not call {name}()" in found[0][3]
+    good = body.replace(rule, "SELECT a.id FROM a WHERE char_length(CAST(a.x AS TEXT)) > 12 OR abs(a.x) < 0")
+    load_design_text(HEADER + textwrap.dedent(good), "designs/t.yaml", "t")  # SQL's own functions pass

@@ -19,6 +19,10 @@ from schemaforge.design.source import Path, SourceMap
 from schemaforge.design.structure import suggest
 
 DIALECT = "postgres"
+# Functions that reach outside the database (files) whatever the allow-list says.
+_FILE_FUNCTIONS = (exp.ReadCSV, exp.ReadParquet, exp.ToFile)
+# Functions sqlglot parses as unknown that design SQL may still call (all pure, in every target).
+ALLOWED_UNMODELLED_FUNCTIONS = frozenset({"char_length", "character_length", "octet_length", "btrim", "initcap"})
 _STATEMENTS = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Block, exp.Transaction)
 _UNRESOLVED = re.compile(r"(?:Unknown column: |Column ')([^' ]+)")
 
@@ -30,8 +34,8 @@ class ExpressionChecker:
         self.source = source
         self.findings = findings
 
-    def _error(self, location: Location, message: str, code: str) -> None:
-        self.findings.append(Finding(location, message, code))
+    def _error(self, location: Location, message: str, code: str, fix: str | None = None) -> None:
+        self.findings.append(Finding(location, message, code, fix=fix))
 
     def at(self, node: exp.Expression, path: Path) -> Location:
         """Where `node` (an identifier or column) stands in the file."""
@@ -64,7 +68,30 @@ class ExpressionChecker:
         if tree is None:
             self._error(self.source.value(path), "the SQL is empty", "SP501")
             return None
+        if not self._only_allowed_calls(tree, path):
+            return None
         return tree.transform(_similar_to_as_regex)
+
+    def _only_allowed_calls(self, tree: exp.Expression, path: Path) -> bool:
+        """Design SQL reads the design's entities and calls SQL's own functions. A function
+        sqlglot does not know (`pg_sleep`, `current_setting`, a user's UDF), a table function
+        (`read_csv('/etc/passwd')`) or a file function is refused where it stands: the build runs
+        design SQL on DuckDB, and the targets run it on their servers."""
+        ok = True
+        for node in tree.find_all(exp.Anonymous, *_FILE_FUNCTIONS, exp.Table):
+            if isinstance(node, exp.Table):
+                if isinstance(node.this, exp.Identifier):
+                    continue
+                name = node.this.sql(DIALECT).split("(")[0]
+            else:  # as the design wrote it
+                name = node.name if isinstance(node, exp.Anonymous) else node.sql(DIALECT).split("(")[0]
+            if isinstance(node, exp.Anonymous) and name.lower() in ALLOWED_UNMODELLED_FUNCTIONS:
+                continue
+            self._error(self.source.value(path), f"design SQL may not call {name.lower()}(): it reads only the "
+                        "design's entities with SQL's own functions", "SP505",
+                        fix="compute the value in the application, or write it with standard SQL functions")
+            ok = False
+        return ok
 
     def row_expression(self, text: str, path: Path, columns: set[str], what: str) -> exp.Expression | None:
         """A boolean or scalar expression over one row's `columns` (checks, generated, where)."""

@@ -26,7 +26,7 @@ from schemaforge.seed import keys
 from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
 from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
-from schemaforge.seed.sql import parquet_path
+from schemaforge.seed.sql import parquet_path, sandboxed_connection
 from schemaforge.seed.streams import stream
 from schemaforge.seed.values import INTEGER_RANGES, Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
@@ -446,8 +446,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
         for fk in entity.foreign_keys:
             store.want(fk.target, fk.target_columns)
     result = SeedResult(rows=dict(counts))
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con = sandboxed_connection(out_dir, DUCKDB_MEMORY_LIMIT)
     for entity in order:
         plan = plan_entity(design, entity, counts[entity.name], [fk for e, fk in deferred if e is entity])
         generator = _EntityGenerator(design, plan, counts, store, con)

@@ -49,3 +49,18 @@ def physical_sql(design: Design, tree: exp.Expression, entity: Entity | None = N
                  aliases: dict[str, Entity] | None = None) -> str:
     """Design SQL (entity and logical column names) as DuckDB SQL over the physical tables."""
     return physical_tree(design, tree, lambda name: True, entity, aliases).sql("duckdb")
+
+
+def sandboxed_connection(directory: Path, memory_limit: str = "1GB", timezone: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that design SQL can run in: it reads and writes files in `directory`
+    only (the seed's own folder), installs and loads no extension, and its settings are locked,
+    so no statement can undo that. The loader already refuses file functions in design SQL;
+    this holds whatever slips past it."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute(f"SET memory_limit = {literal(memory_limit)}")
+    if timezone is not None:
+        con.execute(f"SET TimeZone = {literal(timezone)}")
+    con.execute(f"SET allowed_directories = [{literal(str(directory.resolve()))}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
