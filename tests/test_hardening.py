@@ -847,3 +847,65 @@ def test_the_seed_engine_reads_only_its_own_folder(tmp_path):
         con.execute("SELECT * FROM read_csv('/etc/passwd')")
     with pytest.raises(duckdb.Error):  # and no statement can lift it
         con.execute("SET enable_external_access = true")
+
+
+# -- issue 12, point 1: every literal form is re-rendered as the target's literal ---------------
+
+PAYLOAD = "x'); CREATE TABLE canary (id int); --"
+LITERAL_FORMS = {
+    "escape string": "E'x\\\\'); CREATE TABLE canary (id int); --'",
+    "dollar quotes": "$$x'); CREATE TABLE canary (id int); --$$",
+    "tagged dollar quotes": "$q$x'); CREATE TABLE canary (id int); --$q$",
+    "national": "N'x''); CREATE TABLE canary (id int); --'",
+    "unicode escapes": "U&'x\\\\0027); CREATE TABLE canary (id int); --'",
+}
+
+
+@pytest.mark.parametrize("form", sorted(LITERAL_FORMS))
+def test_every_literal_form_stays_a_literal_on_every_target(form, tmp_path, pg_database, mariadb_database, clickhouse_database):
+    """An E'' string passed the loader and five renderers wrote its content unquoted: applied on
+    MariaDB and SQLite, the payload created tables of its own."""
+    import sqlite3
+
+    import duckdb
+    from test_ddl_targets import assert_parses_back
+
+    literal = LITERAL_FORMS[form].replace('"', '\\\\"')
+    design = load(f"""\
+        targets: [postgres, mysql, sqlite, sqlserver, oracle, duckdb, clickhouse]
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              label: {{type: "string(80)", check: "value <> {literal}"}}
+        """)
+    ddl = {target: render_ddl(design, target).sql for target in design.targets}
+    pg_database.execute(ddl["postgres"])
+    assert pg_database.execute("SELECT to_regclass('canary')").fetchone() == (None,)
+    with pytest.raises(Exception, match="ck_thing_label"):  # the literal means the same text there
+        pg_database.execute("INSERT INTO thing (label) VALUES (%s)", (PAYLOAD,))
+    mariadb_database.run(ddl["mysql"])
+    assert mariadb_database.query("SHOW TABLES") == [("thing",)]
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(ddl["sqlite"])
+    assert lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("thing",)]
+    with pytest.raises(sqlite3.IntegrityError):
+        lite.execute("INSERT INTO thing (label) VALUES (?)", (PAYLOAD,))
+    duck = duckdb.connect()
+    duck.execute(ddl["duckdb"])
+    assert duck.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("thing",)]
+    clickhouse_database.run(ddl["clickhouse"])
+    assert clickhouse_database.query("SELECT name FROM system.tables WHERE database = currentDatabase()") == [["thing"]]
+    assert assert_parses_back(ddl["sqlserver"], "tsql") >= 1 and assert_parses_back(ddl["oracle"], "oracle") >= 1
+
+
+@pytest.mark.parametrize("literal", ["B'0101'", "X'1F'"])
+def test_bit_and_hex_strings_are_located_errors(literal):
+    [(line, _, code, message)] = errors(f"""\
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              label: {{type: "string(80)", check: "value <> {literal}"}}
+        """)
+    assert (line, code) == (8, "SP506") and "bit or hex string" in message

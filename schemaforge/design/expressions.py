@@ -68,9 +68,27 @@ class ExpressionChecker:
         if tree is None:
             self._error(self.source.value(path), "the SQL is empty", "SP501")
             return None
-        if not self._only_allowed_calls(tree, path):
+        if not self._only_allowed_calls(tree, path) or not self._portable_literals(tree, path):
             return None
-        return tree.transform(_similar_to_as_regex)
+        return tree.transform(_plain_literal).transform(_similar_to_as_regex)
+
+    def _portable_literals(self, tree: exp.Expression, path: Path) -> bool:
+        """Bit and hex strings (B'0101', X'1F') mean a different type on each target; a control
+        character in a literal ends a line or a literal in some targets' clients. Both are
+        refused where they stand; every other literal form becomes a plain string (see
+        _plain_literal), which each target then writes as its own literal."""
+        ok = True
+        for node in tree.find_all(exp.BitString, exp.HexString):
+            self._error(self.source.value(path), f"{node.sql(DIALECT)} is a bit or hex string, which the targets "
+                        "read as different types", "SP506", fix="write the value as a number or a plain string")
+            ok = False
+        for node in tree.find_all(exp.Literal, exp.ByteString, exp.RawString, exp.National):
+            text = _plain_literal(node)
+            if isinstance(text, exp.Literal) and text.is_string and _CONTROL_CHARACTER.search(text.this):
+                self._error(self.source.value(path), "a string literal holds a control character; write text",
+                            "SP007")
+                ok = False
+        return ok
 
     def _only_allowed_calls(self, tree: exp.Expression, path: Path) -> bool:
         """Design SQL reads the design's entities and calls SQL's own functions. A function
@@ -198,3 +216,25 @@ def _similar_to_as_regex(node: exp.Expression) -> exp.Expression:
             and not node.args.get("escape"):
         return exp.RegexpLike(this=node.this, expression=exp.Literal.string(similar_to_regex(node.expression.this)))
     return node
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNICODE_ESCAPE = re.compile(r"\\(\\|[0-9A-Fa-f]{4}|\+[0-9A-Fa-f]{6})")
+
+
+def _plain_literal(node: exp.Expression) -> exp.Expression:
+    """A string written in any of PostgreSQL's forms as a plain string literal holding the same
+    text: escape strings E'it\\'s', dollar quotes $$...$$, N'...', and U&'d\\0061t' (which
+    sqlglot reads as `U & '...'`). Rendered per target from the plain form, its content is
+    always quoted there; an E'' string was written unquoted on five targets."""
+    if isinstance(node, (exp.ByteString, exp.RawString, exp.National)) and isinstance(node.this, str):
+        return exp.Literal.string(node.this)
+    if (isinstance(node, exp.BitwiseAnd) and isinstance(node.left, exp.Column) and not node.left.table
+            and node.left.name.lower() == "u" and isinstance(node.right, exp.Literal) and node.right.is_string):
+        return exp.Literal.string(_UNICODE_ESCAPE.sub(_unicode_character, node.right.this))
+    return node
+
+
+def _unicode_character(match: re.Match) -> str:
+    code = match.group(1)
+    return "\\" if code == "\\" else chr(int(code.lstrip("+"), 16))
