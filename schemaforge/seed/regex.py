@@ -2,11 +2,11 @@
 
 The pattern is parsed with Python's own regex parser (`re._parser`, the `sre_parse` of older
 Pythons) into a tree of literals, classes, groups, alternations and repeats, and strings are
-drawn from that tree. Drawing one string is a Python walk, so a column is filled from a pool: a
-few thousand strings drawn once per batch, then picked per row with NumPy. A unique column gets
-a counter instead of a random draw in one repeated class of the pattern (`[a-z0-9-]+`,
-`\\d{6}`): each row's number, scrambled by a bijection, written in that class's alphabet, so
-values are distinct by construction at any row count.
+drawn from that tree, node by node for a few thousand strings at once with NumPy: a pool per
+batch, from which each row picks. A unique column gets a counter instead of a random draw in
+repeated classes of the pattern (`[a-z0-9-]+`, `\\d{6}`, or `[0-9]{4}` and `[0-9]{5}` together):
+each row's number, scrambled by a bijection, written in those classes' alphabets, so values are
+distinct by construction at any row count the pattern can hold.
 
 Patterns are PostgreSQL's (POSIX advanced regular expressions), which for what designs write
 (classes, `\\d \\w \\s`, anchors, groups, `| ? * + {m,n}`) read the same in Python. What cannot be
@@ -142,12 +142,6 @@ class RegexGenerator:
                     self._check(branch)
             elif op == sre_constants.ATOMIC_GROUP:
                 self._check(arg)
-
-    # -- one string --------------------------------------------------------------------------
-    def sample(self, rng: np.random.Generator, items=None) -> str:
-        out: list[str] = []
-        _draw(self.nodes if items is None else _compile(items), rng, out)
-        return "".join(out)
 
     def pool(self, rng: np.random.Generator, size: int, items=None, max_length: int | None = None) -> list[str]:
         """`size` drawn strings (fewer distinct ones where the pattern allows few), none longer
@@ -298,20 +292,8 @@ def _compile(items) -> tuple:
     return tuple(nodes)
 
 
-def _draw(nodes: tuple, rng: np.random.Generator, out: list[str]) -> None:
-    for node in nodes:
-        if node[0] == "chars":
-            out.append(node[1][int(rng.integers(0, len(node[1])))])
-        elif node[0] == "repeat":
-            for _ in range(int(rng.integers(node[1], node[2] + 1))):
-                _draw(node[3], rng, out)
-        else:
-            branches = node[1]
-            _draw(branches[int(rng.integers(0, len(branches)))], rng, out)
-
-
 def _draw_many(nodes: tuple, rng: np.random.Generator, size: int) -> np.ndarray:
-    """`size` strings drawn at once, node by node with NumPy (what `_draw` does for one)."""
+    """`size` strings drawn at once, node by node with NumPy."""
     result = np.full(size, "", dtype=object)
     for node in nodes:
         if node[0] == "chars":
