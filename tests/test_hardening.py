@@ -909,3 +909,39 @@ def test_bit_and_hex_strings_are_located_errors(literal):
               label: {{type: "string(80)", check: "value <> {literal}"}}
         """)
     assert (line, code) == (8, "SP506") and "bit or hex string" in message
+
+
+# -- issue 12, point 11 (in part): what killed builds leave, and who may read the output ---------
+
+def test_seed_output_is_readable_and_killed_builds_leave_nothing_behind(tmp_path):
+    import os
+    import stat
+
+    from schemaforge.deliverables.seed import recover_seed_folder
+
+    design = load("entities: {thing: {fields: {id: {type: bigint, pk: true}}}}\nseed: {rows: {thing: 10}}\n")
+    root = tmp_path / "t"
+    (root / ".seed.k1ll3d").mkdir(parents=True)  # the staging folder of a build killed mid-seed
+    (root / ".seed.k1ll3d" / "thing.parquet").write_bytes(b"half a file")
+    build_seed(design, root)
+    assert sorted(p.name for p in root.iterdir()) == ["seed"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((root / "seed").stat().st_mode) == 0o777 & ~umask  # not mkdtemp's 0700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask for p in (root / "seed").iterdir())
+    # Killed between the swap's two renames: the previous seed is put back, whole.
+    os.replace(root / "seed", root / ".seed.retired")
+    recover_seed_folder(root)
+    assert (root / "seed" / "thing.parquet").exists() and not (root / ".seed.retired").exists()
+
+
+def test_atomic_writes_leave_files_readable_by_the_group(tmp_path):
+    import os
+    import stat
+
+    from schemaforge.deliverables.files import write_atomic
+
+    write_atomic(tmp_path / "ddl" / "postgres.sql", b"SELECT 1;\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "ddl" / "postgres.sql").stat().st_mode) == 0o666 & ~umask  # not 0600

@@ -19,6 +19,22 @@ class Artifact:
         return hashlib.sha256(self.content).hexdigest()
 
 
+# Build outputs are read by the team and its tools like any file the build writes: rw-r--r--
+# and rwxr-xr-x less the process's umask, where the temp files' own modes are 0600 and 0700.
+FILE_MODE, FOLDER_MODE = 0o666, 0o777
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def readable(path: Path, folder: bool = False) -> None:
+    """Give a temp file or folder, once complete, the mode an ordinary write would have."""
+    os.chmod(path, (FOLDER_MODE if folder else FILE_MODE) & ~_umask())
+
+
 def write_atomic(path: Path, content: bytes) -> None:
     """Write to a temp file in the same folder, fsync, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +44,7 @@ def write_atomic(path: Path, content: bytes) -> None:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
+        readable(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

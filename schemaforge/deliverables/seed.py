@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from schemaforge import __version__
-from schemaforge.deliverables.files import file_sha256
+from schemaforge.deliverables.files import file_sha256, readable
 from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
@@ -31,16 +31,30 @@ def _report(design: Design, result: SeedResult) -> bytes:
     return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
 
+def recover_seed_folder(root: Path) -> tuple[Path, Path]:
+    """Undo what a killed build left: the previous seed put back if the kill fell between the
+    two renames of the swap, and every staging folder removed. Returns (seed, retired) paths."""
+    final, retired = root / SEED_FOLDER, root / f".{SEED_FOLDER}.retired"
+    if retired.is_dir() and not final.exists():
+        os.replace(retired, final)
+    for leftover in root.glob(f".{SEED_FOLDER}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return final, retired
+
+
 def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
     """Generate the seed of `design` into `root/seed/`, atomically replacing what was there."""
     root.mkdir(parents=True, exist_ok=True)
+    final, retired = recover_seed_folder(root)
     staging = Path(tempfile.mkdtemp(prefix=f".{SEED_FOLDER}.", dir=root))
     try:
         result = generate_seed(design, staging, scale)
         for target in sql_targets(design):
             write_load_script(design, target, staging, staging / f"{target}.sql")
         (staging / "report.json").write_bytes(_report(design, result))
-        final, retired = root / SEED_FOLDER, root / f".{SEED_FOLDER}.retired"
+        readable(staging, folder=True)
+        for file in staging.iterdir():
+            readable(file)
         shutil.rmtree(retired, ignore_errors=True)
         if final.exists():
             os.replace(final, retired)
