@@ -16,7 +16,7 @@ from schemaforge.findings import Finding
 from schemaforge.config import build_dir
 from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
-from schemaforge.migrate.plan import migration_artifacts, migration_findings, migration_path, migrations
+from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.design.model import Design
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-import duckdb
-
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
