@@ -8,8 +8,12 @@ moved past the loaded keys. The script runs in one transaction, with foreign key
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
+
+import duckdb
 
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
@@ -70,16 +74,17 @@ class _Script:
         else:
             header, row, between = header + " VALUES\n", f"'  (' || {values} || ')'", ",\n"
         source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
-        query = self.con.execute(
+        # One row of text per source row, in load order, streamed: the statements are cut here,
+        # not aggregated in DuckDB, so memory stays flat at any row count.
+        rows = self.con.execute(
             f"WITH RECURSIVE src AS {source}, {self.levels(entity, deferred)} "
-            f"SELECT string_agg({row}, '{between}' ORDER BY {ROW}) FROM src JOIN levels USING ({ROW}) "
-            f"GROUP BY {DEPTH}, {ROW} // {ROWS_PER_INSERT} ORDER BY {DEPTH}, {ROW} // {ROWS_PER_INSERT}"
+            f"SELECT {DEPTH}, {ROW} // {ROWS_PER_INSERT}, {row} FROM src JOIN levels USING ({ROW}) "
+            f"ORDER BY {DEPTH}, {ROW}"
         )
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
             self.out.write(explicit_identity[0].format(table=self.ident(entity.table)) + "\n")
-        while chunk := query.fetchone():
-            self.out.write(header + chunk[0] + ";\n")
+        _write_statements(self.out, header, between, rows)
         if explicit_identity:
             self.out.write(explicit_identity[1].format(table=self.ident(entity.table)) + "\n")
 
@@ -133,6 +138,23 @@ class _Script:
             self.identities(entity)
         self.out.write("".join(line + "\n" for line in self.target.SEED_EPILOGUE))
         self.con.close()
+
+
+def _write_statements(out: IO[str], header: str, between: str, rows: duckdb.DuckDBPyConnection) -> None:
+    """Write `rows` ((depth, chunk, text) in order) as one statement per (depth, chunk)."""
+    open_statement = None
+    while batch := rows.fetchmany(10_000):
+        for statement, group in groupby(batch, key=itemgetter(0, 1)):
+            texts = between.join(text for _, _, text in group)
+            if statement == open_statement:  # the statement goes on from the previous batch
+                out.write(between + texts)
+                continue
+            if open_statement is not None:
+                out.write(";\n")
+            out.write(header + texts)
+            open_statement = statement
+    if open_statement is not None:
+        out.write(";\n")
 
 
 def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path) -> None:
