@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -17,11 +18,13 @@ from pathlib import Path
 from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.deliverables.generate import lint_artifacts
 from schemaforge.deliverables.registry import DeliverableFailed, Plan, deliverables, plan_design
+from schemaforge.deliverables.staging import BuildNotWhole, DiscardBuild, staged_build
 from schemaforge.design.loader import load_design
 from schemaforge.design.syntax import design_json_schema
 from schemaforge.findings import DesignErrors, Finding, sort_findings
 
 SEVERITIES = ("error", "warning", "info")
+log = logging.getLogger("schemaforge")
 
 
 def _paths(args) -> list[Path]:
@@ -64,26 +67,44 @@ def check(args) -> int:
     return 1 if failures else 0
 
 
+def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
+    """Build every deliverable of `plan` into `stage`: (findings, failures)."""
+    findings, failed = list(plan.history_problem.findings if plan.history_problem else []), []
+    for item in deliverables(plan):  # the lint comes first: a design with errors builds no more
+        if failed or _has_errors(plan, findings):
+            failed.append("not built further: the design has errors")
+            break
+        log.info("%s: building %s", plan.design.name, item.name)
+        try:
+            findings += item.build(stage).findings
+        except DeliverableFailed as failure:
+            failed.append(f"{item.name}: {failure}")
+    return findings, failed
+
+
 def build(args) -> int:
+    """Each design is built whole into a staging folder and swapped in, or not at all: the
+    build folder keeps the previous build when anything fails or the process is killed."""
     failures: list[Path] = []
     if args.build:
         os.environ["SCHEMAFORGE_BUILD"] = args.build
     for path, plan in _plans(args, failures):
         root = build_dir() / plan.design.name
-        findings, failed = list(plan.history_problem.findings if plan.history_problem else []), []
-        for item in deliverables(plan):  # the lint comes first: a design with errors builds no more
-            if failed or _has_errors(plan, findings):
-                failed.append("not built further: the design has errors")
-                break
-            try:
-                findings += item.build(root).findings
-            except DeliverableFailed as failure:
-                failed.append(f"{item.name}: {failure}")
+        try:
+            with staged_build(root) as stage:
+                findings, failed = _build_into(stage, plan)
+                if failed or _has_errors(plan, findings):
+                    raise DiscardBuild
+        except DiscardBuild:
+            pass
+        except BuildNotWhole as problem:
+            failed.append(str(problem))
         _report(path, findings, args.verbose)
         for failure in failed:
             print(f"{path}: {failure}", file=sys.stderr)
         if failed or _has_errors(plan, findings):
             failures.append(path)
+            print(f"{path}: not built; {root} keeps the previous build", file=sys.stderr)
         else:
             print(f"{path}: built in {root}")
     return 1 if failures else 0
@@ -107,7 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         command.set_defaults(handler=handler)
     commands.add_parser("schema", help=schema.__doc__).set_defaults(handler=schema)
     args = parser.parse_args(argv)
+    _show_progress()
     return args.handler(args)
+
+
+def _show_progress() -> None:
+    """The engine's progress (each deliverable, a large seed's estimate and steps) on stderr."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 if __name__ == "__main__":

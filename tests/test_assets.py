@@ -100,9 +100,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     assert erd.metadata["mermaid"].value.startswith("```mermaid\nerDiagram")
     checks = {e.check_name: e.passed
               for e in result.get_asset_check_evaluations()}
-    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True} | {
+    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True, "matches_files": True} | {
         name: True for name in checks if name.startswith("expectations_")}
-    assert len(checks) == 2 + 9
+    assert len(checks) == 3 + 9
 
 
 def test_a_description_change_stales_only_what_reads_descriptions(project):

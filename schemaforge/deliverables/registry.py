@@ -26,6 +26,7 @@ from schemaforge.deliverables.generate import (
     SEED_FOLDER, ddl_artifacts, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
 )
 from schemaforge.deliverables.seed import build_seed, seed_data_version
+from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.design.model import Design
 from schemaforge.expectations.run import run_suite
 from schemaforge.expectations.suites import design_suites
@@ -206,6 +207,11 @@ def _expectations(design: Design, entity: str) -> Callable[[Path], CheckOutcome]
     return run
 
 
+def _matches_manifest(root: Path) -> CheckOutcome:
+    problems = manifest_problems(root)
+    return CheckOutcome(not problems, {"problems": Shown("md", "\n".join(f"- {p}" for p in problems) or "none")})
+
+
 # --- the entries -------------------------------------------------------------------------------
 
 def _spec(plan: Plan) -> list[Deliverable]:
@@ -318,7 +324,9 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 
     return Deliverable("manifest", "manifest", code_version(d, "manifest"),
                        "Every artifact with its path, sha256, design version and generator version.",
-                       build, deps=tuple(x.name for x in before if x.name != "history"))
+                       build, deps=tuple(x.name for x in before if x.name != "history"),
+                       checks=(Check("matches_files", "Fails when a file of the build folder is missing, differs "
+                                     "from the manifest's sha256, or is not listed in it.", _matches_manifest),))
 
 
 # In build order: each entry's deps come before it, and the lint comes early, since a design
