@@ -67,7 +67,7 @@ def main() -> None:
     seconds = time.perf_counter() - start
     size = sum(f.stat().st_size for f in (build / args.design).rglob("*") if f.is_file())
     targets = " ".join(load_design(path).targets)
-    print(f"\n| design | targets | rows | exit | seconds | rows/s | peak RSS | build size |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| design | targets | rows | exit | seconds | rows/s | peak RSS | build size |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
     print(f"| {args.design} | {targets} | {args.rows:,} | {os.waitstatus_to_exitcode(status)} | {seconds:,.0f} | "
           f"{args.rows / seconds:,.0f} | {usage.ru_maxrss / 1024:,.0f} MiB | {size / 2**30:,.1f} GiB |")
     if not args.out:
