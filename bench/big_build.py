@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,24 @@ def scaled_design(name: str, rows: int, folder: Path, targets: list[str] | None)
     return path
 
 
+class RssSampler(threading.Thread):
+    """Samples a process's resident memory, keeping the largest seen in each phase of its log."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.status, self.phase, self.stop, self.peaks = Path(f"/proc/{pid}/status"), "start", False, {}
+
+    def run(self) -> None:
+        while not self.stop:
+            try:
+                line = next(x for x in self.status.read_text().splitlines() if x.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                return
+            rss = int(line.split()[1]) * 1024
+            self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), rss)
+            time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=50_000_000)
@@ -61,15 +80,22 @@ def main() -> None:
         [sys.executable, "-m", "schemaforge", "build", str(path), "--build", str(build)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work,
         env={**os.environ, "SCHEMAFORGE_DESIGNS": str(designs)})
+    sampler = RssSampler(process.pid)
+    sampler.start()
     for line in process.stdout:
+        sampler.phase = line.strip()
         print(f"{time.perf_counter() - start:8.1f} s  {line.rstrip()}", flush=True)
     _, status, usage = os.wait4(process.pid, 0)
+    sampler.stop = True
     seconds = time.perf_counter() - start
     size = sum(f.stat().st_size for f in (build / args.design).rglob("*") if f.is_file())
     targets = " ".join(load_design(path).targets)
     print("\n| design | targets | rows | exit | seconds | rows/s | peak RSS | build size |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
     print(f"| {args.design} | {targets} | {args.rows:,} | {os.waitstatus_to_exitcode(status)} | {seconds:,.0f} | "
           f"{args.rows / seconds:,.0f} | {usage.ru_maxrss / 1024:,.0f} MiB | {size / 2**30:,.1f} GiB |")
+    print("\nLargest RSS sampled in each phase (every 0.2 s, the build process alone):")
+    for phase, rss in sampler.peaks.items():
+        print(f"  {rss / 2**20:7,.0f} MiB  {phase}")
     if not args.out:
         shutil.rmtree(work)
 

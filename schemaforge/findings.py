@@ -13,6 +13,13 @@ from typing import Literal
 Severity = Literal["error", "warning", "info"]
 
 
+def one_line(text: str) -> str:
+    """Text as one printable line: a control character (a newline, NUL, a terminal's ESC) that a
+    design's text brought into a message is written as its escape, so that a finding can neither
+    forge a line of its own nor drive the terminal that shows it."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     file: str
@@ -33,7 +40,7 @@ class Finding:
 
     def __str__(self) -> str:
         fix = f" (fix: {self.fix})" if self.fix else ""
-        return f"{self.location}: {self.message}{fix} [{self.code}]"
+        return one_line(f"{self.location}: {self.message}{fix} [{self.code}]")
 
     def as_json(self) -> dict:
         return {

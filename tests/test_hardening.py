@@ -945,3 +945,70 @@ def test_atomic_writes_leave_files_readable_by_the_group(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "ddl" / "postgres.sql").stat().st_mode) == 0o666 & ~umask  # not 0600
+
+
+# -- issue 12: user text in a message cannot forge lines or drive the terminal --------------------
+
+ENTITY = "entities: {thing: {fields: {id: {type: bigint, pk: true}}}}\n"
+
+
+def test_a_finding_is_one_line_whatever_text_the_design_brought(tmp_path, capsys):
+    """A design name holding a newline printed a second line that read as SQL: control
+    characters and line separators in a message are written as escapes."""
+    path = tmp_path / "t.yaml"
+    path.write_text('design: "x\\nCREATE TABLE canary (id int);\\u2028"\nversion: 1.0.0\ndescription: d\n' + ENTITY)
+    assert cli_main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "[SP201]" in line]
+    assert "x\\nCREATE TABLE canary (id int);\\u2028" in line and "\u2028" not in err
+    assert not any(line.startswith("CREATE") for line in err.splitlines())
+    good = tmp_path / "g.yaml"  # its good twin: plain text is printed as it is
+    good.write_text('design: "Shop é"\nversion: 1.0.0\ndescription: d\n' + ENTITY)
+    assert cli_main(["check", str(good)]) == 1
+    assert "design name 'Shop é' must" in capsys.readouterr().err
+
+
+# -- issue 12, point 9: a large seed says what it will cost, then how far it is --------------------
+
+def test_a_large_seed_gives_an_estimate_before_it_starts_and_then_its_progress(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from schemaforge.seed import estimate, generate
+
+    monkeypatch.setattr(estimate, "LARGE_SEED_ROWS", 500)
+    monkeypatch.setattr(generate, "LARGE_SEED_ROWS", 500)
+    monkeypatch.setattr("schemaforge.deliverables.seed.LARGE_SEED_ROWS", 500)
+    design = load("""\
+        targets: [postgres, sqlite]
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              label: string(20)
+        seed: {rows: {thing: 600}}
+        """)
+    with caplog.at_level(logging.INFO, logger="schemaforge"):
+        build_seed(design, tmp_path / "t")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("t: seed of 600 rows: about ") and "GiB of disk" in lines[0] and "GiB free" in lines[0]
+    assert lines[1:] == ["t: seed: thing, 0 of 600 rows", "t: seed: the rules made to hold, every constraint counted again",
+                         "t: seed: the postgres load script",
+                         "t: seed: the sqlite load script"]
+    caplog.clear()  # its good twin: a small seed builds quietly
+    with caplog.at_level(logging.INFO, logger="schemaforge"):
+        build_seed(load(ENTITY + "seed: {rows: {thing: 499}}\n"), tmp_path / "u")
+    assert caplog.records == []
+
+
+def test_the_seed_estimate_is_near_what_the_build_writes(tmp_path):
+    """The disk estimate of shop's seed is within a factor of two of the files written."""
+    from conftest import load_example
+    from schemaforge.deliverables.generate import sql_targets
+    from schemaforge.seed.estimate import seed_cost
+    from schemaforge.seed.plan import row_counts
+
+    design = load_example("shop")
+    build_seed(design, tmp_path)
+    written = sum(p.stat().st_size for p in (tmp_path / "seed").iterdir())
+    cost = seed_cost(design, row_counts(design), sql_targets(design))
+    assert written / 2 < cost.bytes < written * 2, (cost.bytes, written)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -17,10 +18,15 @@ from pathlib import Path
 from schemaforge import __version__
 from schemaforge.deliverables.files import file_sha256, readable
 from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
+from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost
 from schemaforge.seed.generate import generate_seed
+from schemaforge.seed.plan import row_counts
 from schemaforge.seed.load import write_load_script
 from schemaforge.seed.report import SeedResult
 from schemaforge.design.model import Design
+
+log = logging.getLogger(__name__)
+
 
 def _report(design: Design, result: SeedResult) -> bytes:
     body = {
@@ -46,10 +52,15 @@ def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
     """Generate the seed of `design` into `root/seed/`, atomically replacing what was there."""
     root.mkdir(parents=True, exist_ok=True)
     final, retired = recover_seed_folder(root)
+    cost = seed_cost(design, row_counts(design, scale), sql_targets(design))
+    if cost.rows >= LARGE_SEED_ROWS:
+        log.info("%s: seed of %s (%s GiB free)", design.name, cost, f"{shutil.disk_usage(root).free / 2**30:,.1f}")
     staging = Path(tempfile.mkdtemp(prefix=f".{SEED_FOLDER}.", dir=root))
     try:
         result = generate_seed(design, staging, scale)
         for target in sql_targets(design):
+            if cost.rows >= LARGE_SEED_ROWS:
+                log.info("%s: seed: the %s load script", design.name, target)
             write_load_script(design, target, staging, staging / f"{target}.sql")
         (staging / "report.json").write_bytes(_report(design, result))
         readable(staging, folder=True)

@@ -11,6 +11,7 @@ silently: it is reported by name.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge.seed import keys
+from schemaforge.seed.estimate import LARGE_SEED_ROWS
 from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
 from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
@@ -35,6 +37,8 @@ from schemaforge.design.model import Design, Entity, ForeignKey
 from schemaforge.design.order import creation_order
 
 BATCH_ROWS = 262_144  # fixed: the data depends on it, so it is part of the seed's definition
+PROGRESS_BATCHES = 20  # a large entity's progress is logged every 5,242,880 rows
+log = logging.getLogger(__name__)
 REDRAW_ROUNDS = 8
 DUCKDB_MEMORY_LIMIT = "1GB"
 
@@ -401,6 +405,9 @@ class _EntityGenerator:
                 ThreadPoolExecutor(max_workers=1) as background:
             pending = None
             for number, start in enumerate(range(0, self.plan.rows, BATCH_ROWS)):
+                if self.plan.rows >= LARGE_SEED_ROWS and number % PROGRESS_BATCHES == 0:
+                    log.info("%s: seed: %s, %s of %s rows", self.design.name, self.entity.name,
+                             f"{start:,}", f"{self.plan.rows:,}")
                 table = self.batch(number, start, min(BATCH_ROWS, self.plan.rows - start))
                 physical = pa.Table.from_arrays(
                     [table.column(c.name).cast(arrow_type(c.type)) for c in self.entity.columns], schema=schema,
@@ -466,6 +473,8 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
             pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
     for entity, fk in deferred:
         _fill_deferred(design, entity, fk, counts, store, parquet_path(out_dir, entity))
+    if sum(counts.values()) >= LARGE_SEED_ROWS:
+        log.info("%s: seed: the rules made to hold, every constraint counted again", design.name)
     result.repaired_rules = make_rules_hold(design, out_dir, con)
     result.problems += verify(design, out_dir, con)
     con.close()

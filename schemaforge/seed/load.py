@@ -76,11 +76,13 @@ class _Script:
         source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
         # One row of text per source row, in load order, streamed: the statements are cut here,
         # not aggregated in DuckDB, so memory stays flat at any row count.
-        rows = self.con.execute(
-            f"WITH RECURSIVE src AS {source}, {self.levels(entity, deferred)} "
-            f"SELECT {DEPTH}, {ROW} // {ROWS_PER_INSERT}, {row} FROM src JOIN levels USING ({ROW}) "
-            f"ORDER BY {DEPTH}, {ROW}"
-        )
+        levels = self.levels(entity, deferred)
+        if levels is None:  # one level: the file's own order, which DuckDB keeps without a sort
+            query = f"WITH src AS {source} SELECT 0, {ROW} // {ROWS_PER_INSERT}, {row} FROM src"
+        else:
+            query = (f"WITH RECURSIVE src AS {source}, {levels} SELECT {DEPTH}, {ROW} // {ROWS_PER_INSERT}, {row} "
+                     f"FROM src JOIN levels USING ({ROW}) ORDER BY {DEPTH}, {ROW}")
+        rows = self.con.execute(query)
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
             self.out.write(explicit_identity[0].format(table=self.ident(entity.table)) + "\n")
@@ -88,13 +90,14 @@ class _Script:
         if explicit_identity:
             self.out.write(explicit_identity[1].format(table=self.ident(entity.table)) + "\n")
 
-    def levels(self, entity: Entity, deferred: set[str]) -> str:
+    def levels(self, entity: Entity, deferred: set[str]) -> str | None:
         """Each row's depth in its own hierarchy: parents are inserted by an earlier statement
-        than their children (DuckDB checks a reference before the rest of its statement lands)."""
+        than their children (DuckDB checks a reference before the rest of its statement lands).
+        None for an entity without a reference to itself: every row is of depth 0."""
         self_ref = next((fk for fk in entity.foreign_keys if fk.target == entity.name and len(fk.columns) == 1
                          and fk.columns[0] not in deferred), None)
         if self_ref is None:
-            return f"levels AS (SELECT {ROW}, 0 AS {DEPTH} FROM src)"
+            return None
         ref, key = (f'"{entity.physical(c)}"' for c in (self_ref.columns[0], self_ref.target_columns[0]))
         return (
             f"tree({ROW}, {KEY}, {DEPTH}) AS (SELECT {ROW}, {key}, 0 FROM src WHERE {ref} IS NULL OR {ref} = {key} "
