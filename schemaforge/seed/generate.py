@@ -473,6 +473,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
             pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
     for entity, fk in deferred:
         _fill_deferred(design, entity, fk, counts, store, parquet_path(out_dir, entity))
+    del store  # the referenced keys, no longer needed: the rules and the checks run in DuckDB's memory
     if sum(counts.values()) >= LARGE_SEED_ROWS:
         log.info("%s: seed: the rules made to hold, every constraint counted again", design.name)
     result.repaired_rules = make_rules_hold(design, out_dir, con)
