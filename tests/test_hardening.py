@@ -849,6 +849,28 @@ def test_the_seed_engine_reads_only_its_own_folder(tmp_path):
         con.execute("SET enable_external_access = true")
 
 
+def test_the_expectations_engine_reads_only_the_seed_folder(tmp_path):
+    """Issue 12, point 4: Great Expectations' DuckDB connections are sandboxed too. A rule query
+    that slipped past the loader and reads /etc/passwd fails there (the file's lines are never
+    copied into the results); its good twin, the same kind of query over the seed, runs."""
+    from schemaforge.expectations.run import run_suite
+    from schemaforge.expectations.suites import Expectation, Suite, view_name
+
+    design = load("entities: {thing: {fields: {id: {type: bigint, pk: true}}}}\nseed: {rows: {thing: 5}}\n")
+    build_seed(design, tmp_path)
+    query = "SELECT * FROM {batch} WHERE id < 0"
+    hostile = "SELECT * FROM read_csv('/etc/passwd', header = false, sep = ':') WHERE id IS NOT NULL OR true"
+    suite = Suite("thing", view_name(design.entities["thing"]), [
+        Expectation("own_rows", "UnexpectedRowsExpectation", {"unexpected_rows_query": query}),
+        Expectation("passwd", "UnexpectedRowsExpectation", {"unexpected_rows_query": hostile}),
+    ])
+    result = run_suite(design, suite, tmp_path / "seed")
+    outcomes = {o["name"]: o for o in result.expectations}
+    assert outcomes["own_rows"]["success"] is True
+    assert outcomes["passwd"]["success"] is False and "root:" not in json.dumps(outcomes["passwd"])
+    assert "Permission Error" in outcomes["passwd"]["error"] or "disabled" in outcomes["passwd"]["error"]
+
+
 # -- issue 12, point 1: every literal form is re-rendered as the target's literal ---------------
 
 PAYLOAD = "x'); CREATE TABLE canary (id int); --"

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import sqlalchemy
 
 from schemaforge.expectations import dialect
 from schemaforge.expectations.suites import Suite, view_name
-from schemaforge.seed.sql import create_views
+from schemaforge.seed.sql import NO_EXTENSIONS, create_views, sandbox_statements
 from schemaforge.design.model import Design
 
 SAMPLE_ROWS = 20  # offending rows or values kept per failed expectation
@@ -61,6 +62,17 @@ def _outcome(name: str, kind: str, result) -> dict:
     return outcome
 
 
+def _sandbox(engine, seed_dir: Path) -> None:
+    """Every connection GX opens runs as the seed's own DuckDB does: the seed's folder alone
+    readable, no extension, settings locked (the rules' SQL comes from the design)."""
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _locked(dbapi_connection, _record) -> None:
+        for statement in sandbox_statements(seed_dir):
+            dbapi_connection.execute(statement)
+
+    engine.dispose()  # a connection opened before the listener would not be sandboxed
+
+
 def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -71,7 +83,9 @@ def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
         _seed_database(design, seed_dir, database)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = context.data_sources.add_sql(name="seed", connection_string=f"{dialect.SCHEME}:///{database}")
+        source = context.data_sources.add_sql(name="seed", connection_string=f"{dialect.SCHEME}:///{database}",
+                                              kwargs={"connect_args": {"config": NO_EXTENSIONS}})
+        _sandbox(source.get_execution_engine().engine, seed_dir)
         batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
         gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity))
         for item in suite.expectations:
