@@ -34,8 +34,12 @@ def built_files(example: str, root) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_the_same_design_gives_byte_identical_artifacts(example, tmp_path):
-    first, second = built_files(example, tmp_path / "first"), built_files(example, tmp_path / "second")
+def test_the_same_design_gives_byte_identical_artifacts(example, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache_first"))  # D2 renders both pictures
+    first = built_files(example, tmp_path / "first")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache_second"))
+    second = built_files(example, tmp_path / "second")
+    assert list((tmp_path / "cache_second").rglob("*.svg"))
     assert first == second
     design = load_example(example)
     assert set(first) == set(artifact_paths(design, plan_design(DESIGNS / f"{example}.yaml", design).history)) - set(seed_paths(design))
@@ -45,6 +49,7 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert cli_main(["build", "--build", str(tmp_path), "designs/shop.yaml"]) == 0
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    files.remove(".shop.lock")  # the lock that keeps two builds of shop apart, beside its folder
     entities = ("category", "customer", "order", "order_line", "payment", "product", "product_tag", "review", "tag")
     assert files == sorted(
         ["shop/design.json", "shop/erd/erd.mmd", "shop/erd/erd.svg", "shop/lint.json", "shop/manifest.json",
@@ -200,3 +205,20 @@ def test_readme_commands_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip() and not line.startswith("#")]
     assert ci[-1].strip() in readme
+
+
+def test_an_unchanged_erd_is_taken_from_the_cache(tmp_path, monkeypatch):
+    """D2 runs once per distinct picture: the same source again is read from the cache, and a
+    changed source (or no writable cache) renders anew."""
+    from schemaforge.erd import picture
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = picture.render_d2(load_example("ledger"))
+    first = picture.render_svg(source)
+    renders = []
+    monkeypatch.setattr(picture, "_render", lambda text: renders.append(text) or b"<svg/>")
+    assert picture.render_svg(source) == first and renders == []
+    assert picture.render_svg(source + "\nextra: {}\n") == b"<svg/>" and len(renders) == 1
+    (tmp_path / "cache").chmod(0o500)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache" / "sub"))
+    assert picture.render_svg(source) == b"<svg/>" and len(renders) == 2

@@ -1034,3 +1034,27 @@ def test_the_seed_estimate_is_near_what_the_build_writes(tmp_path):
     written = sum(p.stat().st_size for p in (tmp_path / "seed").iterdir())
     cost = seed_cost(design, row_counts(design), sql_targets(design))
     assert written / 2 < cost.bytes < written * 2, (cost.bytes, written)
+
+
+# -- issue 12, point 12: text compared with a number is a located error, not an engine's ----------
+
+def test_comparing_text_with_a_number_is_a_located_lint_error():
+    """`label > 5` over a text column passed the loader, and the seed's DuckDB raised a binder
+    error (PostgreSQL refuses the table too). The lint says where, with a good twin for each."""
+    from schemaforge.lint.rules import lint_design
+
+    design = load("""\
+        entities:
+          thing:
+            fields:
+              id: {type: bigint, pk: true}
+              label: {type: string(20), check: "value > 5"}
+              code: {type: integer, check: "value <> 'abc'"}
+              quoted: {type: string(20), check: "value > '5'"}
+              amount: {type: integer, check: "value <> '12'"}
+              name: {type: text, generated: "CASE WHEN code = 1 THEN 'a' ELSE 'b' END"}
+            checks:
+              sane: "quoted <> 7 OR amount > 1"
+        """)
+    found = sorted((f.location.line, f.code) for f in lint_design(design) if f.code.startswith("TY"))
+    assert found == [(8, "TY101"), (9, "TY102"), (14, "TY101")]

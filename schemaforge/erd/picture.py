@@ -3,14 +3,19 @@ that the `d2-python-wrapper` wheel ships (so a pip install is all it needs)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
+from schemaforge.deliverables.files import write_atomic
 from schemaforge.design.model import Design, Entity
 from schemaforge.erd.mermaid import cardinality
 
 RENDER_TIMEOUT_SECONDS = 120
+RENDER_ARGS = ("--layout", "elk")
 # Keys D2 reads as attributes wherever they stand, quoted or not (d2graph's reserved keywords).
 D2_RESERVED = frozenset("""
     label desc shape icon constraint tooltip link near width height direction top left class
@@ -80,12 +85,46 @@ def d2_binary() -> str:
     return D2().binary_path
 
 
+def _cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "schemaforge" / "d2"
+
+
+@lru_cache(maxsize=1)
+def _renderer_digest() -> str:
+    """What the picture depends on besides its source: the d2 binary itself and its flags."""
+    binary = Path(d2_binary())
+    digest = hashlib.sha256(f"{RENDER_ARGS}\0".encode())
+    stat = binary.stat()
+    digest.update(f"{binary.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 def render_svg(d2_source: str) -> bytes:
+    """The SVG of `d2_source`. D2 takes about a second and is deterministic, so a picture is
+    kept in the user's cache folder under the hash of its source and of the binary; a build
+    whose ERD did not change (most edits) takes it from there. Without a writable cache it just
+    renders."""
+    key = hashlib.sha256(f"{_renderer_digest()}\0{d2_source}".encode()).hexdigest()
+    cached = _cache_folder() / f"{key}.svg"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    svg = _render(d2_source)
+    try:
+        write_atomic(cached, svg)
+    except OSError:
+        pass  # a read-only home: no cache, same picture
+    return svg
+
+
+def _render(d2_source: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="schemaforge-erd-") as tmp:
         source, output = Path(tmp, "erd.d2"), Path(tmp, "erd.svg")
         source.write_text(d2_source)
         result = subprocess.run(
-            [d2_binary(), "--layout", "elk", str(source), str(output)],
+            [d2_binary(), *RENDER_ARGS, str(source), str(output)],
             capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS,
         )
         if result.returncode != 0 or not output.exists():

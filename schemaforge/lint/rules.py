@@ -2,7 +2,8 @@
 
 Codes: DC101 entity without a description; NM101 a name that a target reserves (it is quoted
 there); NM103 a table or column name longer than a target allows; GN101 a target, section or pattern the design asks for whose generator has not landed
-yet (so nothing is silently ignored); plus every TG/NM finding the DDL renderers report.
+yet (so nothing is silently ignored); TY101/TY102 a column compared with a literal of another
+type (lint/types.py); plus every TG/NM finding the DDL renderers report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
+from schemaforge.lint.types import comparison_findings
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
 PLANNED_SECTIONS = ("queries", "security", "scaling", "monitoring", "stores")
@@ -98,6 +100,7 @@ def lint_design(design: Design) -> list[Finding]:
     for target_name in design.targets:
         if target_name in SQL_TARGETS:
             findings.extend(render_ddl(design, target_name).findings)
+    findings += comparison_findings(design)
     return sort_findings(findings)
 
 

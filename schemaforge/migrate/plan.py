@@ -13,7 +13,7 @@ MG201 a Squawk finding on a PostgreSQL migration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from schemaforge.deliverables.files import Artifact
 from schemaforge.findings import Finding
@@ -91,8 +91,11 @@ class Migration:
         return self._sql[target]
 
 
+@lru_cache(maxsize=8)
 def migrations(history: History, design_name: str) -> list[Migration]:
-    """Every consecutive pair of releases, loaded (the current one from the design file)."""
+    """Every consecutive pair of releases, loaded (the current one from the design file). Kept
+    for the same releases (a History is its texts), since the lint and each target's migration
+    deliverable all ask: the releases are parsed once, each target's SQL rendered once."""
     designs = [release.load(design_name) for release in history.releases]
     return [Migration(old, new) for old, new in zip(designs, designs[1:])]
 
