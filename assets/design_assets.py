@@ -7,6 +7,8 @@ what the entry shows into Dagster metadata.
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +34,29 @@ def metadata(shown: dict[str, Shown]) -> dict[str, dg.MetadataValue]:
     return {name: _METADATA[entry.kind](entry.value) for name, entry in shown.items()}
 
 
+class _ToDagster(logging.Handler):
+    def __init__(self, log):
+        super().__init__(logging.INFO)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log.info(record.getMessage())
+
+
+@contextmanager
+def _engine_log_to(log):
+    """The engine's progress (a large seed's estimate and steps) in the run's event log."""
+    logger, handler = logging.getLogger("schemaforge"), _ToDagster(log)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _asset(plan: Plan, item: Deliverable) -> dg.AssetsDefinition:
     design = plan.design
 
@@ -40,9 +65,10 @@ def _asset(plan: Plan, item: Deliverable) -> dg.AssetsDefinition:
         description=item.description, kinds=set(item.kinds) or None, metadata={"design_file": design.file},
         deps=[asset_key(design.name, dep) for dep in item.deps] or None,
     )
-    def _build() -> dg.MaterializeResult:
+    def _build(context) -> dg.MaterializeResult:  # an AssetExecutionContext
         try:
-            built = item.build(build_dir() / design.name)
+            with _engine_log_to(context.log):
+                built = item.build(build_dir() / design.name)
         except DeliverableFailed as failed:
             raise dg.Failure(description=str(failed),
                              metadata={"items": dg.MetadataValue.md("\n".join(f"- {i}" for i in failed.items))}) from None

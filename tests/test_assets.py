@@ -259,3 +259,17 @@ def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeyp
         lint = json.loads((build / name / "lint.json").read_text())
         assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()
         assert json.loads((build / name / "seed" / "report.json").read_text())["problems"] == []
+
+
+def test_a_large_seed_reports_its_estimate_and_progress_in_the_run_log(project, monkeypatch):
+    """What `schemaforge build` prints of a large seed reaches Dagster's event log too."""
+    designs, _, definitions = project
+    monkeypatch.setattr("schemaforge.deliverables.seed.LARGE_SEED_ROWS", 1000)
+    monkeypatch.setattr("schemaforge.seed.generate.LARGE_SEED_ROWS", 1000)
+    instance = dg.DagsterInstance.ephemeral()
+    job = definitions().resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance, asset_selection=[K(["shop", "seed"])])
+    messages = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert any(m.startswith("shop: seed of 34,550 rows: about ") for m in messages)
+    assert "shop: seed: order_line, 0 of 20,000 rows" in messages
+    assert "shop: seed: the postgres load script" in messages

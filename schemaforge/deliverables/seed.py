@@ -18,7 +18,7 @@ from pathlib import Path
 from schemaforge import __version__
 from schemaforge.deliverables.files import file_sha256, readable
 from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
-from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost
+from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost, size
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.plan import row_counts
 from schemaforge.seed.load import write_load_script
@@ -54,7 +54,7 @@ def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
     final, retired = recover_seed_folder(root)
     cost = seed_cost(design, row_counts(design, scale), sql_targets(design))
     if cost.rows >= LARGE_SEED_ROWS:
-        log.info("%s: seed of %s (%s GiB free)", design.name, cost, f"{shutil.disk_usage(root).free / 2**30:,.1f}")
+        log.info("%s: seed of %s (%s free)", design.name, cost, size(shutil.disk_usage(root).free))
     staging = Path(tempfile.mkdtemp(prefix=f".{SEED_FOLDER}.", dir=root))
     try:
         result = generate_seed(design, staging, scale)

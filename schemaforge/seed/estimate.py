@@ -44,7 +44,11 @@ class SeedCost:
 
     def __str__(self) -> str:
         minutes = f"{self.seconds / 60:,.0f} min" if self.seconds >= 90 else f"{self.seconds:,.0f} s"
-        return f"{self.rows:,} rows: about {minutes} and {self.bytes / 2**30:,.1f} GiB of disk"
+        return f"{self.rows:,} rows: about {minutes} and {size(self.bytes)} of disk"
+
+
+def size(count: int) -> str:
+    return f"{count / 2**30:,.1f} GiB" if count >= 2**30 else f"{count / 2**20:,.1f} MiB"
 
 
 def seed_cost(design: Design, counts: dict[str, int], targets: list[str]) -> SeedCost:
