@@ -79,6 +79,8 @@ INJECTED_LITERALS = [
     f"N'x''); CREATE TABLE {CANARY} (id int); --'",
     f"U&'x\\0027); CREATE TABLE {CANARY} (id int); --'",
     f"'x''); CREATE TABLE {CANARY} (id int); --'",
+    "B'0101'",  # bit and hex strings: located errors (SP506), never another type's value
+    "X'1F'",
 ]
 
 

@@ -23,6 +23,9 @@ PROCEDURAL = re.compile(r"^(CREATE (OR REPLACE )?(TRIGGER|FUNCTION)|ALTER TABLE 
 BLOCK = re.compile(r"^CREATE (OR REPLACE )?(TRIGGER|FUNCTION)", re.I)  # bodies hold ';' themselves
 
 
+_QUOTE = re.compile(r"\\.")  # a backslash escape (MySQL's \') is not a quote of its own
+
+
 def statements(script: str) -> list[str]:
     """A generated script's statements, without comments, terminators or batch separators."""
     parts, current = [], []
@@ -31,8 +34,8 @@ def statements(script: str) -> list[str]:
             continue
         current.append(line)
         text = "\n".join(current).strip()
-        if not BLOCK.match(text):
-            ends = line.endswith(";")
+        if not BLOCK.match(text):  # a line ending in ';' inside a string literal does not end it
+            ends = line.endswith(";") and _QUOTE.sub("", text).count("'") % 2 == 0
         elif "$$" in text:  # a dollar-quoted body (PostgreSQL) ends at its closing $$
             ends = line.endswith("$$;")
         else:

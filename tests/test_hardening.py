@@ -1059,3 +1059,22 @@ def test_comparing_text_with_a_number_is_a_located_lint_error():
         """)
     found = sorted((f.location.line, f.code) for f in lint_design(design) if f.code.startswith("TY"))
     assert found == [(8, "TY101"), (9, "TY102"), (14, "TY101")]
+
+
+@pytest.mark.parametrize("check,code", [("0/0", "SP504"), ("value * 2", "SP504"), ("'yes'", "SP504"), ("(value + 1)", "SP504"),
+                                        ("value / 2 > 0", None), ("value IS NOT NULL", None), ("true", None)])
+def test_a_check_must_be_a_condition(check, code):
+    """A check `0/0` loaded, and the engines refused the table (PostgreSQL: the argument of CHECK
+    must be boolean). A value is a located error; a condition over the same arithmetic loads."""
+    body = f"""\
+        entities:
+          thing:
+            fields:
+              id: {{type: bigint, pk: true}}
+              amount: {{type: integer, check: "{check}"}}
+        """
+    if code is None:
+        assert load(body).entities["thing"].checks
+    else:
+        [(line, _, found, message)] = errors(body)
+        assert (line, found) == (8, code) and "must be a condition (true or false)" in message

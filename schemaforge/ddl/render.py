@@ -262,7 +262,7 @@ class DdlRenderer:
                 if column.name in fk.columns:
                     target = self.design.entities[fk.target]
                     parts.append(f"references {target.table} ({', '.join(target.physical(c) for c in fk.target_columns)})")
-        return "; ".join(parts) or None
+        return _one_line("; ".join(parts)) or None
 
     def column_def(self, entity: Entity, column: Column, inline_pk: bool) -> exp.ColumnDef:
         constraints: list[exp.Expression] = self.identity(entity, column)
@@ -498,7 +498,7 @@ class DdlRenderer:
             key = exp.Tuple(expressions=[exp.column(self.ident(entity.physical(c))) for c in self.sorting_key(entity)])
             properties.append(exp.Order(expressions=[exp.Ordered(this=key, nulls_first=False)]))
         if entity.description and self.target.COMMENTS == "inline":
-            properties.append(exp.SchemaCommentProperty(this=exp.Literal.string(entity.description)))
+            properties.append(exp.SchemaCommentProperty(this=exp.Literal.string(_one_line(entity.description))))
         return exp.Properties(expressions=properties) if properties else None
 
     def sorting_key(self, entity: Entity) -> list[str]:
@@ -520,7 +520,7 @@ class DdlRenderer:
         if mode not in ("statement", "extended_property"):
             return
         if entity.description:
-            self.emit(self.comment(entity, None, entity.description))
+            self.emit(self.comment(entity, None, _one_line(entity.description)))
         for column in entity.columns:
             comment = self.column_comment(entity, column)
             if comment:
@@ -725,4 +725,6 @@ class DdlRenderer:
 
 
 def _one_line(text: str) -> str:
+    """A description as a comment holds it: one line (a literal spanning lines is valid SQL, but
+    line-oriented clients, sqlcmd's GO and SQL*Plus's blank line, would cut it)."""
     return " ".join(text.split())

@@ -111,13 +111,19 @@ class ExpressionChecker:
             ok = False
         return ok
 
-    def row_expression(self, text: str, path: Path, columns: set[str], what: str) -> exp.Expression | None:
-        """A boolean or scalar expression over one row's `columns` (checks, generated, where)."""
+    def row_expression(self, text: str, path: Path, columns: set[str], what: str,
+                       condition: bool = False) -> exp.Expression | None:
+        """A scalar expression over one row's `columns` (generated columns), or with `condition`
+        a true-or-false one (checks, index predicates)."""
         tree = self.parse(text, path)
         if tree is None:
             return None
         if isinstance(tree, _STATEMENTS):
             self._error(self.source.value(path), f"{what} must be one expression, not a statement", "SP504")
+            return None
+        if condition and isinstance(tree.unnest(), _VALUES):
+            self._error(self.source.value(path), f"{what} must be a condition (true or false), not a value "
+                        f"such as '{tree.sql(DIALECT)}'", "SP504", fix="compare it: for example value > 0")
             return None
         for node in tree.find_all(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
             kind = "an aggregate" if isinstance(node, (exp.AggFunc, exp.Window)) else "a subquery"
@@ -182,6 +188,11 @@ class ExpressionChecker:
         self._error(
             self.at(node, path), f"unknown column '{name}' in {what}{suggest(name, all_columns)}", "SP502"
         )
+
+
+# Roots that make a value, never true or false: arithmetic, concatenation, a number or a string.
+_VALUES = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.DPipe, exp.Neg, exp.BitwiseAnd,
+           exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift, exp.BitwiseRightShift, exp.Literal)
 
 
 def similar_to_regex(pattern: str) -> str:

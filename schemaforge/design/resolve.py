@@ -159,7 +159,8 @@ class _Resolver:
                 self._type_error(problem, path + ("type",))
                 continue
             if domain.check:
-                tree = self.sql.row_expression(domain.check, path + ("check",), {"value"}, f"the check of type '{name}'")
+                tree = self.sql.row_expression(domain.check, path + ("check",), {"value"}, f"the check of type '{name}'",
+                                               condition=True)
                 if tree is not None:
                     self.domain_checks[name] = tree
 
@@ -511,7 +512,8 @@ class _Resolver:
             ))
         if spec.check:
             tree = self.sql.row_expression(
-                spec.check, path + ("check",), column_names | {"value"}, f"the check of '{entity.name}.{column.field}'"
+                spec.check, path + ("check",), column_names | {"value"}, f"the check of '{entity.name}.{column.field}'",
+                condition=True,
             )
             if tree is not None:
                 entity.checks.append(Check(self.names.claim(f"ck_{entity.name}_{column.name}"), on_column(tree), path + ("check",), "field"))
@@ -535,7 +537,7 @@ class _Resolver:
         for name, text in src.spec.checks.items():
             path = src.path + ("checks", name)
             if self.check_name(name, path, "check"):
-                tree = self.sql.row_expression(text, path, column_names, f"check '{src.name}.{name}'")
+                tree = self.sql.row_expression(text, path, column_names, f"check '{src.name}.{name}'", condition=True)
                 if tree is not None:
                     entity.checks.append(Check(self.names.claim(f"ck_{src.name}_{name}"), tree, path, "entity"))
         for i, index in enumerate(src.spec.indexes):
@@ -544,7 +546,7 @@ class _Resolver:
             include = self._field_names(src, index.include, path + ("include",))
             where = None
             if index.where:
-                where = self.sql.row_expression(index.where, path + ("where",), column_names, "an index predicate")
+                where = self.sql.row_expression(index.where, path + ("where",), column_names, "an index predicate", condition=True)
             if index.name:
                 self.check_name(index.name, path + ("name",), "index")
             name = self.names.claim(index.name or f"ix_{src.name}_{'_'.join(fields)}")
