@@ -145,3 +145,35 @@ def test_unique_columns_of_every_type_at_few_rows(typ, tmp_path):
         design = load_design_text(yaml.safe_dump(doc), "designs/prop.yaml", "prop")
         result = generate_seed(design, tmp_path / f"{typ}-{rows}")
         assert result.problems == [] and result.rows == {"e0": rows}
+
+
+@pytest.mark.parametrize("key", ["primary_key: [order]", "unique: [[order]]"])
+def test_a_reference_that_is_the_whole_key_gets_one_row_per_parent(key, tmp_path):
+    """Found by the build fuzz: shop's order_line with `primary_key: [product]` seeded skewed
+    references, and every engine refused the load (duplicate key). A reference that alone is the
+    key or a unique is drawn one per parent, like `ref` + `unique: true`."""
+    import duckdb
+
+    from schemaforge.deliverables.seed import build_seed
+    from schemaforge.design.loader import load_design_text
+
+    extra = "      id: {type: bigint, pk: true}\n" if key.startswith("unique") else ""
+    design = load_design_text(f"""\
+design: t
+version: 1.0.0
+description: d
+entities:
+  order:
+    fields:
+      id: {{type: bigint, pk: true}}
+  line:
+    fields:
+{extra}      order: {{ref: order}}
+      note: string(20)
+    {key}
+seed: {{rows: {{order: 60, line: 60}}}}
+""", "designs/t.yaml", "t")
+    result = build_seed(design, tmp_path)
+    assert result.problems == []
+    rows = duckdb.sql(f"SELECT count(*), count(DISTINCT order_id) FROM read_parquet('{tmp_path}/seed/line.parquet')").fetchone()
+    assert rows == (60, 60)

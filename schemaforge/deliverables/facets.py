@@ -15,9 +15,10 @@ from schemaforge import __version__
 from schemaforge.design.model import Design
 
 # Bump a generator's version when its output changes for the same design.
-GENERATOR_VERSIONS = {  # issue 11 moved every output but the history's: canonical defaults, the
-    # JSON checks, physical names and crow's feet in the ERD, new lint codes, the seed's realism
-    "spec": "2", "ddl": "2", "erd": "2", "lint": "3", "seed": "2", "manifest": "3", "history": "1", "migrations": "2",
+# Issue 12 moved: descriptions in DDL comments on one line, lint TY101/TY102 and checks that
+# must be conditions, a reference that is the whole key seeded one per parent.
+GENERATOR_VERSIONS = {
+    "spec": "2", "ddl": "3", "erd": "2", "lint": "4", "seed": "3", "manifest": "3", "history": "1", "migrations": "2",
 }
 
 # Top-level sections that shape the schema itself.

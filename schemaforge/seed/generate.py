@@ -72,6 +72,13 @@ class GeneratorFailed(Exception):
         self.path = path
 
 
+def one_per_parent(entity: Entity, fk: ForeignKey) -> bool:
+    """A reference no two rows may share: declared one-to-one (`ref` + `unique`), or whose
+    columns are by themselves the entity's key or one of its uniques."""
+    columns = set(fk.columns)
+    return fk.one_to_one or columns == set(entity.primary_key) or any(columns == set(u.columns) for u in entity.uniques)
+
+
 def reference_null_fraction(design: Design, entity: Entity, fk: ForeignKey) -> float:
     """The share of NULLs in a nullable reference: the seed section's `null_fraction:`, else a
     tenth (a fifth for a one-to-one, whose parents run out sooner)."""
@@ -190,7 +197,7 @@ class _EntityGenerator:
         elif fk.target == self.entity.name:
             picked = keys.earlier_rows(rng, rows)
             valid &= rows > 0 if fk.nullable else True
-        elif fk.one_to_one:
+        elif one_per_parent(self.entity, fk):
             picked, valid = keys.one_to_one_parents(rows, parents, self._key(fk.name))
             if not fk.nullable and not valid.all():
                 raise Unsatisfiable(f"one-to-one reference '{self.entity.name}.{fk.field}' needs a '{fk.target}' row per row: "
@@ -429,7 +436,7 @@ def _fill_deferred(design: Design, entity: Entity, fk: ForeignKey, counts, store
     if parents == 0:
         return
     rows = np.arange(n, dtype=np.int64)
-    if fk.one_to_one:
+    if one_per_parent(entity, fk):
         picked, valid = keys.one_to_one_parents(rows, parents, int(rng.integers(0, 2**62)))
     else:
         picked, valid = keys.skewed_parents(rng, n, parents, int(rng.integers(0, 2**62))), np.ones(n, dtype=bool)
