@@ -1,5 +1,6 @@
 """Fuzzing whole builds: mutated and injected designs end in a clean build or located errors,
-within 20 s and 1 GiB each, and no injected statement ever runs when the outputs are applied.
+within 20 s and 1 GiB each; a clean build applies on every engine, and no injected statement
+ever runs when the outputs are applied.
 
 Each case is `schemaforge build` in a process of its own (forked from a server that has the
 engine loaded), killed when it runs past its time. A clean build's DDL and seed scripts are then
@@ -140,7 +141,9 @@ def test_fuzzed_builds_are_clean_or_located_and_never_run_injected_sql(server, t
         return
     TALLY["clean builds"] += 1
     root = folder / "build" / "fz"
+    refused_before = len(REFUSED)
     assert _apply_everywhere(root) == {}, text
+    assert REFUSED[refused_before:] == [], text  # a clean build applies on every engine
 
 
 def test_fuzz_tally(capsys):
