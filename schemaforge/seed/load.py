@@ -18,6 +18,7 @@ import duckdb
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
+from schemaforge.seed.generate import DUCKDB_MEMORY_LIMIT
 from schemaforge.seed.sql import read_parquet, sandboxed_connection
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.design.order import creation_order
@@ -55,7 +56,7 @@ class _Script:
     def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str]):
         self.design, self.target, self.seed_dir, self.out = design, target, seed_dir, out
         self.renderer = DdlRenderer(design, target)  # the DDL's own type names, for array items
-        self.con = sandboxed_connection(seed_dir, timezone="UTC")
+        self.con = sandboxed_connection(seed_dir, DUCKDB_MEMORY_LIMIT, timezone="UTC")
 
     def ident(self, name: str) -> str:
         return self.target.ident(name)
