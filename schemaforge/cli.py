@@ -90,6 +90,7 @@ def build(args) -> int:
         os.environ["SCHEMAFORGE_BUILD"] = args.build
     for path, plan in _plans(args, failures):
         root = build_dir() / plan.design.name
+        findings, failed = [], []
         try:
             with staged_build(root) as stage:
                 findings, failed = _build_into(stage, plan)
@@ -99,6 +100,8 @@ def build(args) -> int:
             pass
         except BuildNotWhole as problem:
             failed.append(str(problem))
+        except OSError as error:  # the build folder cannot be written: said, not a traceback
+            failed.append(f"cannot write the build beside {root}: {error.strerror or error}")
         _report(path, findings, args.verbose)
         for failure in failed:
             print(f"{path}: {failure}", file=sys.stderr)

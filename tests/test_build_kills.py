@@ -135,3 +135,15 @@ def test_the_manifest_check_names_what_disagrees(tmp_path):
         "erd/erd.svg: listed in the manifest, missing",
         "ddl/extra.sql: not in the manifest",
     ]
+
+
+def test_a_build_folder_that_cannot_be_written_is_said_not_a_traceback(tmp_path):
+    """--build naming a file: the build says it cannot write there and exits 1; its good twin,
+    a folder, builds."""
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder\n")
+    command = [sys.executable, "-m", "schemaforge", "build", str(DESIGNS / "ledger.yaml"), "--build"]
+    process = subprocess.run(command + [str(taken)], cwd=ROOT, capture_output=True, text=True)
+    assert process.returncode == 1 and "cannot write the build beside" in process.stderr, process.stderr[-2000:]
+    assert "Traceback" not in process.stderr and taken.read_text() == "not a folder\n"
+    assert subprocess.run(command + [str(tmp_path / "out")], cwd=ROOT, capture_output=True).returncode == 0
