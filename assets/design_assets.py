@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
 
 from schemaforge.config import build_dir
+from schemaforge.deliverables.files import file_sha256
+from schemaforge.deliverables.records import build_or_reuse, check_or_reuse
 from schemaforge.deliverables.registry import (
     Check, Deliverable, DeliverableFailed, Plan, Shown, deliverables, plan_design,
 )
 from schemaforge.design.loader import load_design
+from schemaforge.migrate.history import history_dir
 from schemaforge.findings import DesignErrors
 
 _METADATA = {
@@ -68,24 +72,31 @@ def _asset(plan: Plan, item: Deliverable) -> dg.AssetsDefinition:
     def _build(context) -> dg.MaterializeResult:  # an AssetExecutionContext
         try:
             with _engine_log_to(context.log):
-                built = item.build(build_dir() / design.name)
+                built, was_built = build_or_reuse(item, build_dir() / design.name)
         except DeliverableFailed as failed:
             raise dg.Failure(description=str(failed),
                              metadata={"items": dg.MetadataValue.md("\n".join(f"- {i}" for i in failed.items))}) from None
-        return dg.MaterializeResult(data_version=dg.DataVersion(built.data_version), metadata=metadata(built.shown))
+        if not was_built:
+            context.log.info(f"{design.name}/{item.name}: unchanged since its last build, reused")
+        return dg.MaterializeResult(data_version=dg.DataVersion(built.data_version),
+                                    metadata=metadata(built.shown) | {"regenerated": dg.MetadataValue.bool(was_built)})
 
     return _build
 
 
 def _check(plan: Plan, item: Deliverable, check: Check) -> dg.AssetChecksDefinition:
-    design = plan.design
+    """One op for a check's run, with a Dagster check per judgement it makes (the seed's
+    expectations: one run of every suite, one result per entity)."""
+    design, key = plan.design, asset_key(plan.design.name, item.name)
+    specs = [dg.AssetCheckSpec(name, asset=key, description=description, blocking=check.blocking)
+             for name, description in check.judgements]
 
-    @dg.asset_check(asset=asset_key(design.name, item.name), name=check.name, blocking=check.blocking,
-                    description=check.description)
-    def _run() -> dg.AssetCheckResult:
-        outcome = check.run(build_dir() / design.name)
-        return dg.AssetCheckResult(passed=outcome.passed, severity=dg.AssetCheckSeverity.ERROR,
-                                   metadata=metadata(outcome.shown))
+    @dg.multi_asset_check(specs=specs, name=f"{design.name}__{item.name}_{check.name}")
+    def _run():
+        outcomes, _ = check_or_reuse(item, check, build_dir() / design.name)
+        for name, outcome in outcomes.items():
+            yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=outcome.passed,
+                                      severity=dg.AssetCheckSeverity.ERROR, metadata=metadata(outcome.shown))
 
     return _run
 
@@ -103,7 +114,24 @@ def _broken_design_asset(design_name: str, errors: DesignErrors) -> dg.AssetsDef
 
 
 def design_plan(path: Path) -> Plan:
-    """The design at `path` with its releases; raises DesignErrors when it does not load."""
+    """The design at `path` with its releases; raises DesignErrors when it does not load. Loaded
+    once while the file and its release snapshots keep their content: the definitions and the
+    command that finds stale assets share it."""
+    files = [path, *sorted(history_dir(path).glob("*.yaml"))]
+    return _plan_of(path, tuple((file.name, _content_hash(file)) for file in files))
+
+
+def _content_hash(file: Path) -> str | None:
+    if not file.is_file():  # a pipe or a folder named like a design is never read here
+        return None
+    try:
+        return file_sha256(file)
+    except OSError:  # not readable: the loader says where and why
+        return None
+
+
+@lru_cache(maxsize=64)
+def _plan_of(path: Path, *stamps) -> Plan:
     return plan_design(path, load_design(path))
 
 

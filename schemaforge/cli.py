@@ -3,7 +3,9 @@
 `build` walks the same registry of deliverables as the Dagster assets do, in the same order, and
 reports every finding it made (errors and warnings; `-v` adds info) with counts. It exits 1 when
 a design does not load, a deliverable fails, or any finding is an error: a lint error, or seed
-data that does not satisfy the design. A design with errors builds nothing.
+data that does not satisfy the design. A design with errors builds nothing. A deliverable whose
+inputs and files have not changed since the last build is reused, not regenerated (`--rebuild`
+regenerates everything).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.deliverables.generate import lint_artifacts
+from schemaforge.deliverables.records import build_or_reuse
 from schemaforge.deliverables.registry import DeliverableFailed, Plan, deliverables, plan_design
 from schemaforge.deliverables.staging import BuildNotWhole, DiscardBuild, staged_build
 from schemaforge.design.loader import load_design
@@ -68,17 +71,23 @@ def check(args) -> int:
 
 
 def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
-    """Build every deliverable of `plan` into `stage`: (findings, failures)."""
+    """Build every deliverable of `plan` into `stage`, reusing what is current: (findings, failures)."""
     findings, failed = list(plan.history_problem.findings if plan.history_problem else []), []
+    rebuilt = []
     for item in deliverables(plan):  # the lint comes first: a design with errors builds no more
         if failed or _has_errors(plan, findings):
             failed.append("not built further: the design has errors")
             break
-        log.info("%s: building %s", plan.design.name, item.name)
         try:
-            findings += item.build(stage).findings
+            built, was_built = build_or_reuse(item, stage)
         except DeliverableFailed as failure:
             failed.append(f"{item.name}: {failure}")
+            continue
+        findings += built.findings
+        if was_built:
+            rebuilt.append(item.name)
+            log.info("%s: built %s", plan.design.name, item.name)
+    log.info("%s: %d built, %d unchanged", plan.design.name, len(rebuilt), len(deliverables(plan)) - len(rebuilt))
     return findings, failed
 
 
@@ -92,7 +101,7 @@ def build(args) -> int:
         root = build_dir() / plan.design.name
         findings, failed = [], []
         try:
-            with staged_build(root) as stage:
+            with staged_build(root, from_previous=not args.rebuild) as stage:
                 findings, failed = _build_into(stage, plan)
                 if failed or _has_errors(plan, findings):
                     raise DiscardBuild
@@ -128,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("-v", "--verbose", action="store_true", help="show info findings too")
         if name == "build":
             command.add_argument("--build", help="output folder (default: $SCHEMAFORGE_BUILD or build/)")
+            command.add_argument("--rebuild", action="store_true",
+                                 help="regenerate every deliverable, even those whose inputs have not changed")
         command.set_defaults(handler=handler)
     commands.add_parser("schema", help=schema.__doc__).set_defaults(handler=schema)
     args = parser.parse_args(argv)

@@ -49,7 +49,7 @@ def _descriptions(value: Any, path: str = "") -> dict[str, str]:
 
 def facet(design: Design, name: str) -> Any:
     """A JSON-able projection of the design: structure, descriptions, or all of it."""
-    doc = design.doc.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    doc = design.derived("doc json", lambda: design.doc.model_dump(mode="json", by_alias=True, exclude_defaults=False))
     if name == "structure":
         return {"file": design.file, **{k: _without_descriptions(doc[k]) for k in _STRUCTURE_SECTIONS}}
     if name == "descriptions":
@@ -76,9 +76,16 @@ READS = {
 }
 
 
+def facet_digest(design: Design, name: str) -> str:
+    """The hash of one facet, computed once per loaded design (every deliverable reading the
+    facet shares it)."""
+    return design.derived(("facet", name), lambda: hashlib.sha256(
+        json.dumps(facet(design, name), sort_keys=True).encode()).hexdigest())
+
+
 def code_version(design: Design, generator: str, extra: str = "") -> str:
     digest = hashlib.sha256()
     digest.update(f"schemaforge {__version__} {generator} {GENERATOR_VERSIONS[generator]} {extra}".encode())
     for name in READS[generator]:
-        digest.update(json.dumps(facet(design, name), sort_keys=True).encode())
+        digest.update(facet_digest(design, name).encode())
     return digest.hexdigest()[:24]

@@ -15,21 +15,17 @@ import base64
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Literal
-
-import duckdb
 
 from schemaforge.deliverables.facets import code_version
 from schemaforge.deliverables.files import Artifact, content_hash, write_artifacts
 from schemaforge.deliverables.generate import (
-    SEED_FOLDER, ddl_artifacts, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
+    SEED_FOLDER, ddl_artifacts, seed_paths, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
 )
-from schemaforge.deliverables.seed import build_seed, seed_data_version
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.design.model import Design
-from schemaforge.expectations.run import run_suite
-from schemaforge.expectations.suites import design_suites
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
 from schemaforge.migrate.plan import MigrationBlocked, migration_artifacts, migrations
@@ -53,22 +49,31 @@ class Built:
     data_version: str
     shown: dict[str, Shown] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+    files: tuple[str, ...] = ()  # what it wrote, relative to the build folder (kept in its record)
 
 
 @dataclass(frozen=True)
 class CheckOutcome:
     passed: bool
     shown: dict[str, Shown] = field(default_factory=dict)
+    files: tuple[str, ...] = ()  # what the check wrote into the build folder (a results file)
 
 
 @dataclass(frozen=True)
 class Check:
-    """A judgement on a built deliverable; a blocking one stops what depends on it."""
+    """Judgements on a built deliverable that one run makes (one, or one per entity); a blocking
+    check stops what depends on the deliverable."""
 
     name: str
-    description: str
-    run: Callable[[Path], CheckOutcome]  # the design's build folder -> outcome
+    judgements: tuple[tuple[str, str], ...]  # (name, description) of each outcome the run gives
+    run: Callable[[Path], dict[str, CheckOutcome]]  # the design's build folder -> outcome by name
     blocking: bool = True
+    reusable: bool = True  # False when it reads more than the deliverable it judges
+
+
+def single_check(name: str, description: str, run: Callable[[Path], CheckOutcome], reusable: bool = True) -> Check:
+    """A check whose run makes one judgement."""
+    return Check(name, ((name, description),), lambda root: {name: run(root)}, reusable=reusable)
 
 
 class DeliverableFailed(Exception):
@@ -89,6 +94,8 @@ class Deliverable:
     deps: tuple[str, ...] = ()  # deliverables that must be built first
     kinds: frozenset[str] = frozenset()
     checks: tuple[Check, ...] = ()
+    # What it keeps outside the build folder is as it wrote it (the history's snapshot).
+    kept_outside: Callable[[], bool] = lambda: True
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ class Plan:
     @property
     def earlier(self) -> str:
         return self.history.earlier_digest() if self.history else "no history"
+
+    @cached_property
+    def deliverables(self) -> list[Deliverable]:
+        return _make_deliverables(self)
 
 
 def plan_design(path: Path, design: Design) -> Plan:
@@ -127,7 +138,7 @@ def _write(make: Callable[[], list[Artifact]], show: Callable[[list[Artifact], P
         shown = {a.path: Shown("path", str(root / a.path)) for a in artifacts}
         if show is not None:
             shown |= show(artifacts, root)
-        return Built(content_hash(artifacts), shown)
+        return Built(content_hash(artifacts), shown, files=tuple(a.path for a in artifacts))
 
     return build
 
@@ -170,10 +181,16 @@ def _no_lint_errors(root: Path) -> CheckOutcome:
                                      "errors": Shown("md", _findings_table(errors))})
 
 
+def _duckdb():
+    import duckdb  # imported when used: loading the definitions stays fast
+
+    return duckdb
+
+
 # Engines that run in the build's own process, so a check can apply the DDL for real.
 EMBEDDED_ENGINES: dict[str, Callable[[str], None]] = {
     "sqlite": lambda sql: sqlite3.connect(":memory:").executescript(sql),
-    "duckdb": lambda sql: duckdb.connect(":memory:").execute(sql),
+    "duckdb": lambda sql: _duckdb().connect(":memory:").execute(sql),
 }
 
 
@@ -189,22 +206,32 @@ def _applies(target: str) -> Callable[[Path], CheckOutcome]:
     return run
 
 
-def _expectations(design: Design, entity: str) -> Callable[[Path], CheckOutcome]:
-    def run(root: Path) -> CheckOutcome:
-        result = run_suite(design, design_suites(design)[entity], root / SEED_FOLDER)
-        report = f"{SEED_FOLDER}/expectations/{entity}.json"
-        write_artifacts(root, [Artifact(report, result.to_bytes())])
-        failed = result.failed()
-        keep = ("observed", "unexpected_count", "unexpected_values", "unexpected_rows", "error")
-        shown = "\n\n".join(
-            f"**{f['name']}** ({f['expectation']}): "
-            + json.dumps({k: f[k] for k in keep if k in f}, default=str)[:2000] for f in failed)
-        return CheckOutcome(result.success, {
-            "expectations": Shown("int", len(result.expectations)), "failed": Shown("int", len(failed)),
-            "failed_expectations": Shown("md", shown or "none"), "results": Shown("path", str(root / report)),
-        })
+def _expectations(design: Design) -> Callable[[Path], dict[str, CheckOutcome]]:
+    """Every entity's suite in one run (one Great Expectations context), an outcome per entity."""
+    def run(root: Path) -> dict[str, CheckOutcome]:
+        from schemaforge.expectations.run import run_suites  # Great Expectations: imported when run
+        from schemaforge.expectations.suites import design_suites
+
+        results = run_suites(design, list(design_suites(design).values()), root / SEED_FOLDER)
+        reports = [Artifact(f"{SEED_FOLDER}/expectations/{entity}.json", result.to_bytes())
+                   for entity, result in results.items()]
+        write_artifacts(root, reports)
+        return {f"expectations_{entity}": _suite_outcome(result, root, report.path)
+                for (entity, result), report in zip(results.items(), reports)}
 
     return run
+
+
+def _suite_outcome(result, root: Path, report: str) -> CheckOutcome:
+    failed = result.failed()
+    keep = ("observed", "unexpected_count", "unexpected_values", "unexpected_rows", "error")
+    shown = "\n\n".join(
+        f"**{f['name']}** ({f['expectation']}): "
+        + json.dumps({k: f[k] for k in keep if k in f}, default=str)[:2000] for f in failed)
+    return CheckOutcome(result.success, {
+        "expectations": Shown("int", len(result.expectations)), "failed": Shown("int", len(failed)),
+        "failed_expectations": Shown("md", shown or "none"), "results": Shown("path", str(root / report)),
+    }, (report,))
 
 
 def _matches_manifest(root: Path) -> CheckOutcome:
@@ -232,12 +259,13 @@ def _lint(plan: Plan) -> list[Deliverable]:
         findings, artifacts = lint_artifacts(d, history)
         write_artifacts(root, artifacts)
         shown = {"lint.json": Shown("path", str(root / "lint.json"))} | _show_lint(artifacts, root)
-        return Built(content_hash(artifacts), shown, tuple(findings))
+        return Built(content_hash(artifacts), shown, tuple(findings), ("lint.json",))
 
     return [Deliverable(
         "lint", "lint", code_version(d, "lint", plan.earlier), "Every lint finding of the design (lint.json).",
         build, deps=("history",),
-        checks=(Check("no_lint_errors", "Fails when the design has lint findings of severity error.", _no_lint_errors),),
+        checks=(single_check("no_lint_errors", "Fails when the design has lint findings of severity error.",
+                             _no_lint_errors),),
     )]
 
 
@@ -247,8 +275,8 @@ def _ddl(plan: Plan) -> list[Deliverable]:
         Deliverable(
             f"ddl_{target}", "ddl", code_version(d, "ddl", target), f"The {target} schema (ddl/{target}.sql).",
             _write(lambda target=target: ddl_artifacts(d, target), _show_sql), kinds=frozenset({"sql", target}),
-            checks=(Check("applies_to_empty_database", f"Runs the DDL in an empty in-memory {target} database.",
-                          _applies(target)),) if target in EMBEDDED_ENGINES else (),
+            checks=(single_check("applies_to_empty_database", f"Runs the DDL in an empty in-memory {target} database.",
+                                 _applies(target)),) if target in EMBEDDED_ENGINES else (),
         )
         for target in sql_targets(d)
     ]
@@ -261,12 +289,17 @@ def _history(plan: Plan) -> list[Deliverable]:
         if problem is not None:
             raise DeliverableFailed(str(problem), [str(f) for f in problem.findings])
         written = history.keep_current()
-        return Built(content_hash([Artifact(r.version, r.text.encode()) for r in history.releases]), {
+        # Its data version is what the lint and the migrations read of it: the earlier releases
+        # and the current version's number. The current release's text is the design file, whose
+        # facets their own code versions hash already, so a seed edit does not move it.
+        return Built(content_hash([Artifact("current", history.current.version.encode()),
+                                   Artifact("earlier", history.earlier_digest().encode())]), {
             "releases": Shown("json", [r.version for r in history.releases]),
             "snapshot_written": Shown("text", str(written)), "snapshot": Shown("path", str(history.snapshot_path))})
 
     return [Deliverable("history", "history", code_version(d, "history", plan.earlier if history else ""),
-                        "The design's released versions, kept beside it (designs/D.history/<version>.yaml).", build)]
+                        "The design's released versions, kept beside it (designs/D.history/<version>.yaml).", build,
+                        kept_outside=lambda: history is not None and history.is_kept())]
 
 
 def _migrations(plan: Plan) -> list[Deliverable]:
@@ -288,9 +321,11 @@ def _seed(plan: Plan) -> list[Deliverable]:
     d = plan.design
 
     def build(root: Path) -> Built:
+        from schemaforge.deliverables.seed import build_seed, seed_data_version  # Arrow: imported when run
+
         try:
             result = build_seed(d, root)
-        except duckdb.Error as error:  # what the design provokes in the engine is said, not a traceback
+        except _duckdb().Error as error:  # what the design provokes in the engine is said, not a traceback
             raise DeliverableFailed(f"the seed data could not be built: {str(error).splitlines()[0]}; "
                                     "see the lint findings of this design") from None
         problems = tuple(p.finding(d) for p in result.problems)
@@ -298,12 +333,11 @@ def _seed(plan: Plan) -> list[Deliverable]:
             "rows": Shown("int", sum(result.rows.values())), "rows_per_entity": Shown("json", result.rows),
             "repaired_rules": Shown("json", result.repaired_rules), "path": Shown("path", str(root / SEED_FOLDER)),
             "problems": Shown("md", "\n".join(f"- {p}" for p in problems) or "none"),
-        }, problems)
+        }, problems, tuple(seed_paths(d)))
 
-    checks = tuple(
-        Check(f"expectations_{entity}", f"The Great Expectations suite of '{entity}', run on DuckDB over its seed data.",
-              _expectations(d, entity))
-        for entity in d.entities)
+    judgements = tuple((f"expectations_{entity}", f"The Great Expectations suite of '{entity}', run on DuckDB over "
+                        "its seed data.") for entity in d.entities)
+    checks = (Check("expectations", judgements, _expectations(d)),)
     return [Deliverable("seed", "seed", code_version(d, "seed"),
                         "Seed data: a Parquet file per entity, a load script per SQL target, and a report.",
                         build, kinds=frozenset({"parquet", "duckdb"}), checks=checks)]
@@ -320,13 +354,14 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
         write_artifacts(root, [manifest])
         return Built(content_hash([manifest]), {
             "artifacts": Shown("int", len(json.loads(manifest.content)["artifacts"])),
-            "path": Shown("path", str(root / manifest.path))})
+            "path": Shown("path", str(root / manifest.path))}, files=(manifest.path,))
 
     return Deliverable("manifest", "manifest", code_version(d, "manifest"),
                        "Every artifact with its path, sha256, design version and generator version.",
                        build, deps=tuple(x.name for x in before if x.name != "history"),
-                       checks=(Check("matches_files", "Fails when a file of the build folder is missing, differs "
-                                     "from the manifest's sha256, or is not listed in it.", _matches_manifest),))
+                       checks=(single_check("matches_files", "Fails when a file of the build folder is missing, "
+                                            "differs from the manifest's sha256, or is not listed in it.",
+                                            _matches_manifest, reusable=False),))
 
 
 # In build order: each entry's deps come before it, and the lint comes early, since a design
@@ -335,7 +370,12 @@ _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (_history, _lint, _s
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:
-    """Every deliverable of the design, in an order where each follows what it depends on."""
+    """Every deliverable of the design, in an order where each follows what it depends on;
+    made once per plan (their code versions hash the design)."""
+    return plan.deliverables
+
+
+def _make_deliverables(plan: Plan) -> list[Deliverable]:
     items = [item for entry in _ENTRIES for item in entry(plan)]
     return items + [_manifest(plan, items)]
 

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Iterator
 
 from schemaforge.deliverables.files import file_sha256, readable
+from schemaforge.deliverables.records import RECORDS
 
 MANIFEST = "manifest.json"
-# Written into the build folder after the manifest, by the seed's expectation checks.
-AFTER_MANIFEST = ("seed/expectations/",)
+# Written into the build folder after the manifest: the seed's expectation results, and the
+# build records that let the next build reuse what has not changed.
+AFTER_MANIFEST = ("seed/expectations/", f"{RECORDS}/")
 
 
 def _names(root: Path) -> tuple[str, str, str]:
@@ -113,20 +115,49 @@ def _swap_in(staging: Path, root: Path) -> None:
         os.close(descriptor)
 
 
+def _link_tree(source: Path, target: Path) -> set[str]:
+    """`target` as a copy of `source` made of hard links: instant, and safe because every write
+    of a build replaces a file by renaming a new one over it, never rewriting it in place.
+    Returns the files linked, relative to `target`."""
+    linked = set()
+    for folder, _, files in os.walk(source):
+        here = target / Path(folder).relative_to(source)
+        here.mkdir(exist_ok=True)
+        for name in files:
+            os.link(Path(folder) / name, here / name)
+            linked.add((here / name).relative_to(target).as_posix())
+    return linked
+
+
+def _prune(staging: Path, linked: set[str]) -> None:
+    """Remove what the previous build had and this one no longer makes (a dropped target's DDL,
+    an entity's seed file): the files brought over that the new manifest does not list."""
+    try:
+        listed = {a["path"] for a in json.loads((staging / MANIFEST).read_text())["artifacts"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no manifest to go by: manifest_problems says so
+    for path in linked - listed - {MANIFEST}:
+        if not path.startswith(AFTER_MANIFEST):
+            (staging / path).unlink(missing_ok=True)
+
+
 @contextmanager
-def staged_build(root: Path) -> Iterator[Path]:
-    """A staging folder to build `root` in; swapped in when the block ends without an error and
-    the staged files match their manifest, discarded otherwise."""
+def staged_build(root: Path, from_previous: bool = True) -> Iterator[Path]:
+    """A staging folder to build `root` in, holding the previous build to start from (so what
+    has not changed is reused); swapped in when the block ends without an error and the staged
+    files match their manifest, discarded otherwise."""
     root.parent.mkdir(parents=True, exist_ok=True)
     staging_prefix, _, lock_name = _names(root)
     with _locked(root.parent / lock_name):
         recover(root)
         staging = Path(tempfile.mkdtemp(prefix=staging_prefix, dir=root.parent))
         try:
+            linked = _link_tree(root, staging) if from_previous and root.is_dir() else set()
             try:
                 yield staging
             except DiscardBuild:
                 return
+            _prune(staging, linked)
             problems = manifest_problems(staging)
             if problems:
                 raise BuildNotWhole("the build does not match its manifest:\n" + "\n".join(problems))

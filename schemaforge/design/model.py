@@ -10,13 +10,15 @@ finding about it can point at the right line of the design file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from sqlglot import exp
 
 from schemaforge.design.source import Path, SourceMap
 from schemaforge.design.syntax import DesignDoc
 from schemaforge.design.types import LogicalType
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,15 @@ class Design:
     text_sha256: str
     enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    # What generators derive from the design and several deliverables read (the DDL a target
+    # renders, the expectation suites, the facets' hashes), made once per loaded design.
+    _derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: Any, make: Callable[[], T]) -> T:
+        """`make()` the first time `key` is asked for, the same object every time after."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     @property
     def file(self) -> str:

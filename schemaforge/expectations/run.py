@@ -73,7 +73,9 @@ def _sandbox(engine, seed_dir: Path) -> None:
     engine.dispose()  # a connection opened before the listener would not be sandboxed
 
 
-def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
+def run_suites(design: Design, suites: list[Suite], seed_dir: Path) -> dict[str, SuiteResult]:
+    """Every suite in one Great Expectations context over one DuckDB of the seed's views: the
+    context, the data source and the views are made once, not once per entity."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -86,13 +88,25 @@ def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
         source = context.data_sources.add_sql(name="seed", connection_string=f"{dialect.SCHEME}:///{database}",
                                               kwargs={"connect_args": {"config": NO_EXTENSIONS}})
         _sandbox(source.get_execution_engine().engine, seed_dir)
-        batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity))
-        for item in suite.expectations:
-            gx_suite.add_expectation(getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}))
-        validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.entity, data=batch, suite=gx_suite))
-        results = validation.run(result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
+        results = {suite.entity: _validate(context, source, suite) for suite in suites}
         source.get_execution_engine().engine.dispose()
+    return results
+
+
+def _validate(context, source, suite: Suite) -> SuiteResult:
+    import great_expectations as gx
+
+    batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity))
+    for item in suite.expectations:
+        gx_suite.add_expectation(getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}))
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.entity, data=batch, suite=gx_suite))
+    results = validation.run(result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
     by_name = {result.expectation_config.meta["name"]: result for result in results.results}
     outcomes = [_outcome(item.name, item.kind, by_name[item.name]) for item in suite.expectations]
     return SuiteResult(suite.entity, all(o["success"] for o in outcomes), outcomes)
+
+
+def run_suite(design: Design, suite: Suite, seed_dir: Path) -> SuiteResult:
+    """One entity's suite (the tests run one at a time to show a single failure)."""
+    return run_suites(design, [suite], seed_dir)[suite.entity]

@@ -124,5 +124,9 @@ def _rule_entity(design: Design, rule) -> Entity:
 
 
 def design_suites(design: Design) -> dict[str, Suite]:
-    counts = row_counts(design)
-    return {name: entity_suite(design, entity, counts[name]) for name, entity in design.entities.items()}
+    """Every entity's suite, made once per loaded design."""
+    def make() -> dict[str, Suite]:
+        counts = row_counts(design)
+        return {name: entity_suite(design, entity, counts[name]) for name, entity in design.entities.items()}
+
+    return design.derived("expectation suites", make)

@@ -77,12 +77,16 @@ class History:
             digest.update(version.encode() + b"\0" + text.encode() + b"\0")
         return digest.hexdigest()[:24]
 
+    def is_kept(self) -> bool:
+        """The current version's snapshot is on disk as the design file has it."""
+        path = self.snapshot_path
+        return path.is_file() and path.read_bytes() == self.current.text.encode("utf-8")
+
     def keep_current(self) -> bool:
         """Write the current version's snapshot (atomically) where it differs; True if written."""
-        path, content = self.snapshot_path, self.current.text.encode("utf-8")
-        if path.exists() and path.read_bytes() == content:
+        if self.is_kept():
             return False
-        write_atomic(path, content)
+        write_atomic(self.snapshot_path, self.current.text.encode("utf-8"))
         return True
 
 
