@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from schemaforge.config import build_dir, design_files, designs_dir
@@ -78,6 +79,7 @@ def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
         if failed or _has_errors(plan, findings):
             failed.append("not built further: the design has errors")
             break
+        started = time.monotonic()
         try:
             built, was_built = build_or_reuse(item, stage)
         except DeliverableFailed as failure:
@@ -86,7 +88,7 @@ def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
         findings += built.findings
         if was_built:
             rebuilt.append(item.name)
-            log.info("%s: built %s", plan.design.name, item.name)
+            log.info("%s: built %s in %.1f s", plan.design.name, item.name, time.monotonic() - started)
     log.info("%s: %d built, %d unchanged", plan.design.name, len(rebuilt), len(deliverables(plan)) - len(rebuilt))
     return findings, failed
 

@@ -216,7 +216,7 @@ def test_an_unchanged_erd_is_taken_from_the_cache(tmp_path, monkeypatch):
     source = picture.render_d2(load_example("ledger"))
     first = picture.render_svg(source)
     renders = []
-    monkeypatch.setattr(picture, "_render", lambda text: renders.append(text) or b"<svg/>")
+    monkeypatch.setattr(picture, "_render", lambda text, args: renders.append(text) or b"<svg/>")
     assert picture.render_svg(source) == first and renders == []
     assert picture.render_svg(source + "\nextra: {}\n") == b"<svg/>" and len(renders) == 1
     (tmp_path / "cache").chmod(0o500)

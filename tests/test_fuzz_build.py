@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import fuzz_worker
-from conftest import _fresh_mariadb_database, _fresh_pg_database
+from conftest import _fresh_mariadb_database, _fresh_pg_database, psql_file
 from fuzz_cases import CANARY, LOCATION, design_text
 
 CASES = int(os.environ.get("SCHEMAFORGE_FUZZ_BUILDS", "300"))
@@ -84,6 +84,7 @@ def _apply_everywhere(root: Path) -> dict[str, str]:
     found, scripts = {}, {t: [root / "ddl" / f"{t}.sql", root / "seed" / f"{t}.sql"]
                           for t in ("postgres", "mysql", "sqlite", "duckdb")}
     present = {t: [p.read_text() for p in paths if p.exists()] for t, paths in scripts.items()}
+    present["postgres"] = [p for p in scripts["postgres"] if p.exists()]  # psql runs them (COPY FROM STDIN)
 
     def attempt(target, run, rollback):
         for script in present[target]:
@@ -99,7 +100,7 @@ def _apply_everywhere(root: Path) -> dict[str, str]:
 
     if present["postgres"]:
         for pg in _fresh_pg_database():
-            attempt("postgres", pg.execute, lambda: pg.execute("ROLLBACK"))
+            attempt("postgres", lambda path: psql_file(pg, path), lambda: None)
             if pg.execute("SELECT to_regclass(%s)", (CANARY,)).fetchone() != (None,):
                 found["postgres"] = "canary"
     if present["mysql"]:

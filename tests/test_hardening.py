@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DESIGNS, ROOT
+from conftest import DESIGNS, ROOT, psql_file
 from schemaforge.cli import main as cli_main
 from schemaforge.ddl.render import render_ddl
 from schemaforge.deliverables.seed import build_seed
@@ -111,7 +111,7 @@ def test_every_default_applies_and_fills_a_row_on_postgres_and_mariadb(tmp_path,
     design = load(EVERY_DEFAULT)
     build_seed(design, tmp_path)  # a decimal(18,2) default of 0 used to die in pyarrow
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
     pg_database.execute("SET TIME ZONE 'America/New_York'")  # the default is an instant, not a wall time
     pg_database.execute("INSERT INTO thing DEFAULT VALUES")
     row = pg_database.execute("SELECT amount::text, fine::text, opens::text, day::text, "
@@ -485,7 +485,7 @@ def test_regex_seed_loads_with_constraints_on_postgres_and_mariadb(tmp_path, pg_
     design = load(REGEX_DESIGN.replace("ROWS", "3000"))
     assert build_seed(design, tmp_path).problems == []
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
     assert pg_database.execute("SELECT count(*) FROM account").fetchone()[0] == 3000
     with pytest.raises(Exception, match="ck_account_code"):  # the checks are really on
         pg_database.execute("INSERT INTO account (slug, code, sku, hex, phone, email) "
@@ -594,7 +594,7 @@ def test_comparisons_between_columns_hold_and_load_with_constraints_on(tmp_path,
     duck.execute((tmp_path / "seed" / "duckdb.sql").read_text())
     assert duck.execute("SELECT count(*) FROM shift WHERE ends <= starts OR closed_on <= opened_at").fetchone() == (0,)
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
     assert pg_database.execute("SELECT count(*) FROM transfer").fetchone() == (5000,)
 
 
@@ -735,7 +735,7 @@ def test_deep_checks_load_render_and_seed_and_sqlite_says_what_it_leaves_out(che
         """)
     assert build_seed(design, tmp_path).problems == []
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
     with pytest.raises(Exception, match="ck_a_x"):
         pg_database.execute("INSERT INTO a (id, x) VALUES (1000, -1)")
     lite = render_ddl(design, "sqlite")
@@ -814,7 +814,7 @@ def test_an_array_of_enums_seeds_and_loads(tmp_path, pg_database, mariadb_databa
         """)
     assert build_seed(design, tmp_path).problems == []
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((tmp_path / "seed" / "postgres.sql").read_text())
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
     lite = sqlite3.connect(":memory:")

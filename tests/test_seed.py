@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DESIGNS, EXAMPLES, load_example
+from conftest import DESIGNS, EXAMPLES, PsqlFailed, load_example, psql_file
 from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.expectations.run import run_suite
@@ -70,7 +70,15 @@ def test_seed_loads_into_duckdb_with_constraints_on(example, seeded):
 def test_seed_loads_into_postgres_with_constraints_on(example, seeded, pg_database):
     design, root = load_example(example), seeded(example)
     pg_database.execute(render_ddl(design, "postgres").sql)
-    pg_database.execute((root / "seed/postgres.sql").read_text())
+    constraints = "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint " \
+                  "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+    declared = pg_database.execute(constraints).fetchall()
+    script = (root / "seed/postgres.sql").read_text()
+    assert "FROM STDIN;" in script and "INSERT INTO" not in script  # COPY blocks, keys added back after the data
+    psql_file(pg_database, root / "seed/postgres.sql")
+    # Every key the DDL declared is back, defined as the DDL defines it, and checked on every row.
+    assert pg_database.execute(constraints).fetchall() == declared
+    assert all(validated for *_, validated in declared)
     counts = table_counts(lambda t: pg_database.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0], design)
     assert counts == planned_rows(example)
     # Identities continue above the loaded keys: a plain insert gets a fresh id.
@@ -195,8 +203,11 @@ def test_the_dagster_check_reports_a_failed_expectation(tmp_path, monkeypatch):
     _, checks = design_definitions(DESIGNS / "shop.yaml")
     check = next(c for c in checks if any(k.name == "expectations_order" for k in c.check_keys))
     assert all(spec.blocking for spec in check.check_specs)
-    result = check()
-    assert result.passed is False
+    # One run of every suite (one Great Expectations context), a result per entity.
+    results = {r.check_name: r for r in check()}
+    assert set(results) == {f"expectations_{entity}" for entity in design.entities}
+    result = results["expectations_order"]
+    assert result.passed is False and results["expectations_customer"].passed is True
     assert "rule:order_total_matches_lines" in result.metadata["failed_expectations"].value
     saved = json.loads((tmp_path / "build/shop/seed/expectations/order.json").read_text())
     assert saved["success"] is False
@@ -219,3 +230,21 @@ def test_an_ordering_rule_along_a_reference_is_made_to_hold(tmp_path):
     result = build_seed(design, tmp_path / "out")
     assert result.problems == [] and result.repaired_rules == ["order_total_matches_lines", "paid_after_placed"]
     assert run_suite(design, design_suites(design)["payment"], tmp_path / "out/seed").success
+
+
+def test_a_row_breaking_a_key_fails_the_whole_copy_load(seeded, pg_database, tmp_path):
+    """The keys are dropped for the COPY blocks and added back after: a row whose reference
+    leads nowhere fails the load when its key comes back, and the transaction leaves nothing."""
+    design, root = load_example("shop"), seeded("shop")
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    script = (root / "seed/postgres.sql").read_text()
+    block = script.index("COPY product_tag (product_id, tag_id) FROM STDIN;\n")
+    first_row = script.index("\n", block) + 1
+    row_end = script.index("\n", first_row)
+    broken = script[:first_row] + script[first_row:row_end].split("\t")[0] + "\t999999" + script[row_end:]
+    (tmp_path / "broken.sql").write_text(broken)
+    with pytest.raises(PsqlFailed, match='violates foreign key constraint "fk_product_tag_tag"'):
+        psql_file(pg_database, tmp_path / "broken.sql")
+    assert pg_database.execute("SELECT count(*) FROM product_tag").fetchone() == (0,)
+    psql_file(pg_database, root / "seed/postgres.sql")  # its good twin: the script as written
+    assert pg_database.execute("SELECT count(*) FROM product_tag").fetchone() == (planned_rows("shop")["product_tag"],)

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import _fresh_pg_database
+from conftest import _fresh_pg_database, psql_file
 from schemaforge.ddl.render import render_ddl
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
@@ -130,7 +130,7 @@ def test_random_designs_get_seed_data_that_loads_with_constraints_on(tmp_path_fa
     if doc["seed"]["random_seed"] % POSTGRES_SAMPLE == 0:
         for conn in _fresh_pg_database():
             conn.execute(render_ddl(design, "postgres").sql)
-            conn.execute((out / "postgres.sql").read_text())
+            psql_file(conn, out / "postgres.sql")
             for name, entity in design.entities.items():
                 assert conn.execute(f'SELECT count(*) FROM "{entity.table}"').fetchone()[0] == result.rows[name]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
 
 from schemaforge import __version__
@@ -56,7 +55,9 @@ class DdlResult:
 
 
 def render_ddl(design: Design, target_name: str) -> DdlResult:
-    return DdlRenderer(design, SQL_TARGETS[target_name]()).render()
+    """The DDL of `design` on a target, rendered once per loaded design: the DDL deliverable and
+    the lint (which reports the renderer's findings) share it."""
+    return design.derived(("ddl", target_name), lambda: DdlRenderer(design, SQL_TARGETS[target_name]()).render())
 
 
 class DdlRenderer:
@@ -100,7 +101,7 @@ class DdlRenderer:
             properties = tree.args.get("properties")
             tail = "\n" + self.sql(properties).strip() if properties else ""
             return f"CREATE TABLE {self.sql(schema.this)} (\n  {items}\n){tail}"
-        return tree.sql(dialect=self.target.dialect)
+        return self.target.generate(tree)
 
     def emit(self, tree: exp.Expression | str, end: str = ";") -> None:
         text = (tree if isinstance(tree, str) else self.sql(tree)) + end
@@ -181,9 +182,9 @@ class DdlRenderer:
 
     def type_text(self, typ: LogicalType, column: Column | None = None) -> str:
         if typ.kind == "enum" and self.target.ENUMS == "named_type" and column and column.enum_type:
-            return self.ident(column.enum_type).sql(self.target.dialect)
+            return self.target.generate(self.ident(column.enum_type))
         template = self.target.TYPE_MAPPING[self.stored_kind(typ)]
-        values = [exp.Literal.string(v).sql(self.target.dialect) for v in typ.values]
+        values = [self.target.generate(exp.Literal.string(v)) for v in typ.values]
         length = typ.length if typ.kind != "enum" else max(map(len, typ.values))
         text = template.format(
             length=length, precision=typ.precision, scale=typ.scale,
@@ -215,7 +216,7 @@ class DdlRenderer:
         if default.kind != "literal":
             defaults = self.target.DEFAULTS
             text = defaults.get(f"{default.kind}:{column.type.kind}") or defaults[default.kind]
-            return exp.Paren(this=sqlglot.parse_one(text, dialect=self.target.dialect))
+            return exp.Paren(this=self.target.parse(text))
         value = default.value
         if isinstance(value, bool):
             return exp.Literal.number(int(value)) if self.target.BOOLEAN_IS_INTEGER else exp.Boolean(this=value)
@@ -272,7 +273,7 @@ class DdlRenderer:
         if default is not None:
             constraints.append(exp.DefaultColumnConstraint(this=default))
         if self.target.UPDATED_AT == "on_update" and column is self.updated_at_column(entity):
-            now = sqlglot.parse_one(self.target.DEFAULTS["now"], dialect=self.target.dialect)
+            now = self.target.parse(self.target.DEFAULTS["now"])
             constraints.append(exp.OnUpdateColumnConstraint(this=now))
         generated = self.generated(entity, column)
         if generated is not None:
@@ -699,7 +700,7 @@ class DdlRenderer:
         template = self.target.UPDATED_AT_FUNCTION
         column = next(filter(None, map(self.updated_at_column, self.design.entities.values())), None)
         if template and column and self.target.UPDATED_AT_TRIGGER:
-            column_sql = self.ident(column.physical).sql(self.target.dialect)
+            column_sql = self.target.generate(self.ident(column.physical))
             self.emit(template.format(function="set_updated_at", column=column_sql), end=self.target.PROCEDURAL_END)
 
     def updated_at_trigger(self, entity: Entity) -> None:

@@ -8,11 +8,13 @@ tables and never asks which target it is rendering for.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.generator import Generator
 
 from schemaforge.ddl import reserved
 from schemaforge.ddl.dialects import MySQLAndMariaDB, OracleWithTypedLiterals, TypedLiteral
@@ -163,6 +165,9 @@ class SqlTarget:
     SEED_EPILOGUE: ClassVar[tuple[str, ...]] = ("COMMIT;",)
     # How rows go in: multi-row VALUES, or SELECT ... FROM DUAL UNION ALL (Oracle before 23ai).
     SEED_ROWS: ClassVar[Literal["values", "union_all"]] = "values"
+    # The load script's bulk form (seed/load.py SCRIPTS): INSERT statements, or COPY FROM STDIN
+    # blocks with the foreign keys added back, and so checked in one pass each, after the data.
+    SEED_BULK: ClassVar[Literal["insert", "copy"]] = "insert"
     # Before and after the INSERTs of a table with an identity column (SQL Server), with {table}.
     SEED_EXPLICIT_IDENTITY: ClassVar[tuple[str, str] | None] = None
     # After explicit key values are loaded, the identity must continue above them. Filled with
@@ -199,7 +204,7 @@ class SqlTarget:
         """JSON_CHECK as a tree over `column`: the template is parsed with a placeholder name,
         which is then replaced by the column node, so any column name (`select`) stays a column."""
         placeholder = "schemaforge_json_column"
-        tree = sqlglot.parse_one(cls.JSON_CHECK.format(column=placeholder), dialect=cls.dialect)
+        tree = cls.parse(cls.JSON_CHECK.format(column=placeholder))
         return tree.transform(lambda node: column.copy() if isinstance(node, exp.Column) and node.name == placeholder else node)
 
     @classmethod
@@ -211,21 +216,43 @@ class SqlTarget:
         keyword, qualifier = cls.TYPED_LITERALS[kind]
         return TypedLiteral(this=text, keyword=keyword, qualifier=qualifier or None)
 
+    @classmethod
+    def parse(cls, text: str) -> exp.Expression:
+        """A fresh tree of one of this target's SQL templates (a default, a check): each template is
+        parsed once, then copied."""
+        return _parsed(cls.dialect, text).copy()
+
+    @classmethod
+    def generate(cls, tree: exp.Expression) -> str:
+        """`tree` as this target's SQL, by one generator kept per target: creating a generator and
+        copying the tree for every statement was most of the cost of a design's DDL."""
+        return _generator(cls.dialect).generate(tree, copy=False)
+
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
 
     def ident(self, name: str) -> str:
-        return exp.to_identifier(name, quoted=self.quote_needed(name)).sql(self.dialect)
+        return self.generate(exp.to_identifier(name, quoted=self.quote_needed(name)))
 
     def identity_resync(self, table: str, column: str) -> str | None:
         """The statement that moves an identity past the keys loaded into it, if one is needed."""
         if self.IDENTITY_RESYNC is None:
             return None
-        text = lambda value: exp.Literal.string(value).sql(self.dialect)  # noqa: E731
+        text = lambda value: self.generate(exp.Literal.string(value))  # noqa: E731
         return self.IDENTITY_RESYNC.format(
             table=self.ident(table), column=self.ident(column), table_text=text(self.ident(table)),
             column_text=text(column), sequence_text=text(sequence_name(table, column)),
         )
+
+
+@lru_cache(maxsize=1024)
+def _parsed(dialect: str | type[Dialect], text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, dialect=dialect)
+
+
+@lru_cache(maxsize=None)
+def _generator(dialect: str | type[Dialect]) -> Generator:
+    return Dialect.get_or_raise(dialect).generator()
 
 
 def sequence_name(table: str, column: str) -> str:
@@ -271,6 +298,7 @@ class Postgres(SqlTarget):
         "SELECT setval(pg_get_serial_sequence({table_text}, {column_text}), "
         "(SELECT coalesce(max({column}), 0) + 1 FROM {table}), false);"
     )
+    SEED_BULK = "copy"
     MIGRATION = "alter"
     ONLINE_DDL = True
     DROP_TRIGGER = "DROP TRIGGER {trigger} ON {table}"

@@ -10,8 +10,7 @@ from schemaforge.deliverables.facets import GENERATOR_VERSIONS
 from schemaforge.deliverables.files import Artifact, file_sha256
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
-from schemaforge.erd.mermaid import render_mermaid
-from schemaforge.erd.picture import render_d2, render_svg
+from schemaforge.erd.pictures import erd_paths
 from schemaforge.findings import Finding
 from schemaforge.config import build_dir
 from schemaforge.lint.rules import lint_design
@@ -40,7 +39,7 @@ def seed_paths(design: Design) -> list[str]:
 
 def artifact_paths(design: Design, history: History | None = None) -> dict[str, str]:
     """Every file a design's release has (the manifest aside), with the generator that makes it."""
-    paths = {"design.json": "spec", "erd/erd.mmd": "erd", "erd/erd.svg": "erd", "lint.json": "lint"}
+    paths = {"design.json": "spec", "lint.json": "lint"} | {path: "erd" for path in erd_paths(design)}
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
     if history is not None:
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
@@ -92,13 +91,6 @@ def spec_artifacts(design: Design) -> list[Artifact]:
 
 def ddl_artifacts(design: Design, target: str) -> list[Artifact]:
     return [Artifact(f"ddl/{target}.sql", render_ddl(design, target).sql.encode())]
-
-
-def erd_artifacts(design: Design) -> list[Artifact]:
-    return [
-        Artifact("erd/erd.mmd", render_mermaid(design).encode()),
-        Artifact("erd/erd.svg", render_svg(render_d2(design))),
-    ]
 
 
 def lint_artifacts(design: Design, history: History | None = None) -> tuple[list[Finding], list[Artifact]]:

@@ -22,9 +22,10 @@ from typing import Any, Callable, Literal
 from schemaforge.deliverables.facets import code_version
 from schemaforge.deliverables.files import Artifact, content_hash, write_artifacts
 from schemaforge.deliverables.generate import (
-    SEED_FOLDER, ddl_artifacts, seed_paths, erd_artifacts, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
+    SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
 )
 from schemaforge.deliverables.staging import manifest_problems
+from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
 from schemaforge.design.model import Design
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
@@ -144,12 +145,13 @@ def _write(make: Callable[[], list[Artifact]], show: Callable[[list[Artifact], P
 
 
 def _show_erd(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
-    """The picture itself (an SVG as a data URI, which the UI's Markdown renders) and its source."""
+    """The picture itself (an SVG as a data URI, which the UI's Markdown renders; a large design's
+    overview of its clusters) and the Mermaid source."""
     by_path = {a.path: a.content for a in artifacts}
-    svg = base64.b64encode(by_path["erd/erd.svg"]).decode()
+    svg = base64.b64encode(by_path.get(PICTURE) or by_path[OVERVIEW]).decode()
     return {
         "erd": Shown("md", f"![ERD](data:image/svg+xml;base64,{svg})"),
-        "mermaid": Shown("md", f"```mermaid\n{by_path['erd/erd.mmd'].decode()}```"),
+        "mermaid": Shown("md", f"```mermaid\n{by_path[MERMAID].decode()}```"),
     }
 
 
@@ -249,8 +251,14 @@ def _spec(plan: Plan) -> list[Deliverable]:
 
 def _erd(plan: Plan) -> list[Deliverable]:
     d = plan.design
-    return [Deliverable("erd", "erd", code_version(d, "erd"), "The ERD: Mermaid source and an SVG picture.",
-                        _write(lambda: erd_artifacts(d), _show_erd), kinds=frozenset({"svg"}))]
+    def build(root: Path) -> Built:
+        artifacts, findings = erd_artifacts(d)
+        write_artifacts(root, artifacts)
+        shown = {a.path: Shown("path", str(root / a.path)) for a in artifacts} | _show_erd(artifacts, root)
+        return Built(content_hash(artifacts), shown, tuple(findings), tuple(a.path for a in artifacts))
+
+    return [Deliverable("erd", "erd", code_version(d, "erd"), "The ERD: Mermaid source and SVG pictures (per "
+                        "cluster, with an overview, past 40 entities).", build, kinds=frozenset({"svg"}))]
 
 
 def _lint(plan: Plan) -> list[Deliverable]:

@@ -3,12 +3,15 @@
 Codes: DC101 entity without a description; NM101 a name that a target reserves (it is quoted
 there); NM103 a table or column name longer than a target allows; GN101 a target, section or pattern the design asks for whose generator has not landed
 yet (so nothing is silently ignored); TY101/TY102 a column compared with a literal of another
-type (lint/types.py); plus every TG/NM finding the DDL renderers report.
+type (lint/types.py); ER101 a design too large for one ERD picture, drawn per cluster instead
+(erd/pictures.py); plus every TG/NM finding the DDL renderers report.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
+
+from schemaforge.erd.clusters import LARGE_ERD, erd_clusters
 
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
@@ -101,7 +104,19 @@ def lint_design(design: Design) -> list[Finding]:
         if target_name in SQL_TARGETS:
             findings.extend(render_ddl(design, target_name).findings)
     findings += comparison_findings(design)
+    findings += _erd_findings(design)
     return sort_findings(findings)
+
+
+def _erd_findings(design) -> list[Finding]:
+    clusters = erd_clusters(design)
+    if not clusters:
+        return []
+    return [Finding(
+        design.source.value(("entities",)),
+        f"{len(design.entities)} entities are more than one ERD picture shows readably ({LARGE_ERD}): the ERD is "
+        f"drawn as {len(clusters)} clusters of referencing tables (erd/clusters/*.svg) with an overview "
+        "(erd/overview.svg); the whole diagram is in erd/erd.mmd", "ER101", "info")]
 
 
 def _is_set(value) -> bool:

@@ -180,7 +180,7 @@ class AlterWriter(Writer):
         if self.target.COMMENTS == "statement":
             return [self.statement(self.after.comment(entity, None, entity.description or ""))]
         if self.target.COMMENTS == "inline":
-            comment = exp.Literal.string(entity.description or "").sql(self.target.dialect)
+            comment = self.target.generate(exp.Literal.string(entity.description or ""))
             return [self.alter_text(entity.table, f"COMMENT = {comment}")]
         return []
 
@@ -217,7 +217,7 @@ class AlterWriter(Writer):
             self.main.append(self.alter(table, action))
         if "nullable" in aspects:  # text: sqlglot's tree for SET NOT NULL logs a false warning
             keyword = "DROP" if after.nullable else "SET"
-            self.main.append(self.alter_text(table, f"ALTER COLUMN {column.sql(self.target.dialect)} {keyword} NOT NULL"))
+            self.main.append(self.alter_text(table, f"ALTER COLUMN {self.target.generate(column)} {keyword} NOT NULL"))
         if "description" in aspects:
             self.main += self.column_comment(entity, after, removing=True)
 
@@ -240,8 +240,8 @@ class AlterWriter(Writer):
             for i, value in enumerate(values):
                 if value in change.before.values:
                     continue
-                name = self.ident(change.after.name).sql(self.target.dialect)
-                literal = lambda v: exp.Literal.string(v).sql(self.target.dialect)  # noqa: E731
+                name = self.target.generate(self.ident(change.after.name))
+                literal = lambda v: self.target.generate(exp.Literal.string(v))  # noqa: E731
                 place = f"AFTER {literal(values[i - 1])}" if i else f"BEFORE {literal(values[1])}"
                 self.pre.append(self.statement(f"ALTER TYPE {name} ADD VALUE {literal(value)} {place}"))
 
@@ -252,8 +252,8 @@ class AlterWriter(Writer):
         appended = self.appended_enums()
         for change in self.of("alter", "enum_type"):
             if change not in appended:
-                name = self.ident(change.before.name).sql(self.target.dialect)
-                aside = self.ident(f"{change.before.name}__old").sql(self.target.dialect)
+                name = self.target.generate(self.ident(change.before.name))
+                aside = self.target.generate(self.ident(f"{change.before.name}__old"))
                 self.main.append(self.statement(f"ALTER TYPE {name} RENAME TO {aside}"))
                 self.main.append(self.statement(self.after.enum_type(change.after.name, change.after.values)))
         for change in self.of("add", "enum_type"):
@@ -301,7 +301,7 @@ class AlterWriter(Writer):
         """Online: add it NOT VALID (no scan under the exclusive lock), validate after the commit."""
         self.main.append(self.alter(table, exp.AddConstraint(expressions=[constraint]), not_valid=online))
         if online:
-            name = constraint.this.sql(self.target.dialect)
+            name = self.target.generate(constraint.this)
             self.post.append(self.alter_text(table, f"VALIDATE CONSTRAINT {name}"))
 
     def add_index(self, statements: list[str], online: bool) -> None:
@@ -324,9 +324,9 @@ class AlterWriter(Writer):
             self.main.append(self.alter(entity.table, exp.AddConstraint(expressions=[constraint])))
             return
         # Build the index without blocking writes, then make it the constraint.
-        name = constraint.this.sql(self.target.dialect)
-        columns = ", ".join(c.sql(self.target.dialect) for c in self.after.columns(entity, unique.columns))
-        table = self.table(entity.table).sql(self.target.dialect)
+        name = self.target.generate(constraint.this)
+        columns = ", ".join(self.target.generate(c) for c in self.after.columns(entity, unique.columns))
+        table = self.target.generate(self.table(entity.table))
         self.post.append(self.statement(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({columns})"))
         self.post.append(self.alter_text(entity.table, f"ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"))
 

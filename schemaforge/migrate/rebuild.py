@@ -161,7 +161,7 @@ class RebuildWriter(Writer):
         if parent is None or key_column is None:
             return []
         backup = BACKUP_PREFIX + old.table
-        q = lambda name: self.ident(name).sql(self.target.dialect)  # noqa: E731
+        q = lambda name: self.target.generate(self.ident(name))  # noqa: E731
         depth = f"sf_depth_{old.table}"
         statements = [self.statement(
             f"CREATE TEMP TABLE {q(depth)} AS WITH RECURSIVE walk(k, depth) AS ("

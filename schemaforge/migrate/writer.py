@@ -58,7 +58,7 @@ class Writer:
 
     def alter_text(self, table: str, clause: str) -> str:
         """ALTER TABLE with a clause sqlglot has no tree for (or logs a false warning on)."""
-        return self.statement(f"ALTER TABLE {self.table(table).sql(self.target.dialect)} {clause}")
+        return self.statement(f"ALTER TABLE {self.target.generate(self.table(table))} {clause}")
 
     def drop_index(self, name: str, table: str, online: bool = False) -> str:
         """DROP INDEX (CONCURRENTLY IF EXISTS when online), with ON table where the target wants it;
@@ -75,7 +75,7 @@ class Writer:
             return self.after.captured(self.after.plain_index, entity, index)
         item = self.after.skipping_index(entity, index)
         return [self.alter(entity.table, exp.AddConstraint(expressions=[item])),
-                self.alter_text(entity.table, f"MATERIALIZE INDEX {item.this.sql(self.target.dialect)}")]
+                self.alter_text(entity.table, f"MATERIALIZE INDEX {self.target.generate(item.this)}")]
 
     def drop_tables(self, names: set[str]) -> list[str]:
         """DROP TABLE for these tables of the old version, those that reference others first."""
@@ -83,7 +83,7 @@ class Writer:
         return [self.statement(exp.Drop(this=self.table(e.table), kind="TABLE")) for e in reversed(order) if e.name in names]
 
     def template(self, template: str, **names: str) -> str:
-        return self.statement(template.format(**{k: self.ident(v).sql(self.target.dialect) for k, v in names.items()}))
+        return self.statement(template.format(**{k: self.target.generate(self.ident(v)) for k, v in names.items()}))
 
     def create_statements(self, entities: list[Entity]) -> tuple[list[str], list[str]]:
         """Fresh DDL for `entities` of the new version: (the tables in creation order with the

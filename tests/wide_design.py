@@ -1,0 +1,78 @@
+"""A generated design the size of a large company's database: hundreds of tables in domains.
+
+`wide_design(tables=510)` writes the YAML of a design with that many entities (about 16.6
+columns each: 510 tables hold 8,470 columns), grouped in domains of 30. Each entity references one to
+two earlier entities of its domain and, now and then, one of another domain; its fields cover
+every logical type, with uniques, enums, checks, a format, an index, descriptions and defaults.
+Deterministic: the same arguments give the same text. The tests build it through Dagster and
+`bench/` times it.
+"""
+
+from __future__ import annotations
+
+import random
+
+DOMAIN_SIZE = 30
+# (name, YAML of the field): the columns every entity draws from, beyond its key and references.
+FIELD_KINDS = [
+    ("code", "{type: \"string(32)\", unique: true, check: \"value ~ '^[A-Z]{3}-[0-9]{6}$'\"}"),
+    ("title", "{type: string(120), description: What people call it}"),
+    ("notes", "{type: text, nullable: true}"),
+    ("status", '{type: "enum(draft, active, retired)", default: draft}'),
+    ("amount", "money"),
+    ("quantity", "{type: integer, default: 0, check: \"value >= 0\"}"),
+    ("ratio", "{type: \"decimal(5,4)\", nullable: true}"),
+    ("score", "{type: double, nullable: true}"),
+    ("enabled", "{type: boolean, default: true}"),
+    ("starts_on", "date"),
+    ("created_at", "{type: timestamptz, default: now}"),
+    ("updated_at", "{type: timestamp, nullable: true}"),
+    ("contact_email", "{type: email, nullable: true}"),
+    ("external_id", "{type: uuid, default: uuid}"),
+    ("payload", "{type: json, nullable: true}"),
+    ("rank", "{type: smallint, check: \"value BETWEEN 1 AND 100\"}"),
+    ("big_total", "{type: bigint, nullable: true}"),
+]
+
+
+def _entity_name(domain: int, index: int) -> str:
+    return f"d{domain:02d}_item_{index:02d}"
+
+
+def wide_design(tables: int = 510, columns: int = 16, rows: int = 20, name: str = "wide", seed: int = 7) -> str:
+    """The YAML text of a design of `tables` entities of about `columns` columns each."""
+    rng = random.Random(seed)
+    lines = [
+        f"design: {name}", "version: 1.0.0", f"description: A generated design of {tables} tables in domains",
+        "database: postgres", "targets: [postgres, mysql, sqlite, sqlserver, oracle, duckdb, clickhouse]",
+        "types:",
+        '  money: {type: "decimal(14,2)", check: "value >= 0", description: An amount}',
+        "  email: {type: string(320), format: email, pii: email}",
+        "entities:",
+    ]
+    names = []
+    for number in range(tables):
+        domain, index = divmod(number, DOMAIN_SIZE)
+        entity = _entity_name(domain, index)
+        lines += [f"  {entity}:", f"    description: Entity {index} of domain {domain}", "    fields:",
+                  "      id: {type: bigint, pk: true}"]
+        references = []
+        in_domain = [n for n in names if n.startswith(f"d{domain:02d}_")]
+        if in_domain:
+            references += rng.sample(in_domain, min(len(in_domain), rng.choice((1, 2))))
+        if names and rng.random() < 0.15:
+            references.append(rng.choice(names))
+        for position, target in enumerate(dict.fromkeys(references)):
+            nullable = ", nullable: true" if position else ""
+            lines.append(f"      ref_{position}: {{ref: {target}{nullable}, on_delete: restrict}}")
+        picked = rng.sample(FIELD_KINDS, max(0, min(len(FIELD_KINDS), columns - 1 - len(references))))
+        lines += [f"      {field}: {spec}" for field, spec in picked]
+        if any(field == "title" for field, _ in picked):
+            lines += ["    indexes:", "      - {fields: [title]}"]
+        names.append(entity)
+    lines += ["seed:", "  random_seed: 1", f"  rows: {{{', '.join(f'{n}: {rows}' for n in names)}}}", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(wide_design())
