@@ -8,5 +8,5 @@ python3 -m venv .venv
 .venv/bin/pip install --quiet -e '.[dev,bench]'
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 mkdir -p "$DAGSTER_HOME"
-.venv/bin/dagster asset materialize -m definitions --select '*'
+.venv/bin/schemaforge-materialize  # everything, the first time; after that only what is stale
 echo "Built: $(ls -d build/*/ | tr '\n' ' ')"

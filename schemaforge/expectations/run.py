@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,33 +76,52 @@ def _sandbox(engine, seed_dir: Path) -> None:
     engine.dispose()  # a connection opened before the listener would not be sandboxed
 
 
+# Great Expectations spends about half a second of its own on a suite. Past this many suites
+# they are shared among one process per core, each with its own context over the same DuckDB
+# file, opened read-only (a 510-table design: 4 minutes alone, half that on two cores).
+SUITES_PER_PROCESS = 60
+
+
 def run_suites(design: Design, suites: list[Suite], seed_dir: Path) -> dict[str, SuiteResult]:
-    """Every suite in one Great Expectations context over one DuckDB of the seed's views: the
-    context, the data source and the views are made once, not once per entity."""
+    """Every suite over one DuckDB of the seed's views: one Great Expectations context per
+    process, not one per entity."""
+    with tempfile.TemporaryDirectory(prefix="schemaforge-expectations-") as folder:
+        database = Path(folder) / "seed.duckdb"
+        _seed_database(design, seed_dir, database)
+        workers = min(os.cpu_count() or 1, len(suites) // SUITES_PER_PROCESS)
+        if workers < 2:
+            return _run_in_context(suites, database, seed_dir)
+        shares = [suites[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            parts = list(pool.map(_run_in_context, shares, [database] * workers, [seed_dir] * workers))
+    results = {name: result for part in parts for name, result in part.items()}
+    return {suite.entity: results[suite.entity] for suite in suites}
+
+
+def _run_in_context(suites: list[Suite], database: Path, seed_dir: Path) -> dict[str, SuiteResult]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory(prefix="schemaforge-expectations-") as folder:
-        database = Path(folder) / "seed.duckdb"
-        _seed_database(design, seed_dir, database)
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = context.data_sources.add_sql(name="seed", connection_string=f"{dialect.SCHEME}:///{database}",
-                                              kwargs={"connect_args": {"config": NO_EXTENSIONS}})
-        _sandbox(source.get_execution_engine().engine, seed_dir)
-        results = {suite.entity: _validate(context, source, suite) for suite in suites}
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_sql(
+        name="seed", connection_string=f"{dialect.SCHEME}:///{database}",
+        kwargs={"connect_args": {"read_only": True, "config": NO_EXTENSIONS}})
+    _sandbox(source.get_execution_engine().engine, seed_dir)
+    try:
+        return {suite.entity: _validate(context, source, suite) for suite in suites}
+    finally:
         source.get_execution_engine().engine.dispose()
-    return results
 
 
 def _validate(context, source, suite: Suite) -> SuiteResult:
     import great_expectations as gx
 
     batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity))
-    for item in suite.expectations:
-        gx_suite.add_expectation(getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}))
+    # Made whole, then added once: adding expectations one by one saves the suite each time.
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity, expectations=[
+        getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}) for item in suite.expectations]))
     validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.entity, data=batch, suite=gx_suite))
     results = validation.run(result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
     by_name = {result.expectation_config.meta["name"]: result for result in results.results}
