@@ -146,6 +146,10 @@ class Design:
             self._derived[key] = make()
         return self._derived[key]
 
+    def forget_derived(self) -> None:
+        """Drop what `derived` made: the benchmarks time a generator again from scratch."""
+        self._derived.clear()
+
     @property
     def file(self) -> str:
         return self.source.file

@@ -58,7 +58,7 @@ def sandbox_statements(directory: Path, memory_limit: str = "1GB", timezone: str
     zone = [f"SET TimeZone = {literal(timezone)}"] if timezone is not None else []
     return [f"SET memory_limit = {literal(memory_limit)}", *zone,
             f"SET allowed_directories = [{literal(str(directory.resolve()))}]",
-            "SET enable_external_access = false", "SET lock_configuration = true"]
+            "SET enable_external_access = false", "SET enable_progress_bar = false", "SET lock_configuration = true"]
 
 
 def sandboxed_connection(directory: Path, memory_limit: str = "1GB", timezone: str | None = None) -> duckdb.DuckDBPyConnection:
