@@ -95,7 +95,9 @@ def test_a_killed_build_leaves_the_previous_build_or_the_new_one(tmp_path):
     use(current)  # the next complete build removes every leftover of the killed ones
     assert _build(design, out).wait() == 0
     assert sorted(p.name for p in out.iterdir()) == [".shop.lock", "shop"]
-    assert not [p for p in (out / "shop").rglob(".*")]
+    # No leftover of a killed build inside it either: the build records are its only hidden files.
+    assert not [p for p in (out / "shop").rglob(".*") if p.relative_to(out / "shop").parts[0] != ".built"]
+    assert {p.name for p in (out / "shop" / ".built").iterdir()} >= {"seed.json", "manifest.json"}
     assert manifest_problems(out / "shop") == [] and _manifest(out / "shop") == manifests[current]
 
 

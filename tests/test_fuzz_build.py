@@ -37,7 +37,7 @@ CASE_SECONDS, CASE_BYTES = 20, 1 << 30
 # What `schemaforge build` prints: located findings, and lines about the design file as a whole.
 FINDING = re.compile(r"^(error|warning|info): (.*)$")
 SUMMARY = re.compile(r"^designs/fz\.yaml: (\d+ errors, \d+ warnings, \d+ infos|built in .*|not built; .*)$")
-PROGRESS = re.compile(r"^fz: (building \w+|seed.*)$")
+PROGRESS = re.compile(r"^fz: (building \w+|built \w+ in [0-9.]+ s|\d+ built, \d+ unchanged|seed.*)$")
 TALLY: Counter = Counter()
 REFUSED: list[str] = []  # clean builds whose output an engine refused: each engine's first line
 
