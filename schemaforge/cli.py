@@ -20,7 +20,7 @@ from pathlib import Path
 
 from schemaforge.config import build_dir, design_files, designs_dir
 from schemaforge.deliverables.generate import lint_artifacts
-from schemaforge.deliverables.records import build_or_reuse, is_current
+from schemaforge.deliverables.records import build_or_reuse
 from schemaforge.deliverables.registry import DeliverableFailed, Plan, deliverables, plan_design
 from schemaforge.deliverables.staging import BuildNotWhole, DiscardBuild, staged_build
 from schemaforge.design.loader import load_design
@@ -80,10 +80,9 @@ def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
             failed.append("not built further: the design has errors")
             break
         started = time.monotonic()
-        if not is_current(item, stage):
-            log.info("%s: building %s", plan.design.name, item.name)
         try:
-            built, was_built = build_or_reuse(item, stage)
+            built, was_built = build_or_reuse(
+                item, stage, starting=lambda item=item: log.info("%s: building %s", plan.design.name, item.name))
         except DeliverableFailed as failure:
             failed.append(f"{item.name}: {failure}")
             continue

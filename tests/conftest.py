@@ -77,6 +77,20 @@ def pg_database_2():
     yield from _fresh_pg_database()
 
 
+def shop_project(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """(designs, build): a designs/ folder holding shop.yaml with its releases, and a build/
+    folder, both set for the engine and the definitions."""
+    import shutil
+
+    designs, build = tmp_path / "designs", tmp_path / "build"
+    designs.mkdir()
+    shutil.copy(DESIGNS / "shop.yaml", designs / "shop.yaml")
+    shutil.copytree(DESIGNS / "shop.history", designs / "shop.history")
+    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
+    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
+    return designs, build
+
+
 def load_example(name: str):
     from schemaforge.design.loader import load_design
 

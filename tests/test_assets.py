@@ -15,7 +15,7 @@ import pytest
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from conftest import DESIGNS, ROOT
+from conftest import DESIGNS, ROOT, shop_project
 from schemaforge.deliverables.files import Artifact, content_hash, write_atomic
 from schemaforge.ddl.targets import SQL_TARGETS
 
@@ -25,12 +25,7 @@ K = dg.AssetKey
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A designs/ folder holding shop.yaml, a build/ folder, and a definitions loader."""
-    designs, build = tmp_path / "designs", tmp_path / "build"
-    designs.mkdir()
-    shutil.copy(DESIGNS / "shop.yaml", designs / "shop.yaml")
-    shutil.copytree(DESIGNS / "shop.history", designs / "shop.history")
-    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
-    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
+    designs, build = shop_project(tmp_path, monkeypatch)
 
     def definitions() -> dg.Definitions:
         from definitions import build_definitions

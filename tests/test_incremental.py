@@ -5,13 +5,12 @@ modification times, and the set of assets the CI command (`schemaforge-materiali
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from conftest import DESIGNS
+from conftest import shop_project
 from schemaforge.cli import main as schemaforge
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.deliverables import records
@@ -36,13 +35,7 @@ EDITS = {
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    designs, build = tmp_path / "designs", tmp_path / "build"
-    designs.mkdir()
-    shutil.copy(DESIGNS / "shop.yaml", designs / "shop.yaml")
-    shutil.copytree(DESIGNS / "shop.history", designs / "shop.history")
-    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(designs))
-    monkeypatch.setenv("SCHEMAFORGE_BUILD", str(build))
-    return designs, build
+    return shop_project(tmp_path, monkeypatch)
 
 
 def definitions() -> dg.Definitions:

@@ -16,11 +16,10 @@ building, for the command that materializes only what is stale.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from schemaforge.deliverables.files import file_sha256, write_atomic
 from schemaforge.findings import Finding, Location
@@ -105,10 +104,6 @@ def is_current(item: Deliverable, root: Path) -> bool:
 
 # --- results to and from JSON --------------------------------------------------------------------
 
-def _finding_json(finding: Finding) -> dict:
-    return finding.as_json()
-
-
 def _finding(data: dict) -> Finding:
     return Finding(Location(data["file"], data["line"], data["column"]), data["message"], data["code"],
                    data["severity"], data["fix"])
@@ -129,21 +124,22 @@ def _write_record(root: Path, name: str, body: dict[str, Any]) -> None:
 
 # --- deliverables and checks -----------------------------------------------------------------------
 
-def build_or_reuse(item: Deliverable, root: Path) -> tuple[Built, bool]:
+def build_or_reuse(item: Deliverable, root: Path, starting: Callable[[], None] = lambda: None) -> tuple[Built, bool]:
     """(what `item` built into `root`, whether it was really built): its recorded result when it
-    is current, else a fresh build that is then recorded."""
+    is current, else a fresh build (announced by `starting()`) that is then recorded."""
     from schemaforge.deliverables.registry import Built
     if is_current(item, root):
         record = _read(root, item.name)
         return Built(record["data_version"], _shown(record["shown"]), tuple(map(_finding, record["findings"])),
                      tuple(record["files"])), False
+    starting()
     _record_path(root, item.name).unlink(missing_ok=True)  # a build that fails leaves no stale record
     built = item.build(root)
     built_counts[item.name] += 1
     _write_record(root, item.name, {
         "code_version": item.code_version, "inputs": _inputs(root, item), "data_version": built.data_version,
         "files": _stamps(root, built.files), "shown": _shown_json(built.shown),
-        "findings": [_finding_json(f) for f in built.findings],
+        "findings": [f.as_json() for f in built.findings],
     })
     return built, True
 
@@ -166,13 +162,3 @@ def check_or_reuse(item: Deliverable, check: Check, root: Path) -> tuple[dict[st
             "outcomes": {judgement: [o.passed, _shown_json(o.shown)] for judgement, o in outcomes.items()},
         })
     return outcomes, True
-
-
-def forget(root: Path) -> None:
-    """Drop every record under `root`: the next build regenerates everything."""
-    for record in (root / RECORDS).glob("*.json"):
-        record.unlink(missing_ok=True)
-
-
-def is_record(relative: str) -> bool:
-    return relative.startswith(RECORDS + "/") or relative.startswith(RECORDS + os.sep)
