@@ -92,14 +92,20 @@ def _inputs(root: Path, item: Deliverable) -> dict[str, str | None]:
     return {dep: data_version(root, dep) for dep in item.deps}
 
 
-def is_current(item: Deliverable, root: Path) -> bool:
-    """True when building `item` into `root` now would only give back its recorded result."""
+def _current_record(item: Deliverable, root: Path) -> dict[str, Any] | None:
+    """`item`'s record when building it into `root` now would only give that result back."""
     record = _read(root, item.name)
     if record is None or record["code_version"] != item.code_version:
-        return False
+        return None
     inputs = _inputs(root, item)
-    return (None not in inputs.values() and record["inputs"] == inputs and _files_match(root, record["files"])
-            and item.kept_outside())
+    current = (None not in inputs.values() and record["inputs"] == inputs and _files_match(root, record["files"])
+               and item.kept_outside())
+    return record if current else None
+
+
+def is_current(item: Deliverable, root: Path) -> bool:
+    """True when building `item` into `root` now would only give back its recorded result."""
+    return _current_record(item, root) is not None
 
 
 # --- results to and from JSON --------------------------------------------------------------------
@@ -128,8 +134,7 @@ def build_or_reuse(item: Deliverable, root: Path, starting: Callable[[], None] =
     """(what `item` built into `root`, whether it was really built): its recorded result when it
     is current, else a fresh build (announced by `starting()`) that is then recorded."""
     from schemaforge.deliverables.registry import Built
-    if is_current(item, root):
-        record = _read(root, item.name)
+    if (record := _current_record(item, root)) is not None:
         return Built(record["data_version"], _shown(record["shown"]), tuple(map(_finding, record["findings"])),
                      tuple(record["files"])), False
     starting()
