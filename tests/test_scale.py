@@ -5,11 +5,15 @@ small one. Speed at this size is measured in bench/wide_build.py, not here."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 
 import dagster as dg
 import pytest
 
 from conftest import load_example
+from schemaforge.ddl import render
+from schemaforge.ddl.render import render_ddl
+from schemaforge.deliverables.generate import sql_targets
 from schemaforge.design.loader import load_design
 from schemaforge.erd.clusters import LARGE_ERD, erd_clusters
 from schemaforge.erd.pictures import erd_paths
@@ -47,6 +51,23 @@ def test_the_510_table_design_builds_through_dagster_with_every_check_green(wide
     assert "erd/overview.svg" in manifest and "erd/erd.svg" not in manifest
     assert {p for p in manifest if p.startswith("erd/clusters/")} == {
         f"erd/clusters/{c.name}.svg" for c in erd_clusters(design)}
+
+
+@pytest.mark.parametrize("example", ["shop", "saas"])
+def test_ddl_rendered_side_by_side_is_the_ddl_rendered_one_target_at_a_time(example, monkeypatch):
+    """A large design's targets render in forked processes; what comes back (the SQL and every
+    finding, in order) is what rendering them one by one in this process gives."""
+    targets = sql_targets(load_example(example))
+    one_by_one = [render_ddl(load_example(example), t) for t in targets]
+    monkeypatch.setattr(render, "PARALLEL_ENTITIES", 1)  # the examples are small: fork for them too
+    design = load_example(example)
+    forks = []
+    monkeypatch.setattr(render.multiprocessing, "get_context", lambda method: forks.append(method) or
+                        multiprocessing.get_context(method))
+    side_by_side = render.render_ddls(design, targets)
+    assert forks == ["fork"]
+    assert [(r.target, r.sql, r.findings) for r in side_by_side] == [(r.target, r.sql, r.findings) for r in one_by_one]
+    assert render_ddl(design, targets[0]) is side_by_side[0]  # kept for the DDL deliverables
 
 
 def test_a_large_design_is_clustered_into_readable_pictures_and_a_small_one_is_not(wide):

@@ -4,6 +4,7 @@ expectations fail on corrupted data with the offending rows shown."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -13,10 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import DESIGNS, EXAMPLES, PsqlFailed, load_example, psql_file
+from schemaforge.deliverables.generate import sql_targets
 from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.expectations.run import run_suite
 from schemaforge.expectations.suites import design_suites
+from schemaforge.seed.load import write_load_script
 
 _BUILT: dict[str, Path] = {}
 
@@ -104,6 +107,19 @@ def test_the_same_random_seed_gives_byte_identical_files(tmp_path, seeded):
     assert names == sorted(p.name for p in (second / "seed").iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / "seed" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("example", ["shop", "clinic"])
+def test_load_scripts_written_side_by_side_are_those_written_one_at_a_time(example, seeded, tmp_path):
+    """build_seed writes the targets' scripts concurrently (one DuckDB thread each); each must be
+    byte for byte the script a lone writer with all of DuckDB's threads writes."""
+    seed = seeded(example) / "seed"
+    design = load_example(example)
+    targets = sql_targets(design)
+    assert len(targets) > 1 and os.cpu_count() > 1  # so that build_seed really wrote them side by side
+    for target in targets:
+        write_load_script(design, target, seed, tmp_path / f"{target}.sql")
+        assert (tmp_path / f"{target}.sql").read_bytes() == (seed / f"{target}.sql").read_bytes(), target
 
 
 def shop_variant(tmp_path: Path, old: str, new: str):

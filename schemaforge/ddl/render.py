@@ -14,6 +14,8 @@ generated name shortened to the target's identifier limit.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -58,6 +60,35 @@ def render_ddl(design: Design, target_name: str) -> DdlResult:
     """The DDL of `design` on a target, rendered once per loaded design: the DDL deliverable and
     the lint (which reports the renderer's findings) share it."""
     return design.derived(("ddl", target_name), lambda: DdlRenderer(design, SQL_TARGETS[target_name]()).render())
+
+
+# From this many entities on, a design's targets are rendered side by side, one process per core;
+# below it a fork costs more than it saves.
+PARALLEL_ENTITIES = 100
+_design_in_workers: Design | None = None  # what forked workers render, inherited from the parent
+
+
+def render_ddls(design: Design, target_names: list[str]) -> list[DdlResult]:
+    """render_ddl for each target, those not yet rendered side by side in forked processes when
+    the design is large (rendering is pure Python: threads would take turns on one core)."""
+    global _design_in_workers
+    missing = [name for name in target_names if not design.has_derived(("ddl", name))]
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers > 1 and len(design.entities) >= PARALLEL_ENTITIES and "fork" in multiprocessing.get_all_start_methods():
+        _design_in_workers = design
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                rendered = pool.map(_render_in_worker, missing, chunksize=1)
+        finally:
+            _design_in_workers = None
+        for name, result in zip(missing, rendered):
+            design.derived(("ddl", name), lambda result=result: result)
+    return [render_ddl(design, name) for name in target_names]
+
+
+def _render_in_worker(target_name: str) -> DdlResult:
+    assert _design_in_workers is not None
+    return render_ddl(_design_in_workers, target_name)
 
 
 class DdlRenderer:

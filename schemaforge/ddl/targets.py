@@ -250,9 +250,30 @@ def _parsed(dialect: str | type[Dialect], text: str) -> exp.Expression:
     return sqlglot.parse_one(text, dialect=dialect)
 
 
+def _written_type(expression: exp.DataType) -> str | None:
+    """The text of a type the renderer wrote in the target's own words (its TYPE_MAPPING), held
+    as a user-defined DataType with that text as its kind; None for any other type."""
+    kind = expression.args.get("kind")
+    if (expression.this == exp.DataType.Type.USERDEFINED and isinstance(kind, str)
+            and expression.args.keys() <= {"this", "kind", "nullable"} and not expression.args.get("nullable")):
+        return kind
+    return None
+
+
 @lru_cache(maxsize=None)
 def _generator(dialect: str | type[Dialect]) -> Generator:
-    return Dialect.get_or_raise(dialect).generator()
+    """The dialect's generator, writing the renderer's own type texts as they are. The dialects'
+    datatype_sql first compare every type with a dozen others (DuckDB's parses each of those
+    from a string): half of a large design's DDL time went there."""
+    language = Dialect.get_or_raise(dialect)
+    base = language.generator_class
+    dialects_own = base.TRANSFORMS.get(exp.DataType, base.datatype_sql)
+
+    def datatype_sql(generator: Generator, expression: exp.DataType) -> str:
+        written = _written_type(expression)
+        return written if written is not None else dialects_own(generator, expression)
+
+    return type(base.__name__, (base,), {"TRANSFORMS": {**base.TRANSFORMS, exp.DataType: datatype_sql}})(dialect=language)
 
 
 def sequence_name(table: str, column: str) -> str:

@@ -21,7 +21,7 @@ from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targe
 from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost, size
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.plan import row_counts
-from schemaforge.seed.load import write_load_script
+from schemaforge.seed.load import write_load_scripts
 from schemaforge.seed.report import SeedResult
 from schemaforge.design.model import Design
 
@@ -58,10 +58,11 @@ def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
     staging = Path(tempfile.mkdtemp(prefix=f".{SEED_FOLDER}.", dir=root))
     try:
         result = generate_seed(design, staging, scale)
-        for target in sql_targets(design):
+        def announce(target: str) -> None:
             if cost.rows >= LARGE_SEED_ROWS:
                 log.info("%s: seed: the %s load script", design.name, target)
-            write_load_script(design, target, staging, staging / f"{target}.sql")
+
+        write_load_scripts(design, sql_targets(design), staging, on_start=announce)
         (staging / "report.json").write_bytes(_report(design, result))
         readable(staging, folder=True)
         for file in staging.iterdir():

@@ -70,7 +70,7 @@ class ExpressionChecker:
             return None
         if not self._only_allowed_calls(tree, path) or not self._portable_literals(tree, path):
             return None
-        return tree.transform(_plain_literal).transform(_similar_to_as_regex)
+        return tree.transform(_portable_node, copy=False)  # the tree is our own, just parsed
 
     def _portable_literals(self, tree: exp.Expression, path: Path) -> bool:
         """Bit and hex strings (B'0101', X'1F') mean a different type on each target; a control
@@ -218,6 +218,10 @@ def similar_to_regex(pattern: str) -> str:
         else:
             out.append(ch)
     return "^(?:" + "".join(out) + ")$"
+
+
+def _portable_node(node: exp.Expression) -> exp.Expression:
+    return _similar_to_as_regex(_plain_literal(node))
 
 
 def _similar_to_as_regex(node: exp.Expression) -> exp.Expression:

@@ -13,6 +13,7 @@ from schemaforge.design.resolve import resolve
 from schemaforge.design.sections import check_sections
 from schemaforge.design.source import SourceError, read_yaml
 from schemaforge.design.structure import validate_structure
+from schemaforge.collector import collection_paused
 
 
 def display_path(path: FsPath) -> str:
@@ -58,6 +59,11 @@ def read_design_file(path: FsPath, shown: str) -> str:
 
 
 def load_design_text(text: str, shown_as: str, design_name: str) -> Design:
+    with collection_paused():
+        return _load_design_text(text, shown_as, design_name)
+
+
+def _load_design_text(text: str, shown_as: str, design_name: str) -> Design:
     try:
         data, source = read_yaml(text, shown_as)
     except SourceError as error:

@@ -102,7 +102,13 @@ class Entity:
     junction: bool = False
 
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
+        """The column named `name` (the first, while the resolver still reports a duplicate)."""
+        index = self.__dict__.get("_by_name")
+        found = index.get(name) if index is not None and len(index) == len(self.columns) else None
+        if found is None:  # made again when columns were added (the resolver appends as it reads)
+            index = self.__dict__["_by_name"] = {c.name: c for c in reversed(self.columns)}
+            found = index[name]
+        return found
 
     def physical(self, name: str) -> str:
         return self.column(name).physical
@@ -145,6 +151,9 @@ class Design:
         if key not in self._derived:
             self._derived[key] = make()
         return self._derived[key]
+
+    def has_derived(self, key: Any) -> bool:
+        return key in self._derived
 
     def forget_derived(self) -> None:
         """Drop what `derived` made: the benchmarks time a generator again from scratch."""

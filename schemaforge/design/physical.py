@@ -51,4 +51,4 @@ def physical_tree(design: Design, tree: exp.Expression, needs_quotes: NeedsQuote
                 return renamed
         return node
 
-    return tree.copy().transform(rename)
+    return tree.transform(rename)  # on a copy: the design's own tree stays as written

@@ -501,14 +501,16 @@ class _Resolver:
         """CHECKs that a field's value must pass: its own, its domain type's, its format's."""
         col = exp.column(column.name)
 
-        def on_column(tree: exp.Expression) -> exp.Expression:
-            return tree.transform(lambda n: col.copy() if isinstance(n, exp.Column) and n.name == "value" else n)
+        def on_column(tree: exp.Expression, shared: bool = False) -> exp.Expression:
+            """`value` in the check as this column; a tree that others read too is copied first."""
+            return tree.transform(lambda n: col.copy() if isinstance(n, exp.Column) and n.name == "value" else n,
+                                  copy=shared)
 
         domain = column.type.domain
         if domain in self.domain_checks:
             entity.checks.append(Check(
                 self.names.claim(f"ck_{entity.name}_{column.name}_{domain}"),
-                on_column(self.domain_checks[domain]), ("types", domain, "check"), "domain",
+                on_column(self.domain_checks[domain], shared=True), ("types", domain, "check"), "domain",
             ))
         if spec.check:
             tree = self.sql.row_expression(

@@ -34,13 +34,31 @@ _INT_DIGITS = 40  # far past any number a design means (int64 has 19 digits)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+class _RememberedTags:
+    """PyYAML finds a plain scalar's tag by trying its regexes in Python, for every scalar; a
+    design repeats a few hundred values (`string`, `true`, `id`) thousands of times. Without
+    path resolvers (we add none) the tag depends on the value alone."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = self._tags[value] = super().resolve(kind, value, implicit)
+        return tag
+
+
+class _Yaml12Loader(_RememberedTags, yaml.SafeLoader):
     """SafeLoader whose implicit scalar types follow the YAML 1.2 core schema."""
 
 
 # libyaml's parser, where PyYAML has it: ten times the speed on a design of hundreds of tables.
-# Its marks carry no buffer, which `_with_buffer` gives them.
-_Yaml12CLoader = type("_Yaml12CLoader", (yaml.CSafeLoader,), {}) if yaml.__with_libyaml__ else None
+# Its marks carry no buffer; _FileText finds a mark's offset from its line and column instead.
+_Yaml12CLoader = type("_Yaml12CLoader", (_RememberedTags, yaml.CSafeLoader), {}) if yaml.__with_libyaml__ else None
 
 
 for _loader in filter(None, (_Yaml12Loader, _Yaml12CLoader)):
@@ -68,35 +86,25 @@ def _compose(text: str) -> yaml.Node | None:
     if _Yaml12CLoader is None or _CONTROL.search(text):
         return yaml.compose(text, Loader=_Yaml12Loader)
     try:
-        root = yaml.compose(text, Loader=_Yaml12CLoader)
+        return yaml.compose(text, Loader=_Yaml12CLoader)
     except yaml.YAMLError:  # said, and located, in the pure-Python reader's words
         return yaml.compose(text, Loader=_Yaml12Loader)
-    if root is not None:
-        _with_buffer(root, text)
-    return root
 
 
-def _with_buffer(root: yaml.Node, text: str) -> None:
-    """Give every mark the text and its offset in it, as the pure-Python reader's marks have:
-    block scalars and rejoined flow values are read back from the text."""
-    starts = [0]
-    starts += [i + 1 for i, c in enumerate(text) if c == "\n"]
-    seen, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # an alias: the same node again
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode) and node.style == "":
-            node.style = None  # a plain scalar, as the pure-Python reader says it
-        node.start_mark, node.end_mark = (
-            yaml.Mark(mark.name, mark.index, mark.line, mark.column, text,
-                      starts[mark.line] + mark.column if mark.line < len(starts) else len(text))
-            for mark in (node.start_mark, node.end_mark))
-        if isinstance(node, yaml.MappingNode):
-            stack += [part for pair in node.value for part in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
+class _FileText:
+    """The design's text, read back where a mark points (block scalars, rejoined flow values).
+    Offsets come from a mark's line and column (characters on both readers), because libyaml's
+    marks hold no buffer and count their index in bytes."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._line_starts: list[int] | None = None
+
+    def offset(self, mark: yaml.Mark) -> int:
+        if self._line_starts is None:  # only designs with block scalars or split flow values
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        starts = self._line_starts
+        return starts[mark.line] + mark.column if mark.line < len(starts) else len(self.text)
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         raise SourceError([Problem(Location(file, 1, 1), f"YAML error: {error}", "SP001")]) from None
     if root is None:
         raise SourceError([Problem(Location(file, 1, 1), "the design file is empty", "SP002")])
-    builder = _Builder(source)
+    builder = _Builder(source, _FileText(text))
     data = builder.build(root, ())
     if builder.problems:
         raise SourceError(builder.problems)
@@ -188,8 +196,9 @@ def _location(source: SourceMap, node: yaml.Node) -> Location:
 class _Builder:
     """Turns composed YAML nodes into dicts, lists and scalars, filling the SourceMap."""
 
-    def __init__(self, source: SourceMap):
+    def __init__(self, source: SourceMap, text: _FileText):
         self.source = source
+        self.text = text
         self.problems: list[Problem] = []
         self._active: set[int] = set()
         self._values = 0
@@ -221,9 +230,10 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         mark = node.start_mark
         indent = mark.column + 1
-        if node.style in ("|", ">"):
-            indent = _block_indent(mark.buffer, mark.pointer) if mark.buffer else indent
-        self.source.scalars[path] = ScalarText(mark.line + 1, mark.column + 1, node.style, indent)
+        style = node.style or None  # libyaml says '' for a plain scalar, the pure-Python reader None
+        if style in ("|", ">"):
+            indent = _block_indent(self.text.text, self.text.offset(mark))
+        self.source.scalars[path] = ScalarText(mark.line + 1, mark.column + 1, style, indent)
         text = node.value
         if node.tag == _NULL:
             return None
@@ -254,7 +264,7 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict:
         result: dict[str, Any] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in _rejoin_parentheses(node, self.source):
+        for key_node, value_node in _rejoin_parentheses(node, self.source, self.text):
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node))
                 continue
@@ -298,12 +308,12 @@ class _Builder:
 
 
 def _open_parentheses(node: yaml.Node) -> int:
-    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted or block
         return 0
     return node.value.count("(") - node.value.count(")")
 
 
-def _rejoin_parentheses(node: yaml.MappingNode, source: SourceMap) -> list[tuple[yaml.Node, yaml.Node]]:
+def _rejoin_parentheses(node: yaml.MappingNode, source: SourceMap, text: _FileText) -> list[tuple[yaml.Node, yaml.Node]]:
     """Undo YAML's split of `{type: enum(a, b, c)}` at the commas inside the parentheses.
 
     In a flow mapping YAML reads `enum(a, b, c)` as the value `enum(a` plus keys `b` and `c)`
@@ -322,19 +332,19 @@ def _rejoin_parentheses(node: yaml.MappingNode, source: SourceMap) -> list[tuple
         j = i + 1
         while depth > 0 and j < len(pairs):
             extra_key, extra_value = pairs[j]
-            if not (isinstance(extra_key, yaml.ScalarNode) and extra_key.style is None
+            if not (isinstance(extra_key, yaml.ScalarNode) and not extra_key.style
                     and extra_value.tag == _NULL and extra_value.value == ""):
                 break
             depth += _open_parentheses(extra_key)
             j += 1
         if j > i + 1:
             start, end = value_node.start_mark, pairs[j - 1][0].end_mark
-            text = start.buffer[start.pointer : end.pointer] if start.buffer else value_node.value
-            value_node = yaml.ScalarNode(_STR, text, start, end, style=None)
+            written = text.text[text.offset(start) : text.offset(end)]
+            value_node = yaml.ScalarNode(_STR, written, start, end, style=None)
             source.notes.append(Problem(
-                _location(source, value_node), f"'{text}' in a flow mapping is split at its commas by other YAML "
+                _location(source, value_node), f"'{written}' in a flow mapping is split at its commas by other YAML "
                 "readers (editors, the JSON Schema); schemaforge reads it whole", "SP006", "info",
-                fix=f'quote it: "{text}"'))
+                fix=f'quote it: "{written}"'))
         result.append((key_node, value_node))
         i = j
     return result

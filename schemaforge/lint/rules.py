@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from schemaforge.erd.clusters import LARGE_ERD, erd_clusters
 
-from schemaforge.ddl.render import render_ddl
+from schemaforge.ddl.render import render_ddls
 from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
@@ -100,9 +100,8 @@ def lint_design(design: Design) -> list[Finding]:
                     source.value(entity.path), f"pattern '{pattern}' on '{entity.name}' is validated; its DDL comes in a later release",
                     "GN101", "warning",
                 ))
-    for target_name in design.targets:
-        if target_name in SQL_TARGETS:
-            findings.extend(render_ddl(design, target_name).findings)
+    for rendered in render_ddls(design, [name for name in design.targets if name in SQL_TARGETS]):
+        findings.extend(rendered.findings)
     findings += comparison_findings(design)
     findings += _erd_findings(design)
     return sort_findings(findings)

@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 REDRAW_ROUNDS = 8
 # DuckDB's share of the build's memory (it spills past it): with the Python side's batches, the
 # whole build stays under 2 GiB at any row count (bench/big_build.py).
-DUCKDB_MEMORY_LIMIT = "768MB"
+DUCKDB_MEMORY_MB = 768
+DUCKDB_MEMORY_LIMIT = f"{DUCKDB_MEMORY_MB}MB"
 
 
 def quoted_sql(tree: exp.Expression, dialect: str = "duckdb") -> str:

@@ -14,6 +14,8 @@ the loaded keys. Two forms (the target's SEED_BULK):
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -25,7 +27,7 @@ from sqlglot import exp
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
-from schemaforge.seed.generate import DUCKDB_MEMORY_LIMIT
+from schemaforge.seed.generate import DUCKDB_MEMORY_MB
 from schemaforge.seed.sql import read_parquet, sandboxed_connection
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.design.order import creation_order
@@ -60,10 +62,13 @@ def _literal(renderer: DdlRenderer, typ: LogicalType, value: str) -> str:
 ROW, KEY, DEPTH = '"__schemaforge_row"', '"__schemaforge_key"', '"__schemaforge_depth"'
 
 class _Script:
-    def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str]):
+    def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str], writers: int = 1):
         self.design, self.target, self.seed_dir, self.out = design, target, seed_dir, out
         self.renderer = DdlRenderer(design, target)  # the DDL's own type names, for array items
-        self.con = sandboxed_connection(seed_dir, DUCKDB_MEMORY_LIMIT, timezone="UTC")
+        # Scripts are written side by side (write_load_scripts), each on one DuckDB thread and
+        # its share of the memory the seed may use.
+        self.con = sandboxed_connection(seed_dir, f"{DUCKDB_MEMORY_MB // writers}MB", timezone="UTC",
+                                        threads=1 if writers > 1 else None)
 
     def ident(self, name: str) -> str:
         return self.target.ident(name)
@@ -155,8 +160,11 @@ class _Script:
 
 
 # PostgreSQL's COPY text format: a value's text with backslash, tab, newline and carriage return
-# escaped; NULL is \N. And the text a value of each family is read from.
+# escaped; NULL is \N. And the text a value of each family is read from. Only text (alone or in
+# an array) can hold those characters; the others are written without the escaping, which is a
+# third of what DuckDB binds per table.
 _COPY_ESCAPES = (("\\", "\\\\"), ("chr(9)", "\\t"), ("chr(10)", "\\n"), ("chr(13)", "\\r"))
+_COPY_ESCAPED_FAMILIES = frozenset({"text", "array"})
 _COPY_TEXT = {
     "text": "CAST({v} AS VARCHAR)",
     "number": "CAST({v} AS VARCHAR)",
@@ -181,7 +189,7 @@ def _copy_text(typ: LogicalType, value: str) -> str:
 
 def _copy_field(column: Column) -> str:
     text = f"CAST({_copy_text(column.type, chr(34) + column.physical + chr(34))} AS VARCHAR)"
-    for raw, escaped in _COPY_ESCAPES:
+    for raw, escaped in _COPY_ESCAPES if _family(column.type) in _COPY_ESCAPED_FAMILIES else ():
         raw = raw if raw.startswith("chr(") else f"'{raw}'"
         text = f"replace({text}, {raw}, '{escaped}')"
     return f"coalesce({text}, '\\N')"
@@ -240,9 +248,25 @@ def _write_statements(out: IO[str], header: str, between: str, rows: duckdb.Duck
         out.write(";\n")
 
 
-def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path, bulk: str | None = None) -> None:
+def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path, bulk: str | None = None,
+                      writers: int = 1) -> None:
     """Write `path`, the script that loads the Parquet files in `seed_dir` into `target_name`, in
-    the target's bulk form (`bulk` overrides it: the benchmark compares the forms)."""
+    the target's bulk form (`bulk` overrides it: the benchmark compares the forms); `writers`
+    scripts are being written at once."""
     target = SQL_TARGETS[target_name]()
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        SCRIPTS[bulk or target.SEED_BULK](design, target, seed_dir, out).write()
+        SCRIPTS[bulk or target.SEED_BULK](design, target, seed_dir, out, writers).write()
+
+
+def write_load_scripts(design: Design, targets: list[str], seed_dir: Path, on_start=lambda target: None) -> None:
+    """Every target's load script into `seed_dir` (`<target>.sql`), one per core at a time.
+    DuckDB works outside the GIL, and a design of hundreds of small tables spends its time
+    binding one query per table, which a single connection does on one core."""
+    writers = max(1, min(len(targets), os.cpu_count() or 1))
+
+    def write(target: str) -> None:
+        on_start(target)
+        write_load_script(design, target, seed_dir, seed_dir / f"{target}.sql", writers=writers)
+
+    with ThreadPoolExecutor(writers) as pool:
+        list(pool.map(write, targets))

@@ -52,21 +52,24 @@ def physical_sql(design: Design, tree: exp.Expression, entity: Entity | None = N
     return physical_tree(design, tree, lambda name: True, entity, aliases).sql("duckdb")
 
 
-def sandbox_statements(directory: Path, memory_limit: str = "1GB", timezone: str | None = None) -> list[str]:
+def sandbox_statements(directory: Path, memory_limit: str = "1GB", timezone: str | None = None,
+                       threads: int | None = None) -> list[str]:
     """The settings that make a DuckDB connection safe for design SQL, in the order they must
     run: it reads and writes files in `directory` only, and its settings are locked last."""
     zone = [f"SET TimeZone = {literal(timezone)}"] if timezone is not None else []
+    zone += [f"SET threads = {int(threads)}"] if threads is not None else []
     return [f"SET memory_limit = {literal(memory_limit)}", *zone,
             f"SET allowed_directories = [{literal(str(directory.resolve()))}]",
             "SET enable_external_access = false", "SET enable_progress_bar = false", "SET lock_configuration = true"]
 
 
-def sandboxed_connection(directory: Path, memory_limit: str = "1GB", timezone: str | None = None) -> duckdb.DuckDBPyConnection:
+def sandboxed_connection(directory: Path, memory_limit: str = "1GB", timezone: str | None = None,
+                         threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that design SQL can run in: it reads and writes files in `directory`
     only (the seed's own folder), installs and loads no extension, and its settings are locked,
     so no statement can undo that. The loader already refuses file functions in design SQL;
     this holds whatever slips past it."""
     con = duckdb.connect(config=NO_EXTENSIONS)
-    for statement in sandbox_statements(directory, memory_limit, timezone):
+    for statement in sandbox_statements(directory, memory_limit, timezone, threads):
         con.execute(statement)
     return con
