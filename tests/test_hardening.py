@@ -872,6 +872,31 @@ def test_the_expectations_engine_reads_only_the_seed_folder(tmp_path):
     assert "Permission Error" in outcomes["passwd"]["error"] or "disabled" in outcomes["passwd"]["error"]
 
 
+def test_every_connection_the_expectations_open_at_once_is_sandboxed_and_usable(tmp_path):
+    """Connections to one DuckDB file share its settings. The second connection Great
+    Expectations opened set them again, and DuckDB refused it ("the configuration has been
+    locked"), failing each metric computed on that connection; GX retried each one three times."""
+    import duckdb
+    import sqlalchemy
+
+    from schemaforge.expectations import dialect
+    from schemaforge.expectations.run import _sandbox
+    from schemaforge.seed.sql import NO_EXTENSIONS
+
+    database = tmp_path / "seed.duckdb"
+    duckdb.connect(str(database)).close()
+    engine = sqlalchemy.create_engine(f"{dialect.SCHEME}:///{database}",
+                                      connect_args={"read_only": True, "config": NO_EXTENSIONS})
+    _sandbox(engine, tmp_path)
+    with engine.connect() as first, engine.connect() as second:  # open side by side, as GX does
+        for connection in (first, second):
+            setting = connection.exec_driver_sql("SELECT current_setting('enable_external_access')").scalar()
+            assert setting is False
+            with pytest.raises(sqlalchemy.exc.DBAPIError, match="disabled|Permission"):
+                connection.exec_driver_sql("SELECT * FROM read_csv('/etc/passwd')")
+    engine.dispose()
+
+
 # -- issue 12, point 1: every literal form is re-rendered as the target's literal ---------------
 
 PAYLOAD = "x'); CREATE TABLE canary (id int); --"

@@ -61,9 +61,8 @@ def test_ddl_rendered_side_by_side_is_the_ddl_rendered_one_target_at_a_time(exam
     one_by_one = [render_ddl(load_example(example), t) for t in targets]
     monkeypatch.setattr(render, "PARALLEL_ENTITIES", 1)  # the examples are small: fork for them too
     design = load_example(example)
-    forks = []
-    monkeypatch.setattr(render.multiprocessing, "get_context", lambda method: forks.append(method) or
-                        multiprocessing.get_context(method))
+    forks, get_context = [], multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: forks.append(method) or get_context(method))
     side_by_side = render.render_ddls(design, targets)
     assert forks == ["fork"]
     assert [(r.target, r.sql, r.findings) for r in side_by_side] == [(r.target, r.sql, r.findings) for r in one_by_one]

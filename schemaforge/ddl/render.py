@@ -14,6 +14,7 @@ generated name shortened to the target's identifier limit.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -56,16 +57,19 @@ class DdlResult:
     findings: list[Finding] = field(default_factory=list)
 
 
-def render_ddl(design: Design, target_name: str) -> DdlResult:
-    """The DDL of `design` on a target, rendered once per loaded design: the DDL deliverable and
-    the lint (which reports the renderer's findings) share it."""
-    return design.derived(("ddl", target_name), lambda: DdlRenderer(design, SQL_TARGETS[target_name]()).render())
-
-
 # From this many entities on, a design's targets are rendered side by side, one process per core;
 # below it a fork costs more than it saves.
 PARALLEL_ENTITIES = 100
 _design_in_workers: Design | None = None  # what forked workers render, inherited from the parent
+
+
+def render_ddl(design: Design, target_name: str) -> DdlResult:
+    """The DDL of `design` on a target, rendered once per loaded design: the DDL deliverable and
+    the lint (which reports the renderer's findings) share it. A large design's first render
+    renders all its SQL targets side by side (render_ddls): a build needs every one of them."""
+    if not design.has_derived(("ddl", target_name)) and len(design.entities) >= PARALLEL_ENTITIES:
+        render_ddls(design, list(dict.fromkeys([target_name, *(t for t in design.targets if t in SQL_TARGETS)])))
+    return design.derived(("ddl", target_name), lambda: _render(design, target_name))
 
 
 def render_ddls(design: Design, target_names: list[str]) -> list[DdlResult]:
@@ -77,18 +81,24 @@ def render_ddls(design: Design, target_names: list[str]) -> list[DdlResult]:
     if workers > 1 and len(design.entities) >= PARALLEL_ENTITIES and "fork" in multiprocessing.get_all_start_methods():
         _design_in_workers = design
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # A worker renders its share and exits: the cyclic collector, walking the whole
+            # inherited design on every run, would only slow it down (its garbage dies with it).
+            with multiprocessing.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
                 rendered = pool.map(_render_in_worker, missing, chunksize=1)
         finally:
             _design_in_workers = None
         for name, result in zip(missing, rendered):
             design.derived(("ddl", name), lambda result=result: result)
-    return [render_ddl(design, name) for name in target_names]
+    return [design.derived(("ddl", name), lambda name=name: _render(design, name)) for name in target_names]
+
+
+def _render(design: Design, target_name: str) -> DdlResult:
+    return DdlRenderer(design, SQL_TARGETS[target_name]()).render()
 
 
 def _render_in_worker(target_name: str) -> DdlResult:
     assert _design_in_workers is not None
-    return render_ddl(_design_in_workers, target_name)
+    return _render(_design_in_workers, target_name)
 
 
 class DdlRenderer:
@@ -151,7 +161,8 @@ class DdlRenderer:
     def physical_expression(self, entity: Entity, tree: exp.Expression) -> exp.Expression:
         tree = physical_tree(self.design, tree, self.target.quote_needed, entity)
         if self.target.BOOLEAN_IS_INTEGER:
-            tree = tree.transform(lambda n: exp.Literal.number(int(n.this)) if isinstance(n, exp.Boolean) else n)
+            tree = tree.transform(lambda n: exp.Literal.number(int(n.this)) if isinstance(n, exp.Boolean) else n,
+                                  copy=False)  # physical_tree's copy is ours
         return tree
 
     # -- the file ----------------------------------------------------------------------------

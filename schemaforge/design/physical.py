@@ -38,17 +38,15 @@ def physical_tree(design: Design, tree: exp.Expression, needs_quotes: NeedsQuote
             return owner_of_bare
         return next((e for e in tables.values() if any(c.name == column.name for c in e.columns)), None)
 
-    def rename(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Table) and node.name in design.entities and not node.args.get("db"):
-            renamed = node.copy()
-            renamed.set("this", _ident(table_of(design.entities[node.name]), needs_quotes))
-            return renamed
-        if isinstance(node, exp.Column):
-            found = owner(node)
-            if found is not None and any(c.name == node.name for c in found.columns):
-                renamed = node.copy()
-                renamed.set("this", _ident(found.physical(node.name), needs_quotes))
-                return renamed
-        return node
-
-    return tree.transform(rename)  # on a copy: the design's own tree stays as written
+    # Renamed in place on one copy (the design's own tree stays as written): a transform copies
+    # every node it replaces again, which was a fifth of a large design's DDL time.
+    mapped = tree.copy()
+    for node in list(mapped.find_all(exp.Table, exp.Column)):
+        if isinstance(node, exp.Table):
+            if node.name in design.entities and not node.args.get("db"):
+                node.set("this", _ident(table_of(design.entities[node.name]), needs_quotes))
+            continue
+        found = owner(node)
+        if found is not None and any(c.name == node.name for c in found.columns):
+            node.set("this", _ident(found.physical(node.name), needs_quotes))
+    return mapped

@@ -114,20 +114,21 @@ def _run_in_context(suites: list[Suite], database: Path, seed_dir: Path) -> dict
         kwargs={"connect_args": {"read_only": True, "config": NO_EXTENSIONS}})
     _sandbox(source.get_execution_engine().engine, seed_dir)
     try:
-        return {suite.entity: _validate(context, source, suite) for suite in suites}
+        return {suite.entity: _validate(source, suite) for suite in suites}
     finally:
         source.get_execution_engine().engine.dispose()
 
 
-def _validate(context, source, suite: Suite) -> SuiteResult:
+def _validate(source, suite: Suite) -> SuiteResult:
     import great_expectations as gx
 
     batch = source.add_table_asset(name=suite.entity, table_name=suite.view).add_batch_definition_whole_table("all")
-    # Made whole, then added once: adding expectations one by one saves the suite each time.
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.entity, expectations=[
-        getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}) for item in suite.expectations]))
-    validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.entity, data=batch, suite=gx_suite))
-    results = validation.run(result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
+    # The suite is validated on the batch directly: kept in the context's stores (a suite, a
+    # validation definition and its results, each serialized) it cost a fifth of the time.
+    gx_suite = gx.ExpectationSuite(name=suite.entity, expectations=[
+        getattr(gx.expectations, item.kind)(**item.kwargs, meta={"name": item.name}) for item in suite.expectations])
+    results = batch.get_batch().validate(
+        gx_suite, result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS})
     by_name = {result.expectation_config.meta["name"]: result for result in results.results}
     outcomes = [_outcome(item.name, item.kind, by_name[item.name]) for item in suite.expectations]
     return SuiteResult(suite.entity, all(o["success"] for o in outcomes), outcomes)
