@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from schemaforge.deliverables.files import write_atomic
@@ -43,7 +44,14 @@ class Release:
     shown_as: str  # where errors and findings about this version point
 
     def load(self, design_name: str) -> Design:
-        return load_design_text(self.text, self.shown_as, design_name)
+        """The release as a design; loaded once per process (the history is checked when the
+        definitions load, and the migrations read the same releases again)."""
+        return _load_release(self.text, self.shown_as, design_name)
+
+
+@lru_cache(maxsize=8)
+def _load_release(text: str, shown_as: str, design_name: str) -> Design:
+    return load_design_text(text, shown_as, design_name)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ def read_history(design_path: Path, design: Design) -> History:
     version's taken from the design file itself. Raises DesignErrors when a snapshot is not
     named by a version, or when the design's version is older than a released one."""
     folder = history_dir(design_path)
+    text = read_design_file(design_path, design.file)
     snapshots: dict[str, Release] = {}
     problems: list[Finding] = []
     for file in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -107,7 +116,8 @@ def read_history(design_path: Path, design: Design) -> History:
             continue
         try:  # a snapshot that cannot be read or loaded is named where it is, not met later
             release = Release(file.stem, read_design_file(file, shown), shown)
-            release.load(design.name)
+            if release.text != text:  # the design file's own text (its version kept) loaded already
+                release.load(design.name)
         except DesignErrors as errors:
             problems += errors.findings
             continue
@@ -122,7 +132,6 @@ def read_history(design_path: Path, design: Design) -> History:
         ))
     if problems:
         raise DesignErrors(problems)
-    text = read_design_file(design_path, design.file)
     snapshots[design.version] = Release(design.version, text, design.file)
     ordered = sorted(snapshots.values(), key=lambda r: version_key(r.version))
     return History(design_path, tuple(ordered))
