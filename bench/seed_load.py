@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/seed_load.py [--rows 1000000] [--design shop]
 
 The design's seed is generated at --rows rows (all entities together). Then, side by side:
 
-- generating the Parquet files, and writing each target's load script from them (rows/s);
+- generating the Parquet files, writing each target's load script from them alone (rows/s), and
+  all of them side by side as the build does;
 - loading PostgreSQL (a fresh database, the DDL applied first) with `psql -f`:
   the INSERT form (1,000-row INSERTs, foreign keys checked as rows arrive) and the COPY form
   (COPY FROM STDIN, foreign keys added back after the data). Both end with the same rows and
@@ -29,7 +30,7 @@ from schemaforge.ddl.render import render_ddl  # noqa: E402
 from schemaforge.deliverables.generate import sql_targets  # noqa: E402
 from schemaforge.design.loader import load_design  # noqa: E402
 from schemaforge.seed.generate import generate_seed  # noqa: E402
-from schemaforge.seed.load import write_load_script  # noqa: E402
+from schemaforge.seed.load import write_load_script, write_load_scripts  # noqa: E402
 from schemaforge.seed.plan import row_counts  # noqa: E402
 
 PG = os.environ.get("SCHEMAFORGE_TEST_PG", "host=127.0.0.1 port=5432 user=postgres")
@@ -82,6 +83,11 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             size = (out / f"{target}.sql").stat().st_size / 2**20
             print(f"write the {target:10} load script      {elapsed:7.1f} s  {rows / elapsed:12,.0f} rows/s  {size:8.0f} MiB")
+        started = time.perf_counter()
+        write_load_scripts(design, sql_targets(design), out)
+        elapsed = time.perf_counter() - started
+        print(f"write all {len(sql_targets(design))} scripts side by side (the build) {elapsed:7.1f} s  "
+              f"{rows * len(sql_targets(design)) / elapsed:12,.0f} script rows/s")
         write_load_script(design, "postgres", out, out / "postgres_inserts.sql", bulk="insert")
         ddl = out / "postgres_ddl.sql"
         ddl.write_text(render_ddl(design, "postgres").sql)

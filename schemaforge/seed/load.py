@@ -1,8 +1,9 @@
 """Load scripts: the seed's Parquet files in each SQL target's fastest bulk form.
 
-Rows are rendered to text by DuckDB (each target's literal forms are class-level tables on its
-SqlTarget) and streamed to the script, tables in creation order; identities are then moved past
-the loaded keys. Two forms (the target's SEED_BULK):
+Rows are rendered to text and written out by DuckDB itself (each target's literal forms are
+class-level tables on its SqlTarget), tables in creation order, in bounded memory at any row
+count; identities are then moved past the loaded keys. The targets' scripts are written side by
+side, one per core (write_load_scripts). Two forms (the target's SEED_BULK):
 
 - `insert`: a thousand rows per INSERT. References that close a cycle are inserted as NULL and set
   by UPDATE once their targets are loaded. One transaction, foreign keys enforced throughout.
@@ -15,20 +16,18 @@ the loaded keys. Two forms (the target's SEED_BULK):
 from __future__ import annotations
 
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
-import duckdb
 from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.generate import DUCKDB_MEMORY_MB
-from schemaforge.seed.sql import read_parquet, sandboxed_connection
+from schemaforge.seed.sql import literal, read_parquet, sandboxed_connection
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.design.order import creation_order
 from schemaforge.design.types import INTEGER_KINDS, LogicalType
@@ -83,25 +82,41 @@ class _Script:
         values = " || ', ' || ".join(self.value_sql(c, c.name in deferred) for c in columns)
         header = f"INSERT INTO {self.ident(entity.table)} ({', '.join(self.ident(c.physical) for c in columns)})"
         if self.target.SEED_ROWS == "union_all":  # no multi-row VALUES: one SELECT per row
-            header, row, between = header + "\n", f"'  SELECT ' || {values} || ' FROM DUAL'", " UNION ALL\n"
+            header, row, between = header + "\n", f"'  SELECT ' || {values} || ' FROM DUAL'", " UNION ALL"
         else:
-            header, row, between = header + " VALUES\n", f"'  (' || {values} || ')'", ",\n"
+            header, row, between = header + " VALUES\n", f"'  (' || {values} || ')'", ","
         source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
-        # One row of text per source row, in load order, streamed: the statements are cut here,
-        # not aggregated in DuckDB, so memory stays flat at any row count.
+        # Each row's line says where its statement starts (the INSERT header before it) and ends
+        # (`;` after it, else the separator), so that DuckDB writes the statements whole.
         levels = self.levels(entity, deferred)
-        if levels is None:  # one level: the file's own order, which DuckDB keeps without a sort
-            query = f"WITH src AS {source} SELECT 0, {ROW} // {ROWS_PER_INSERT}, {row} FROM src"
-        else:
-            query = (f"WITH RECURSIVE src AS {source}, {levels} SELECT {DEPTH}, {ROW} // {ROWS_PER_INSERT}, {row} "
+        if levels is None:  # one level: the file's own order, statements of ROWS_PER_INSERT rows
+            # The row count comes from the file's metadata; a join to count here would let DuckDB
+            # write the rows out of order.
+            (count,) = self.con.execute(f"SELECT count(*) FROM {read_parquet(self.seed_dir, entity)}").fetchone()
+            first, last = f"{ROW} % {ROWS_PER_INSERT} = 0", f"{ROW} % {ROWS_PER_INSERT} = {ROWS_PER_INSERT - 1} OR {ROW} = {count - 1}"
+            query = f"WITH src AS {source} SELECT {_line(first, header, row, last, between)} FROM src"
+        else:  # level by level, each level's rows in statements of ROWS_PER_INSERT rows
+            window = f"(PARTITION BY {DEPTH}, {ROW} // {ROWS_PER_INSERT} ORDER BY {ROW})"
+            first, last = f"row_number() OVER {window} = 1", f"lead({ROW}) OVER {window} IS NULL"
+            query = (f"WITH RECURSIVE src AS {source}, {levels} SELECT {_line(first, header, row, last, between)} "
                      f"FROM src JOIN levels USING ({ROW}) ORDER BY {DEPTH}, {ROW}")
-        rows = self.con.execute(query)
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
             self.out.write(explicit_identity[0].format(table=self.ident(entity.table)) + "\n")
-        _write_statements(self.out, header, between, rows)
+        self.lines(query)
         if explicit_identity:
             self.out.write(explicit_identity[1].format(table=self.ident(entity.table)) + "\n")
+
+    def lines(self, query: str) -> None:
+        """Each row of `query` (one text column), in order, as a line of the script. DuckDB writes
+        them to a file of its own, which is then copied in: a million rows never become a
+        million Python strings (that was most of a load script's time)."""
+        part = self.seed_dir / f".{self.target.name}.lines"
+        self.con.execute(f"COPY ({query}) TO {literal(str(part))} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')")
+        self.out.flush()
+        with open(part, "rb") as written:
+            shutil.copyfileobj(written, self.out.buffer, 1 << 20)
+        part.unlink()
 
     def levels(self, entity: Entity, deferred: set[str]) -> str | None:
         """Each row's depth in its own hierarchy: parents are inserted by an earlier statement
@@ -122,13 +137,11 @@ class _Script:
         key = [entity.column(c) for c in entity.primary_key]
         sets = " || ', ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in columns)
         where = " || ' AND ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in key)
-        query = self.con.execute(
+        self.lines(
             f"SELECT 'UPDATE {self.ident(entity.table)} SET ' || {sets} || ' WHERE ' || {where} || ';' "
             f"FROM {read_parquet(self.seed_dir, entity, row_numbers=True)} "
             f"WHERE {' OR '.join(f'{chr(34)}{c.physical}{chr(34)} IS NOT NULL' for c in columns)} ORDER BY file_row_number"
         )
-        while batch := query.fetchmany(10_000):
-            self.out.write("".join(line + "\n" for (line,) in batch))
 
     def identities(self, entity: Entity) -> None:
         for column in entity.columns:
@@ -222,30 +235,18 @@ class _CopyScript(_Script):
         row = " || chr(9) || ".join(_copy_field(c) for c in columns)
         self.out.write(f"COPY {self.ident(entity.table)} ({', '.join(self.ident(c.physical) for c in columns)}) "
                        "FROM STDIN;\n")
-        rows = self.con.execute(f"SELECT {row} FROM {read_parquet(self.seed_dir, entity)}")
-        while batch := rows.fetchmany(10_000):
-            self.out.write("".join(line + "\n" for (line,) in batch))
+        self.lines(f"SELECT {row} FROM {read_parquet(self.seed_dir, entity)}")
         self.out.write("\\.\n")
 
 
 SCRIPTS = {"insert": _Script, "copy": _CopyScript}
 
 
-def _write_statements(out: IO[str], header: str, between: str, rows: duckdb.DuckDBPyConnection) -> None:
-    """Write `rows` ((depth, chunk, text) in order) as one statement per (depth, chunk)."""
-    open_statement = None
-    while batch := rows.fetchmany(10_000):
-        for statement, group in groupby(batch, key=itemgetter(0, 1)):
-            texts = between.join(text for _, _, text in group)
-            if statement == open_statement:  # the statement goes on from the previous batch
-                out.write(between + texts)
-                continue
-            if open_statement is not None:
-                out.write(";\n")
-            out.write(header + texts)
-            open_statement = statement
-    if open_statement is not None:
-        out.write(";\n")
+def _line(first: str, header: str, row: str, last: str, between: str) -> str:
+    """A DuckDB expression: the row's text, after the statement's header where `first` holds,
+    then `;` where `last` holds, else `between`."""
+    return (f"CASE WHEN {first} THEN {literal(header)} ELSE '' END || {row} || "
+            f"CASE WHEN {last} THEN ';' ELSE {literal(between)} END")
 
 
 def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path, bulk: str | None = None,
