@@ -21,18 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.generate import DUCKDB_MEMORY_MB
-from schemaforge.seed.sql import literal, read_parquet, sandboxed_connection
+from schemaforge.seed.sql import literal, parquet_path, read_parquet, sandboxed_connection
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.design.order import creation_order
 from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
 ROWS_PER_INSERT = 1000
+FETCHED_ROWS = 5000  # a table's lines up to this many are fetched, past it written by DuckDB
 _FAMILY = {
     **{k: "number" for k in (*INTEGER_KINDS, "decimal", "real", "double")},
     "boolean": "boolean", "date": "date", "time": "time", "timestamp": "timestamp",
@@ -79,21 +81,21 @@ class _Script:
 
     def inserts(self, entity: Entity, deferred: set[str]) -> None:
         columns = [c for c in entity.columns if c.generated is None]
-        values = " || ', ' || ".join(self.value_sql(c, c.name in deferred) for c in columns)
+        values = _separated([self.value_sql(c, c.name in deferred) for c in columns], "', '")
         header = f"INSERT INTO {self.ident(entity.table)} ({', '.join(self.ident(c.physical) for c in columns)})"
         if self.target.SEED_ROWS == "union_all":  # no multi-row VALUES: one SELECT per row
-            header, row, between = header + "\n", f"'  SELECT ' || {values} || ' FROM DUAL'", " UNION ALL"
+            header, row, between = header + "\n", _concat(["'  SELECT '", *values, "' FROM DUAL'"]), " UNION ALL"
         else:
-            header, row, between = header + " VALUES\n", f"'  (' || {values} || ')'", ","
+            header, row, between = header + " VALUES\n", _concat(["'  ('", *values, "')'"]), ","
         source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
         # Each row's line says where its statement starts (the INSERT header before it) and ends
         # (`;` after it, else the separator), so that DuckDB writes the statements whole.
         levels = self.levels(entity, deferred)
         if levels is None:  # one level: the file's own order, statements of ROWS_PER_INSERT rows
-            # The row count comes from the file's metadata; a join to count here would let DuckDB
-            # write the rows out of order.
-            (count,) = self.con.execute(f"SELECT count(*) FROM {read_parquet(self.seed_dir, entity)}").fetchone()
-            first, last = f"{ROW} % {ROWS_PER_INSERT} = 0", f"{ROW} % {ROWS_PER_INSERT} = {ROWS_PER_INSERT - 1} OR {ROW} = {count - 1}"
+            # The last row is known from the file's metadata; a join to find it here would let
+            # DuckDB write the rows out of order.
+            last_row = self.rows(entity) - 1
+            first, last = f"{ROW} % {ROWS_PER_INSERT} = 0", f"{ROW} % {ROWS_PER_INSERT} = {ROWS_PER_INSERT - 1} OR {ROW} = {last_row}"
             query = f"WITH src AS {source} SELECT {_line(first, header, row, last, between)} FROM src"
         else:  # level by level, each level's rows in statements of ROWS_PER_INSERT rows
             window = f"(PARTITION BY {DEPTH}, {ROW} // {ROWS_PER_INSERT} ORDER BY {ROW})"
@@ -103,14 +105,21 @@ class _Script:
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
             self.out.write(explicit_identity[0].format(table=self.ident(entity.table)) + "\n")
-        self.lines(query)
+        self.lines(query, self.rows(entity))
         if explicit_identity:
             self.out.write(explicit_identity[1].format(table=self.ident(entity.table)) + "\n")
 
-    def lines(self, query: str) -> None:
-        """Each row of `query` (one text column), in order, as a line of the script. DuckDB writes
-        them to a file of its own, which is then copied in: a million rows never become a
-        million Python strings (that was most of a load script's time)."""
+    def rows(self, entity: Entity) -> int:
+        return pq.read_metadata(parquet_path(self.seed_dir, entity)).num_rows
+
+    def lines(self, query: str, rows: int) -> None:
+        """Each row of `query` (one text column, at most `rows` rows), in order, as a line of the
+        script. Past a few thousand rows DuckDB writes them to a file of its own, which is then
+        copied in: a million rows never become a million Python strings (that was most of a
+        load script's time). Fewer are fetched: a file per table costs more than they do."""
+        if rows <= FETCHED_ROWS:
+            self.out.write("".join(line + "\n" for (line,) in self.con.execute(query).fetchall()))
+            return
         part = self.seed_dir / f".{self.target.name}.lines"
         self.con.execute(f"COPY ({query}) TO {literal(str(part))} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')")
         self.out.flush()
@@ -135,12 +144,14 @@ class _Script:
 
     def updates(self, entity: Entity, columns: list[Column]) -> None:
         key = [entity.column(c) for c in entity.primary_key]
-        sets = " || ', ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in columns)
-        where = " || ' AND ' || ".join(f"'{self.ident(c.physical)} = ' || {self.value_sql(c)}" for c in key)
+        sets = _separated([_concat([f"'{self.ident(c.physical)} = '", self.value_sql(c)]) for c in columns], "', '")
+        where = _separated([_concat([f"'{self.ident(c.physical)} = '", self.value_sql(c)]) for c in key], "' AND '")
+        statement = _concat([f"'UPDATE {self.ident(entity.table)} SET '", *sets, "' WHERE '", *where, "';'"])
         self.lines(
-            f"SELECT 'UPDATE {self.ident(entity.table)} SET ' || {sets} || ' WHERE ' || {where} || ';' "
+            f"SELECT {statement} "
             f"FROM {read_parquet(self.seed_dir, entity, row_numbers=True)} "
-            f"WHERE {' OR '.join(f'{chr(34)}{c.physical}{chr(34)} IS NOT NULL' for c in columns)} ORDER BY file_row_number"
+            f"WHERE {' OR '.join(f'{chr(34)}{c.physical}{chr(34)} IS NOT NULL' for c in columns)} ORDER BY file_row_number",
+            self.rows(entity),
         )
 
     def identities(self, entity: Entity) -> None:
@@ -232,10 +243,10 @@ class _CopyScript(_Script):
 
     def copy(self, entity: Entity) -> None:
         columns = [c for c in entity.columns if c.generated is None]
-        row = " || chr(9) || ".join(_copy_field(c) for c in columns)
+        row = _concat(_separated([_copy_field(c) for c in columns], "chr(9)"))
         self.out.write(f"COPY {self.ident(entity.table)} ({', '.join(self.ident(c.physical) for c in columns)}) "
                        "FROM STDIN;\n")
-        self.lines(f"SELECT {row} FROM {read_parquet(self.seed_dir, entity)}")
+        self.lines(f"SELECT {row} FROM {read_parquet(self.seed_dir, entity)}", self.rows(entity))
         self.out.write("\\.\n")
 
 
@@ -245,8 +256,20 @@ SCRIPTS = {"insert": _Script, "copy": _CopyScript}
 def _line(first: str, header: str, row: str, last: str, between: str) -> str:
     """A DuckDB expression: the row's text, after the statement's header where `first` holds,
     then `;` where `last` holds, else `between`."""
-    return (f"CASE WHEN {first} THEN {literal(header)} ELSE '' END || {row} || "
-            f"CASE WHEN {last} THEN ';' ELSE {literal(between)} END")
+    return _concat([f"CASE WHEN {first} THEN {literal(header)} ELSE '' END", row,
+                    f"CASE WHEN {last} THEN ';' ELSE {literal(between)} END"])
+
+
+def _separated(parts: list[str], separator: str) -> list[str]:
+    """`parts` with the DuckDB expression `separator` between each two."""
+    return [item for part in parts for item in (separator, part)][1:]
+
+
+def _concat(parts: list[str]) -> str:
+    """One DuckDB concat() of parts that are never NULL (each value is coalesced to its NULL
+    text): DuckDB binds one call of many arguments in a third of the time of a chain of ||,
+    which was most of a small table's cost in a design of hundreds."""
+    return f"concat({', '.join(parts)})"
 
 
 def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Path, bulk: str | None = None,
