@@ -90,11 +90,11 @@ class _Script:
         source = f"(SELECT *, file_row_number AS {ROW} FROM {read_parquet(self.seed_dir, entity, row_numbers=True)})"
         # Each row's line says where its statement starts (the INSERT header before it) and ends
         # (`;` after it, else the separator), so that DuckDB writes the statements whole.
-        levels = self.levels(entity, deferred)
+        levels, rows = self.levels(entity, deferred), self.rows(entity)
         if levels is None:  # one level: the file's own order, statements of ROWS_PER_INSERT rows
             # The last row is known from the file's metadata; a join to find it here would let
             # DuckDB write the rows out of order.
-            last_row = self.rows(entity) - 1
+            last_row = rows - 1
             first, last = f"{ROW} % {ROWS_PER_INSERT} = 0", f"{ROW} % {ROWS_PER_INSERT} = {ROWS_PER_INSERT - 1} OR {ROW} = {last_row}"
             query = f"WITH src AS {source} SELECT {_line(first, header, row, last, between)} FROM src"
         else:  # level by level, each level's rows in statements of ROWS_PER_INSERT rows
@@ -105,7 +105,7 @@ class _Script:
         explicit_identity = self.target.SEED_EXPLICIT_IDENTITY if any(c.identity for c in columns) else None
         if explicit_identity:
             self.out.write(explicit_identity[0].format(table=self.ident(entity.table)) + "\n")
-        self.lines(query, self.rows(entity))
+        self.lines(query, rows)
         if explicit_identity:
             self.out.write(explicit_identity[1].format(table=self.ident(entity.table)) + "\n")
 
