@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.cascades import CascadePaths
-from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name, sql_targets
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
 from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
@@ -68,7 +68,7 @@ def render_ddl(design: Design, target_name: str) -> DdlResult:
     the lint (which reports the renderer's findings) share it. A large design's first render
     renders all its SQL targets side by side (render_ddls): a build needs every one of them."""
     if not design.has_derived(("ddl", target_name)) and len(design.entities) >= PARALLEL_ENTITIES:
-        render_ddls(design, list(dict.fromkeys([target_name, *(t for t in design.targets if t in SQL_TARGETS)])))
+        render_ddls(design, list(dict.fromkeys([target_name, *sql_targets(design)])))
     return design.derived(("ddl", target_name), lambda: _render(design, target_name))
 
 

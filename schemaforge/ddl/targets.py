@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import sqlglot
 from sqlglot import exp
@@ -18,6 +18,9 @@ from sqlglot.generator import Generator
 
 from schemaforge.ddl import reserved
 from schemaforge.ddl.dialects import MySQLAndMariaDB, OracleWithTypedLiterals, TypedLiteral
+
+if TYPE_CHECKING:
+    from schemaforge.design.model import Design
 
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Functions whose value changes between calls: no engine but PostgreSQL-likes allows them in CHECK.
@@ -699,3 +702,8 @@ class ClickHouse(SqlTarget):
 SQL_TARGETS: dict[str, type[SqlTarget]] = {
     t.name: t for t in (Postgres, MySQL, Sqlite, SqlServer, Oracle, DuckDB, ClickHouse)
 }
+
+
+def sql_targets(design: Design) -> list[str]:
+    """The design's targets that are SQL targets, in the design's order."""
+    return [t for t in design.targets if t in SQL_TARGETS]

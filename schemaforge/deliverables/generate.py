@@ -9,7 +9,7 @@ from schemaforge import __version__
 from schemaforge.deliverables.facets import GENERATOR_VERSIONS
 from schemaforge.deliverables.files import Artifact, file_sha256
 from schemaforge.ddl.render import render_ddl
-from schemaforge.ddl.targets import SQL_TARGETS
+from schemaforge.ddl.targets import sql_targets
 from schemaforge.erd.pictures import erd_paths
 from schemaforge.findings import Finding
 from schemaforge.config import build_dir
@@ -21,10 +21,6 @@ from schemaforge.design.model import Design
 
 def _json(value) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def sql_targets(design: Design) -> list[str]:
-    return [t for t in design.targets if t in SQL_TARGETS]
 
 
 SEED_FOLDER = "seed"

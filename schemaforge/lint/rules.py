@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from schemaforge.erd.clusters import LARGE_ERD, erd_clusters
 
 from schemaforge.ddl.render import render_ddls
-from schemaforge.ddl.targets import SQL_TARGETS
+from schemaforge.ddl.targets import SQL_TARGETS, sql_targets
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
 from schemaforge.lint.types import comparison_findings
@@ -100,7 +100,7 @@ def lint_design(design: Design) -> list[Finding]:
                     source.value(entity.path), f"pattern '{pattern}' on '{entity.name}' is validated; its DDL comes in a later release",
                     "GN101", "warning",
                 ))
-    for rendered in render_ddls(design, [name for name in design.targets if name in SQL_TARGETS]):
+    for rendered in render_ddls(design, sql_targets(design)):
         findings.extend(rendered.findings)
     findings += comparison_findings(design)
     findings += _erd_findings(design)

@@ -19,7 +19,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 import pyarrow.parquet as pq
 from sqlglot import exp
@@ -61,6 +61,7 @@ def _literal(renderer: DdlRenderer, typ: LogicalType, value: str) -> str:
 
 # The script writer's own columns, named so that no design column (`n`, `depth`) meets them.
 ROW, KEY, DEPTH = '"__schemaforge_row"', '"__schemaforge_key"', '"__schemaforge_depth"'
+
 
 class _Script:
     def __init__(self, design: Design, target: SqlTarget, seed_dir: Path, out: IO[str], writers: int = 1):
@@ -282,7 +283,8 @@ def write_load_script(design: Design, target_name: str, seed_dir: Path, path: Pa
         SCRIPTS[bulk or target.SEED_BULK](design, target, seed_dir, out, writers).write()
 
 
-def write_load_scripts(design: Design, targets: list[str], seed_dir: Path, on_start=lambda target: None) -> None:
+def write_load_scripts(design: Design, targets: list[str], seed_dir: Path,
+                       on_start: Callable[[str], None] = lambda target: None) -> None:
     """Every target's load script into `seed_dir` (`<target>.sql`), one per core at a time.
     DuckDB works outside the GIL, and a design of hundreds of small tables spends its time
     binding one query per table, which a single connection does on one core."""
