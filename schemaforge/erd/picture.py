@@ -4,6 +4,7 @@ that the `d2-python-wrapper` wheel ships (so a pip install is all it needs)."""
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import subprocess
 import tempfile
@@ -99,8 +100,13 @@ def render_d2(design: Design, names: tuple[str, ...] | None = None) -> str:
 
 def render_overview_d2(design: Design, clusters) -> str:
     """D2 source of a large design's map: a box per cluster (its hub and how many tables it
-    holds), an arrow between two clusters labelled with the number of references across."""
-    lines = ["direction: right", ""]
+    holds), an arrow between two clusters labelled with the number of references across.
+
+    The boxes are laid out in a square grid: clusters of a large design reference each other
+    densely, and a layered layout of such a graph took D2 seconds (4 s for 24 clusters and 81
+    arrows, a quarter of all the ERD's work) to draw arrows no easier to follow."""
+    columns = max(1, math.isqrt(len(clusters) - 1) + 1) if clusters else 1
+    lines = [f"grid-columns: {columns}", "grid-gap: 80", ""]
     where = {name: i for i, cluster in enumerate(clusters) for name in cluster.entities}
     for i, cluster in enumerate(clusters):
         lines.append(f"c{i}: {_quote(f'{cluster.name} ({len(cluster.entities)} tables)')}")
