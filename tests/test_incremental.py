@@ -172,3 +172,38 @@ def test_schemaforge_build_is_incremental_and_prunes_what_is_no_longer_made(proj
     counting()
     assert schemaforge(["build", "--rebuild"]) == 0
     assert set(records.built_counts) == {name for name in EVERYTHING if not name.endswith("oracle")}
+
+
+def test_schemaforge_build_draws_the_erd_beside_the_next_deliverables_and_waits_for_it(project, monkeypatch, capsys):
+    """The ERD spends its time in D2's processes, so the CLI draws it while the seed is built
+    (the seed starts before the ERD is done) and the manifest, which lists the ERD, waits for it."""
+    import threading
+
+    from schemaforge.deliverables import registry, seed
+
+    designs, build = project
+    seed_started, erd_done, order = threading.Event(), threading.Event(), []
+    draw, build_seed, manifest = registry.erd_artifacts, seed.build_seed, registry.manifest_from_disk
+
+    def slow_erd(design):
+        order.append(("erd waits for the seed", seed_started.wait(60)))
+        drawn = draw(design)
+        erd_done.set()
+        return drawn
+
+    def seed_beside(*args, **kwargs):
+        seed_started.set()
+        order.append(("seed starts; erd done", erd_done.is_set()))
+        return build_seed(*args, **kwargs)
+
+    def manifest_after(*args, **kwargs):
+        order.append(("manifest; erd done", erd_done.is_set()))
+        return manifest(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "erd_artifacts", slow_erd)
+    monkeypatch.setattr(seed, "build_seed", seed_beside)
+    monkeypatch.setattr(registry, "manifest_from_disk", manifest_after)
+    assert schemaforge(["build", "--rebuild"]) == 0
+    assert sorted(order) == [("erd waits for the seed", True), ("manifest; erd done", True),
+                             ("seed starts; erd done", False)]
+    assert (build / "shop" / "erd" / "erd.svg").stat().st_size > 0

@@ -97,6 +97,9 @@ class Deliverable:
     checks: tuple[Check, ...] = ()
     # What it keeps outside the build folder is as it wrote it (the history's snapshot).
     kept_outside: Callable[[], bool] = lambda: True
+    # It spends its time waiting on programs of its own (D2 for the ERD), so `schemaforge build`
+    # builds it beside the deliverables that follow it, on a core they would leave idle.
+    beside_the_rest: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,8 @@ def _erd(plan: Plan) -> list[Deliverable]:
         return Built(content_hash(artifacts), shown, tuple(findings), tuple(a.path for a in artifacts))
 
     return [Deliverable("erd", "erd", code_version(d, "erd"), "The ERD: Mermaid source and SVG pictures (per "
-                        "cluster, with an overview, past 40 entities).", build, kinds=frozenset({"svg"}))]
+                        "cluster, with an overview, past 40 entities).", build, kinds=frozenset({"svg"}),
+                        beside_the_rest=True)]
 
 
 def _lint(plan: Plan) -> list[Deliverable]:
