@@ -62,6 +62,7 @@ def test_each_design_has_its_assets_in_its_group(project):
     assert keys == {
         "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
         *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
+        *(f"shop/queries_{t}" for t in SQL_TARGETS),
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
@@ -83,8 +84,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "review", "tag", "product_tag")}
     seed |= {f"seed/{t}.sql" for t in SQL_TARGETS} | {"seed/report.json"}
     ddl = {f"ddl/{t}.sql" for t in SQL_TARGETS}
+    queries = {f"queries/{t}.sql" for t in SQL_TARGETS}
     migrations = {f"migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.1.0" and len(manifest["design_sha256"]) == 64

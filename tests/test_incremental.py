@@ -17,7 +17,8 @@ from schemaforge.deliverables import records
 
 DDL = {f"ddl_{t}" for t in SQL_TARGETS}
 MIGRATIONS = {f"migrations_{t}" for t in SQL_TARGETS}
-EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest"} | DDL | MIGRATIONS
+QUERIES = {f"queries_{t}" for t in SQL_TARGETS}
+EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest"} | DDL | MIGRATIONS | QUERIES
 # What reads the whole design file (its text's hash): any edit at all regenerates these.
 WHOLE_FILE = {"spec", "lint", "history", "manifest"}
 
@@ -28,7 +29,7 @@ EDITS = {
     "seed rows": ("rows: {customer: 1000,", "rows: {customer: 1200,", WHOLE_FILE | {"seed"}),
     "a field": ("      label: {type: string(40)", "      note: {type: string(20), nullable: true}\n"
                 "      label: {type: string(40)", EVERYTHING),
-    "a query": ("    limit: 20\n", "    limit: 25\n", WHOLE_FILE),
+    "a query": ("    limit: 20\n", "    limit: 25\n", WHOLE_FILE | QUERIES),
     "the version": ("version: 1.1.0", "version: 1.2.0", WHOLE_FILE | MIGRATIONS),
 }
 
@@ -165,6 +166,7 @@ def test_schemaforge_build_is_incremental_and_prunes_what_is_no_longer_made(proj
     assert schemaforge(["build"]) == 0
     # The seed's load scripts and the migrations follow the targets; the other targets' DDL does not.
     assert set(records.built_counts) == WHOLE_FILE | {"seed"} | {m for m in MIGRATIONS if m != "migrations_oracle"}
+    assert not (build / "shop" / "queries" / "oracle.sql").exists()
     assert not (build / "shop" / "ddl" / "oracle.sql").exists()
     assert not (build / "shop" / "migrations" / "oracle").exists() or not any((build / "shop" / "migrations" / "oracle").iterdir())
     assert (build / "shop" / "ddl" / "postgres.sql").stat().st_mtime_ns == before["shop/ddl/postgres.sql"]

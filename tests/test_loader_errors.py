@@ -462,3 +462,28 @@ def test_design_sql_may_not_call_functions_outside_sql(rule, name):
     assert found and found[0][0] == 11 and f"may not call {name}()" in found[0][3]
     good = body.replace(rule, "SELECT a.id FROM a WHERE char_length(CAST(a.x AS TEXT)) > 12 OR abs(a.x) < 0")
     load_design_text(HEADER + textwrap.dedent(good), "designs/t.yaml", "t")  # SQL's own functions pass
+
+
+QUERY_ENTITY = """\
+    entities:
+      book:
+        fields:
+          id: {type: integer, pk: true}
+          title: {type: string(200)}
+          pages: {type: integer}
+          genre: {type: "enum(fiction, poetry)"}
+    queries:
+"""
+
+
+@pytest.mark.parametrize("bad,good,line,column,says", [
+    ("q: {entity: book, filter: {pages: prefix}}", "q: {entity: book, filter: {title: prefix}}",
+     12, 37, "prefix filters text, and 'pages' is integer"),
+    ("q: {entity: book, filter: {genre: {eq: poem}}}", "q: {entity: book, filter: {genre: {eq: poetry}}}",
+     12, 42, "'poem' is not a value of enum(fiction, poetry); did you mean 'poetry'?"),
+])
+def test_a_query_filter_its_field_cannot_answer_is_an_error_and_its_twin_loads(bad, good, line, column, says):
+    found = only(QUERY_ENTITY + "      " + bad + "\n")
+    assert found[:3] == (line, column, "SP507") and says in found[3], found
+    design = load_design_text(HEADER + textwrap.dedent(QUERY_ENTITY + "      " + good + "\n"), "designs/t.yaml", "t")
+    assert list(design.queries) == ["q"]

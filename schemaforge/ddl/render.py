@@ -259,7 +259,10 @@ class DdlRenderer:
             defaults = self.target.DEFAULTS
             text = defaults.get(f"{default.kind}:{column.type.kind}") or defaults[default.kind]
             return exp.Paren(this=self.target.parse(text))
-        value = default.value
+        return self.literal(column, default.value)
+
+    def literal(self, column: Column, value) -> exp.Expression:
+        """`value` (from the design's YAML) as this target's literal of the column's type."""
         if isinstance(value, bool):
             return exp.Literal.number(int(value)) if self.target.BOOLEAN_IS_INTEGER else exp.Boolean(this=value)
         if isinstance(value, (int, float)) or column.type.kind == "decimal":

@@ -19,6 +19,7 @@ from schemaforge.design.model import Design
 # version (what its readers read of it).
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
+    "queries": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -58,6 +59,8 @@ def facet(design: Design, name: str) -> Any:
         return {k: doc[k] for k in ("seed", "rules", "database", "targets")}
     if name == "design":
         return {"file": design.file, "text_sha256": design.text_sha256}
+    if name == "queries":  # the access patterns, descriptions, rates and latency targets included
+        return doc["queries"]
     if name == "release":  # what a migration to this version depends on besides the structure
         return {"version": design.version, "allow_destructive": design.doc.allow_destructive, "targets": doc["targets"]}
     raise KeyError(name)
@@ -73,6 +76,7 @@ READS = {
     "manifest": ("design",),
     "history": ("design",),
     "migrations": ("structure", "descriptions", "release"),  # plus the earlier releases: `extra`
+    "queries": ("structure", "queries"),
 }
 
 

@@ -17,6 +17,7 @@ from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
 from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.design.model import Design
+from schemaforge.queries.render import queries_sql
 
 
 def _json(value) -> bytes:
@@ -37,10 +38,20 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
     """Every file a design's release has (the manifest aside), with the generator that makes it."""
     paths = {"design.json": "spec", "lint.json": "lint"} | {path: "erd" for path in erd_paths(design)}
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
+    paths |= {queries_path(target): "queries" for target in sql_targets(design)}
     if history is not None:
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
     return paths | {path: "seed" for path in seed_paths(design)}
+
+
+def queries_path(target: str) -> str:
+    return f"queries/{target}.sql"
+
+
+def queries_artifacts(design: Design, target: str) -> list[Artifact]:
+    """Every access pattern as the target's query with named parameters (queries/<target>.sql)."""
+    return [Artifact(queries_path(target), queries_sql(design, target).encode())]
 
 
 def spec_artifacts(design: Design) -> list[Artifact]:

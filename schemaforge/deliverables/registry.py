@@ -22,7 +22,8 @@ from typing import Any, Callable, Literal
 from schemaforge.deliverables.facets import code_version
 from schemaforge.deliverables.files import Artifact, content_hash, write_artifacts
 from schemaforge.deliverables.generate import (
-    SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, spec_artifacts, sql_targets,
+    SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, queries_artifacts, spec_artifacts,
+    sql_targets,
 )
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
@@ -294,6 +295,18 @@ def _ddl(plan: Plan) -> list[Deliverable]:
     ]
 
 
+def _queries(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    return [
+        Deliverable(
+            f"queries_{target}", "queries", code_version(d, "queries", target),
+            f"Every access pattern as a {target} query with named parameters (queries/{target}.sql).",
+            _write(lambda target=target: queries_artifacts(d, target), _show_sql), kinds=frozenset({"sql", target}),
+        )
+        for target in sql_targets(d)
+    ]
+
+
 def _history(plan: Plan) -> list[Deliverable]:
     d, history, problem = plan.design, plan.history, plan.history_problem
 
@@ -378,7 +391,8 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 
 # In build order: each entry's deps come before it, and the lint comes early, since a design
 # with lint errors builds no further from the CLI. The manifest, last, lists everything.
-_ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (_history, _lint, _spec, _erd, _ddl, _migrations, _seed)
+_ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
+    _history, _lint, _spec, _erd, _ddl, _queries, _migrations, _seed)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

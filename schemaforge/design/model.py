@@ -129,6 +129,38 @@ class Rule:
     description: str | None = None
 
 
+FilterOp = Literal["eq", "range", "in", "prefix", "not_null", "literal"]
+
+
+@dataclass(frozen=True)
+class QueryFilter:
+    """One condition of an access pattern: a field (its columns, several for a composite
+    reference) compared as `op` says; `literal` is the constant of `{eq: literal}`."""
+
+    field: str
+    columns: tuple[str, ...]  # logical column names
+    op: FilterOp
+    path: Path
+    literal: Any = None
+
+
+@dataclass
+class AccessPattern:
+    """A query the design promises (`queries:`): the structured form over one entity, or `sql`."""
+
+    name: str
+    path: Path
+    entity: str | None = None
+    filters: tuple[QueryFilter, ...] = ()
+    order_by: tuple[tuple[str, bool], ...] = ()  # (logical column, descending)
+    select: tuple[str, ...] = ()  # logical columns; none named: every column
+    limit: int | None = None
+    rate: float | None = None  # peak calls per second
+    p95_ms: float | None = None
+    sql: exp.Query | None = None  # the sql form, over entity and column names, `:name` parameters
+    description: str | None = None
+
+
 @dataclass
 class Design:
     name: str
@@ -142,6 +174,7 @@ class Design:
     text_sha256: str
     enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    queries: dict[str, AccessPattern] = field(default_factory=dict)
     # What generators derive from the design and several deliverables read (the DDL a target
     # renders, the expectation suites, the facets' hashes), made once per loaded design.
     _derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -7,9 +7,12 @@ from schemaforge.findings import Finding
 from schemaforge.naming import DESIGN_NAME, NAME_RULE
 from schemaforge.design.expressions import ExpressionChecker
 from schemaforge.design.literals import INTEGER_RANGE
-from schemaforge.design.model import Design, Entity, Rule
+from schemaforge.design.model import AccessPattern, Design, Entity, QueryFilter, Rule
 from schemaforge.design.source import Path
 from schemaforge.design.structure import suggest
+from schemaforge.design.syntax import FilterLiteral
+
+TEXT_KINDS = ("string", "text", "char")
 
 DEFAULT_SEED_ROWS = 1000  # per entity, when the seed section names neither rows nor scale (seed/plan.py)
 MAX_SEED_ROWS = 10_000_000_000  # ten billion rows: terabytes of Parquet and load scripts
@@ -70,10 +73,13 @@ class _Sections:
             path = ("queries", name)
             if not DESIGN_NAME.match(name):
                 self.error(path, f"query name '{name}' {NAME_RULE}", "SP201", key=True)
+            common = dict(rate=query.rate, p95_ms=query.p95_ms, description=query.description)
             if query.sql:
                 if query.entity or query.filter:
                     self.error(path + ("sql",), "a query is either sql: or entity/filter, not both", "SP105")
-                self.sql.query(query.sql, path + ("sql",), self._tables(), f"query '{name}'")
+                tree = self.sql.query(query.sql, path + ("sql",), self._tables(), f"query '{name}'")
+                if tree is not None:
+                    self.design.queries[name] = AccessPattern(name, path, sql=tree, **common)
                 continue
             if not query.entity:
                 self.error(path, f"query '{name}' needs entity: (or sql:)", "SP102", key=True)
@@ -81,16 +87,61 @@ class _Sections:
             entity = self.entity(query.entity, path + ("entity",))
             if entity is None:
                 continue
-            for field in query.filter:
-                self.field(entity, field, path + ("filter", field), key=True)
+            filters, order_by, select, ok = [], [], [], True
+            for field, how in query.filter.items():
+                ok &= self.field(entity, field, path + ("filter", field), key=True)
+                if ok:
+                    literal = isinstance(how, FilterLiteral)
+                    found = QueryFilter(field, self._columns(entity, field), "literal" if literal else how,
+                                        path + ("filter", field), how.eq if literal else None)
+                    ok &= self._filter_fits(entity, found)
+                    filters.append(found)
             for i, item in enumerate(query.order_by):
                 parts = item.split()
                 if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")) or not parts:
                     self.error(path + ("order_by", i), f"order_by item '{item}' must be 'field' or 'field asc|desc'", "SP105")
+                    ok = False
+                elif self.field(entity, parts[0], path + ("order_by", i)):
+                    descending = len(parts) == 2 and parts[1].lower() == "desc"
+                    order_by += [(column, descending) for column in self._columns(entity, parts[0])]
                 else:
-                    self.field(entity, parts[0], path + ("order_by", i))
+                    ok = False
             for i, field in enumerate(query.select):
-                self.field(entity, field, path + ("select", i))
+                if self.field(entity, field, path + ("select", i)):
+                    select += self._columns(entity, field)
+                else:
+                    ok = False
+            if ok:
+                self.design.queries[name] = AccessPattern(
+                    name, path, entity.name, tuple(filters), tuple(order_by), tuple(dict.fromkeys(select)),
+                    query.limit, **common)
+
+    def _filter_fits(self, entity: Entity, condition: QueryFilter) -> bool:
+        """A filter its field's type can answer: `prefix` on text, `{eq: literal}` on one column
+        and, for an enum, one of its values."""
+        columns = [entity.column(c) for c in condition.columns]
+        where = condition.path + (("eq",) if condition.op == "literal" else ())
+        if condition.op == "prefix" and any(c.type.kind not in TEXT_KINDS for c in columns):
+            self.error(where, f"prefix filters text, and '{condition.field}' is {columns[0].type}", "SP507",
+                       fix="use eq, range or in for this field")
+            return False
+        if condition.op == "literal":
+            if len(columns) != 1:
+                self.error(where, f"'{condition.field}' stands for {len(columns)} columns; a literal compares one",
+                           "SP507", fix="filter the reference's columns with eq")
+                return False
+            typ = columns[0].type
+            if typ.kind == "enum" and condition.literal not in typ.values:
+                self.error(where, f"'{condition.literal}' is not a value of {typ}{suggest(str(condition.literal), typ.values)}",
+                           "SP507")
+                return False
+        return True
+
+    @staticmethod
+    def _columns(entity: Entity, field: str) -> tuple[str, ...]:
+        """The logical columns a field name stands for: the column itself, or a reference's."""
+        named = [c.name for c in entity.columns if c.name == field]
+        return tuple(named or [c.name for c in entity.columns if c.field == field])
 
     def _rules(self) -> None:
         seen: set[str] = set()

@@ -1,0 +1,215 @@
+"""Every access pattern of a design as each SQL target's own query, with named parameters.
+
+`queries/<target>.sql` holds one statement per pattern under a `-- name: <pattern>` line (the
+form aiosql, yesql, HugSQL and sqlc read), with its parameters, rate and latency target, so that
+application code and tests run exactly the access patterns the design promises.
+
+The structured form (`entity`, `filter`, `order_by`, `select`, `limit`) becomes a SELECT over
+the entity: `eq` compares each column of the field with a parameter named after the column,
+`range` is the half-open `<column>_from <= column < <column>_to`, `in` takes a list parameter,
+`prefix` matches `<column>_prefix` followed by anything, `not_null` and `{eq: literal}` need no
+parameter. Rows a soft delete has hidden are left out unless the pattern filters `deleted_at`
+itself. The `sql` form keeps its own `:name` parameters. Both are built as one tree over the
+design's names, mapped to each target's physical names, and written in the target's parameter
+style (SqlTarget.QUERY_PARAMETER) and list form (QUERY_IN_LIST).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+
+from schemaforge import __version__
+from schemaforge.ddl.render import DdlRenderer
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
+from schemaforge.design.model import AccessPattern, Column, Design, Entity
+from schemaforge.design.physical import physical_tree
+
+# Where a column compared with a parameter has no type the query can tell (an `sql` form's
+# parameter that no column is compared with), ClickHouse is told String.
+_UNTYPED = "String"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    column: str | None  # the logical column it is compared with, when the query says
+    kind: str  # "value", "list" (a sequence of values) or "prefix" (text the value starts with)
+    note: str = ""  # "inclusive" / "exclusive" for a range's ends
+
+
+@dataclass(frozen=True)
+class RenderedQuery:
+    name: str
+    sql: str
+    parameters: tuple[Parameter, ...]
+
+
+def _list_marker(name: str) -> exp.Placeholder:
+    marker = exp.Placeholder(this=name)
+    marker.meta["list"] = True
+    return marker
+
+
+def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, list[Parameter], Entity]:
+    """The pattern as a SELECT over the entity's logical names, parameters as placeholders."""
+    entity = design.entities[pattern.entity]
+    columns = pattern.select or tuple(c.name for c in entity.columns)
+    conditions: list[exp.Expression] = []
+    parameters: list[Parameter] = []
+    for condition in pattern.filters:
+        for name in condition.columns:
+            column = exp.column(name)
+            if condition.op == "eq":
+                conditions.append(exp.EQ(this=column, expression=exp.Placeholder(this=name)))
+                parameters.append(Parameter(name, name, "value"))
+            elif condition.op == "literal":
+                conditions.append(exp.EQ(this=column, expression=exp.Placeholder(this=name)))
+                conditions[-1].expression.meta["literal"] = condition.literal
+            elif condition.op == "range":
+                low, high = f"{name}_from", f"{name}_to"
+                conditions += [exp.GTE(this=column, expression=exp.Placeholder(this=low)),
+                               exp.LT(this=column.copy(), expression=exp.Placeholder(this=high))]
+                parameters += [Parameter(low, name, "value", "inclusive"), Parameter(high, name, "value", "exclusive")]
+            elif condition.op == "in":
+                conditions.append(exp.In(this=column, expressions=[_list_marker(name)]))
+                parameters.append(Parameter(name, name, "list"))
+            elif condition.op == "prefix":
+                prefix = f"{name}_prefix"
+                pattern_text = exp.DPipe(this=exp.Placeholder(this=prefix), expression=exp.Literal.string("%"))
+                conditions.append(exp.Like(this=column, expression=pattern_text))
+                parameters.append(Parameter(prefix, name, "prefix"))
+            elif condition.op == "not_null":
+                conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
+    hidden = entity.soft_delete_column
+    if hidden and all(hidden not in f.columns for f in pattern.filters):
+        conditions.append(exp.Is(this=exp.column(hidden), expression=exp.Null()))
+    select = exp.select(*(exp.column(c) for c in columns)).from_(exp.to_table(entity.name))
+    if conditions:
+        select = select.where(exp.and_(*conditions))
+    if pattern.order_by:
+        select = select.order_by(*(exp.Ordered(this=exp.column(c), desc=desc, nulls_first=desc)
+                                   for c, desc in pattern.order_by))
+    if pattern.limit is not None:
+        select = select.limit(pattern.limit)
+    return select, parameters, entity
+
+
+def _compared_column(design: Design, query: exp.Query, placeholder: exp.Placeholder) -> Column | None:
+    """The column a placeholder of an `sql` query is compared with (`l.member_id = :member_id`),
+    where the query says, found through the query's table aliases."""
+    parent = placeholder.parent
+    while isinstance(parent, (exp.Paren, exp.DPipe, exp.Cast)):
+        parent = parent.parent
+    compared = next(parent.find_all(exp.Column), None) if isinstance(parent, (exp.Predicate, exp.In)) else None
+    if compared is None:
+        return None
+    tables = {t.alias_or_name: design.entities[t.name] for t in query.find_all(exp.Table) if t.name in design.entities}
+    owners = [tables[compared.table]] if compared.table in tables else list(tables.values())
+    return next((c for e in owners for c in e.columns if c.name == compared.name), None)
+
+
+class _QueryWriter:
+    def __init__(self, design: Design, target: SqlTarget):
+        self.design, self.target = design, target
+        self.renderer = DdlRenderer(design, target)
+
+    def column(self, entity: Entity | None, name: str | None) -> Column | None:
+        if entity is None or name is None:
+            return None
+        return next((c for c in entity.columns if c.name == name), None)
+
+    def type_of(self, column: Column | None) -> str:
+        return self.renderer.type_text(column.type) if column is not None else _UNTYPED
+
+    def parameter(self, name: str, column: Column | None, listed: bool = False) -> exp.Var:
+        typ = self.type_of(column)
+        typ = self.target.QUERY_LIST_TYPE.format(type=typ) if listed else typ
+        return exp.var(self.target.QUERY_PARAMETER.format(name=name, type=typ))
+
+    def in_list(self, node: exp.In, column: Column | None) -> exp.Expression:
+        template = self.target.QUERY_IN_LIST.format(type=self.type_of(column))
+        tree = self.target.parse(template)
+        marker = node.expressions[0]
+        for placeholder in list(tree.find_all(exp.Column)):
+            if placeholder.name == "x":
+                placeholder.replace(node.this.copy())
+            elif placeholder.name == "p":
+                placeholder.replace(self.parameter(marker.name, column, listed=True))
+        return tree
+
+    def render(self, pattern: AccessPattern) -> RenderedQuery:
+        if pattern.sql is not None:
+            logical = pattern.sql
+            tables = {t.name for t in logical.find_all(exp.Table) if t.name in self.design.entities}
+            entity = self.design.entities[tables.pop()] if len(tables) == 1 else None
+            typed = {node.name: _compared_column(self.design, logical, node) for node in logical.find_all(exp.Placeholder)}
+            parameters = [Parameter(name, column.name if column else None, "value") for name, column in typed.items()]
+        else:
+            logical, parameters, entity = _structured(self.design, pattern)
+            typed = {p.name: self.column(entity, p.column) for p in parameters}
+        logical = self._natural_null_order(logical, entity)
+        tree = physical_tree(self.design, logical, self.target.quote_needed, entity)
+        for node in list(tree.find_all(exp.Placeholder)):
+            if node.meta.get("list"):
+                node.parent.replace(self.in_list(node.parent, typed.get(node.name)))
+            elif "literal" in node.meta:
+                node.replace(self.renderer.literal(self.column(entity, node.name), node.meta["literal"]))
+            else:
+                node.replace(self.parameter(node.name, typed.get(node.name)))
+        if self.target.QUERY_PERCENT_DOUBLED:
+            for literal in tree.find_all(exp.Literal):
+                if literal.is_string and "%" in literal.this:
+                    literal.set("this", literal.this.replace("%", "%%"))
+        return RenderedQuery(pattern.name, self.target.generate(tree), tuple(parameters))
+
+    def _natural_null_order(self, tree: exp.Expression, entity: Entity | None) -> exp.Expression:
+        """ORDER BY a column that holds no NULL in the target's own default NULL order: the
+        design's (PostgreSQL's) NULL order would be spelled out (MySQL: a CASE per column),
+        which keeps an index from serving the sort."""
+        orders = list(tree.find_all(exp.Ordered))
+        if not orders or entity is None:
+            return tree
+        tree = tree.copy()
+        null_ordering = Dialect.get_or_raise(self.target.dialect).NULL_ORDERING
+        for order in tree.find_all(exp.Ordered):
+            column = self.column(entity, order.this.name) if isinstance(order.this, exp.Column) else None
+            if column is None or column.nullable:
+                continue
+            desc = bool(order.args.get("desc"))
+            natural = False if null_ordering == "nulls_are_last" else (null_ordering == "nulls_are_small") != desc
+            order.set("nulls_first", natural)
+        return tree
+
+
+def render_queries(design: Design, target_name: str) -> list[RenderedQuery]:
+    writer = _QueryWriter(design, SQL_TARGETS[target_name]())
+    return [writer.render(pattern) for pattern in design.queries.values()]
+
+
+def _parameter_line(parameter: Parameter) -> str:
+    kind = {"list": ", a list", "prefix": ", the text it starts with"}.get(parameter.kind, "")
+    note = f", {parameter.note}" if parameter.note else ""
+    return f"{parameter.name}{kind}{note}"
+
+
+def queries_sql(design: Design, target_name: str) -> str:
+    """The text of `queries/<target>.sql`."""
+    target = SQL_TARGETS[target_name]
+    example = target.QUERY_PARAMETER.format(name="name", type="Type")
+    lines = [f"-- The access patterns of design '{design.name}' for {target.title}, parameters written {example}.",
+             f"-- Generated by schemaforge {__version__} from {design.file}.", ""]
+    for pattern, query in zip(design.queries.values(), render_queries(design, target_name)):
+        lines.append(f"-- name: {query.name}")
+        if pattern.description:
+            lines.append(f"-- {' '.join(pattern.description.split())}")
+        if query.parameters:
+            lines.append(f"-- parameters: {'; '.join(_parameter_line(p) for p in query.parameters)}")
+        promises = [f"{pattern.rate:g} calls/s at peak" if pattern.rate is not None else "",
+                    f"p95 under {pattern.p95_ms:g} ms" if pattern.p95_ms is not None else ""]
+        if any(promises):
+            lines.append(f"-- {', '.join(p for p in promises if p)}")
+        lines += [f"{query.sql};", ""]
+    return "\n".join(lines)
