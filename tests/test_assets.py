@@ -62,7 +62,7 @@ def test_each_design_has_its_assets_in_its_group(project):
     assert keys == {
         "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
         *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
-        *(f"shop/queries_{t}" for t in SQL_TARGETS),
+        *(f"shop/queries_{t}" for t in SQL_TARGETS), "shop/indexes",
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
@@ -84,7 +84,8 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     seed = {f"seed/{e}.parquet" for e in ("customer", "category", "product", "order", "order_line", "payment", "review", "tag", "product_tag")}
     seed |= {f"seed/{t}.sql" for t in SQL_TARGETS} | {"seed/report.json"}
     ddl = {f"ddl/{t}.sql" for t in SQL_TARGETS}
-    queries = {f"queries/{t}.sql" for t in SQL_TARGETS}
+    queries = {f"queries/{t}.sql" for t in SQL_TARGETS} | {f"indexes/{t}.sql" for t in SQL_TARGETS}
+    queries |= {"indexes/plan.json", "indexes/plan.md"}
     migrations = {f"migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")}
     assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries
     for entry in manifest["artifacts"]:
@@ -122,7 +123,8 @@ def test_a_seed_change_leaves_ddl_and_erd_fresh(project):
     instance = dg.DagsterInstance.ephemeral()
     materialize_all(definitions(), instance)
     edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
-    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history"}
+    assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
+                                                   "shop/indexes"}  # the seed row counts size the indexes
 
 
 def test_rematerializing_stale_assets_propagates_only_real_changes(project):
@@ -136,8 +138,8 @@ def test_rematerializing_stale_assets_propagates_only_real_changes(project):
     )
     # design.json holds no seed settings and lint found nothing new: their data versions did not
     # move, so nothing downstream went stale; the seed (whose code version moved) and the manifest
-    # (which records the design hash) are.
-    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest", "shop/history"}
+    # (which records the design hash) are, and the index plan, which sizes each index by the rows.
+    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest", "shop/history", "shop/indexes"}
 
 
 def test_sensor_requests_only_the_assets_a_change_affects(project):

@@ -58,7 +58,8 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
     assert files == sorted(
         ["shop/design.json", "shop/erd/erd.mmd", "shop/erd/erd.svg", "shop/lint.json", "shop/manifest.json",
          "shop/seed/report.json"]
-        + [f"shop/{kind}/{t}.sql" for kind in ("ddl", "queries", "seed") for t in SQL_TARGETS]
+        + [f"shop/{kind}/{t}.sql" for kind in ("ddl", "indexes", "queries", "seed") for t in SQL_TARGETS]
+        + ["shop/indexes/plan.json", "shop/indexes/plan.md"]
         + [f"shop/seed/{e}.parquet" for e in entities]
         + [f"shop/migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")]
     )

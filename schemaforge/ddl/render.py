@@ -684,7 +684,7 @@ class DdlRenderer:
         self.create_index(
             entity, index.name, index.columns, index.path, index.unique, self.index_where(entity, index),
             using=self.index_method(entity, index),
-            include=index.include if self.target.INCLUDE_COLUMNS else (),
+            include=index.include if self.target.INCLUDE_COLUMNS else (), descending=index.descending,
         )
 
     def foreign_key_indexes(self, entity: Entity) -> list[tuple[str, tuple[str, ...], tuple]]:
@@ -701,13 +701,15 @@ class DdlRenderer:
             leading.append(fk.columns)
         return needed
 
-    def create_index(self, entity, name, columns, path, unique, where, using=None, include=()) -> None:
+    def create_index(self, entity, name, columns, path, unique, where, using=None, include=(), descending=()) -> None:
         if unique and not self.target.UNIQUE_NULLS_DISTINCT:
             # One NULL only, unless filtered out: keep NULLs apart as the design means.
             nullable = [exp.not_(exp.Is(this=exp.column(c), expression=exp.Null())) for c in columns if entity.column(c).nullable]
             where = exp.and_(*([where] if where is not None else []), *nullable) if nullable else where
         params = exp.IndexParameters(
-            columns=[exp.Column(this=self.ident(entity.physical(c))) for c in columns],
+            columns=[exp.Ordered(this=exp.Column(this=self.ident(entity.physical(c))), desc=True,
+                                 nulls_first=self.target.natural_nulls_first(True))
+                     if c in descending else exp.Column(this=self.ident(entity.physical(c))) for c in columns],
             using=exp.var(using) if using else None,
             include=self.columns(entity, include) or None,
             where=exp.Where(this=self.physical_expression(entity, where)) if where is not None else None,

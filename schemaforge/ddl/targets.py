@@ -240,6 +240,13 @@ class SqlTarget:
         copying the tree for every statement was most of the cost of a design's DDL."""
         return _generator(cls.dialect).generate(tree, copy=False)
 
+    @classmethod
+    def natural_nulls_first(cls, descending: bool) -> bool:
+        """Where this target sorts NULLs when an ORDER BY or an index key says nothing: what to
+        set on a sort that must read as plain ASC / DESC here."""
+        ordering = Dialect.get_or_raise(cls.dialect).NULL_ORDERING
+        return False if ordering == "nulls_are_last" else (ordering == "nulls_are_small") != descending
+
     def quote_needed(self, name: str) -> bool:
         return name.lower() in self.RESERVED or not _PLAIN_IDENTIFIER.match(name)
 

@@ -19,7 +19,7 @@ from schemaforge.design.model import Design
 # version (what its readers read of it).
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
-    "queries": "1",
+    "queries": "1", "indexes": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -59,6 +59,10 @@ def facet(design: Design, name: str) -> Any:
         return {k: doc[k] for k in ("seed", "rules", "database", "targets")}
     if name == "design":
         return {"file": design.file, "text_sha256": design.text_sha256}
+    if name == "rows":  # how many rows each entity's seed has (the index plan's sizes)
+        from schemaforge.seed.plan import row_counts
+
+        return row_counts(design)
     if name == "queries":  # the access patterns, descriptions, rates and latency targets included
         return doc["queries"]
     if name == "release":  # what a migration to this version depends on besides the structure
@@ -77,6 +81,7 @@ READS = {
     "history": ("design",),
     "migrations": ("structure", "descriptions", "release"),  # plus the earlier releases: `extra`
     "queries": ("structure", "queries"),
+    "indexes": ("structure", "queries", "rows"),  # the seed's row counts size each index
 }
 
 

@@ -17,6 +17,7 @@ from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
 from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.design.model import Design
+from schemaforge.indexes.render import index_paths
 from schemaforge.queries.render import queries_sql
 
 
@@ -39,6 +40,7 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
     paths = {"design.json": "spec", "lint.json": "lint"} | {path: "erd" for path in erd_paths(design)}
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
     paths |= {queries_path(target): "queries" for target in sql_targets(design)}
+    paths |= {path: "indexes" for path in index_paths(sql_targets(design))}
     if history is not None:
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}

@@ -27,6 +27,7 @@ from schemaforge.deliverables.generate import (
 )
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
+from schemaforge.indexes.render import index_artifacts
 from schemaforge.design.model import Design
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
@@ -307,6 +308,20 @@ def _queries(plan: Plan) -> list[Deliverable]:
     ]
 
 
+def _indexes(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+
+    def build(root: Path) -> Built:
+        artifacts, findings = index_artifacts(d, sql_targets(d))
+        write_artifacts(root, artifacts)
+        shown = {"plan": Shown("md", artifacts[1].content.decode()), "path": Shown("path", str(root / "indexes"))}
+        return Built(content_hash(artifacts), shown, tuple(findings), tuple(a.path for a in artifacts))
+
+    return [Deliverable("indexes", "indexes", code_version(d, "indexes", " ".join(sql_targets(d))),  # a file per target
+                        "The index plan: each index with why it exists and its size, and its DDL per SQL target "
+                        "(indexes/).", build, kinds=frozenset({"sql"}))]
+
+
 def _history(plan: Plan) -> list[Deliverable]:
     d, history, problem = plan.design, plan.history, plan.history_problem
 
@@ -392,7 +407,7 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # In build order: each entry's deps come before it, and the lint comes early, since a design
 # with lint errors builds no further from the CLI. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _migrations, _seed)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _migrations, _seed)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -83,6 +83,7 @@ class Index:
     where: exp.Expression | None = None
     using: str | None = None
     include: tuple[str, ...] = ()
+    descending: frozenset[str] = frozenset()  # key columns sorted descending (a mixed-order sort)
 
 
 @dataclass

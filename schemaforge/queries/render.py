@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
@@ -173,14 +172,10 @@ class _QueryWriter:
         if not orders or entity is None:
             return tree
         tree = tree.copy()
-        null_ordering = Dialect.get_or_raise(self.target.dialect).NULL_ORDERING
         for order in tree.find_all(exp.Ordered):
             column = self.column(entity, order.this.name) if isinstance(order.this, exp.Column) else None
-            if column is None or column.nullable:
-                continue
-            desc = bool(order.args.get("desc"))
-            natural = False if null_ordering == "nulls_are_last" else (null_ordering == "nulls_are_small") != desc
-            order.set("nulls_first", natural)
+            if column is not None and not column.nullable:
+                order.set("nulls_first", self.target.natural_nulls_first(bool(order.args.get("desc"))))
         return tree
 
 

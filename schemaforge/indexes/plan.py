@@ -1,0 +1,265 @@
+"""The index plan: which indexes a design needs, derived from what it says it will do.
+
+Index advisors watch a running database; a design says its workload up front. Each access
+pattern of `queries:` asks for one index: its equality columns first (`eq`, then `in`), then its
+sort, then its range (`range`, `prefix`), the order in which a B-tree serves all three; its
+constant filters (`{eq: literal}`, `not_null`, a soft delete's `deleted_at IS NULL`) make it
+partial; its `select:` columns become INCLUDE columns. A query whose equality columns are a
+whole primary key or unique is served by that key's own index. Every foreign key gets an index
+that leads with its columns (a parent's DELETE or key UPDATE scans the child by them), unless a
+key, a unique or a full (not partial) index already leads with them. Then redundancy goes: an
+index whose key is a prefix of another's, with the same condition and its INCLUDE columns
+within the other, is folded into it, its reasons kept. The design's own `indexes:` are kept;
+one that nothing needs is a finding (IX101).
+
+Each index says why it exists (the queries with their rates, the foreign keys), and its size at
+the seed's row counts, estimated from the key's widths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from schemaforge.design.model import AccessPattern, Design, Entity, Index
+from schemaforge.design.source import Path
+from schemaforge.findings import Finding
+from schemaforge.seed.plan import row_counts
+
+# Bytes a key or INCLUDE column takes in a B-tree entry, by logical type (variable-length text:
+# a typical short value). PostgreSQL's layout: an 8-byte tuple header and a 4-byte line pointer
+# per entry, pages 90% full. An estimate for planning, not a measurement.
+_WIDTHS = {"boolean": 1, "smallint": 2, "integer": 4, "bigint": 8, "real": 4, "double": 8, "decimal": 12,
+           "uuid": 16, "date": 4, "time": 8, "timestamp": 8, "timestamptz": 8, "interval": 16, "enum": 4}
+_TEXT_WIDTH, _ENTRY_OVERHEAD, _FILL = 24, 12, 0.9
+
+
+@dataclass(frozen=True)
+class Need:
+    """Why an index exists: a query (with its rate), a foreign key, or the design's own index."""
+
+    kind: str  # "query", "foreign_key" or "explicit"
+    name: str
+    path: Path
+    rate: float | None = None
+
+
+@dataclass
+class PlannedIndex:
+    name: str
+    entity: str
+    columns: tuple[str, ...]
+    path: Path
+    where: exp.Expression | None = None
+    include: tuple[str, ...] = ()
+    descending: frozenset[str] = frozenset()
+    unique: bool = False
+    explicit: bool = False
+    needs: list[Need] = field(default_factory=list)
+    estimated_bytes: int = 0
+    seek: int = 0  # how many leading key columns find and order a query's rows
+
+    @property
+    def where_sql(self) -> str:
+        return self.where.sql("postgres") if self.where is not None else ""
+
+    @property
+    def rate(self) -> float:
+        return sum(n.rate or 0 for n in self.needs)
+
+    def serves_as_prefix_of(self, other: PlannedIndex) -> bool:
+        """Whether `other` answers everything this index does: this key is a prefix of its key
+        (in the same directions), under the same condition, with this INCLUDE inside it."""
+        n = len(self.columns)
+        return (other is not self and self.where_sql == other.where_sql and not self.unique
+                and other.columns[:n] == self.columns
+                and all((c in self.descending) == (c in other.descending) for c in self.columns)
+                and set(self.include) <= set(other.columns) | set(other.include))
+
+    def as_index(self) -> Index:
+        return Index(self.name, self.columns, self.path, self.unique, self.where, None, self.include, self.descending)
+
+
+@dataclass
+class IndexPlan:
+    indexes: list[PlannedIndex]
+    served_by_keys: dict[str, str]  # query -> the key or unique whose index serves it
+    folded: list[tuple[str, str]]  # (an index left out, the index that serves its needs)
+    covered_foreign_keys: dict[str, str]  # foreign key -> the key or index leading with its columns
+    unindexed_queries: list[str]  # queries with nothing an index can seek on (whole-table reads)
+    findings: list[Finding]
+
+
+def _conjunction(parts: list[exp.Expression]) -> exp.Expression | None:
+    return exp.and_(*parts) if parts else None
+
+
+def _candidate(design: Design, pattern: AccessPattern) -> PlannedIndex | None:
+    """The one index that serves a structured query best (equality, sort, range), or None when
+    the query gives an index nothing to seek or sort on."""
+    entity = design.entities[pattern.entity]
+    by_op: dict[str, list[str]] = {}
+    conditions: list[exp.Expression] = []
+    for condition in pattern.filters:
+        if condition.op == "literal":
+            conditions.append(exp.EQ(this=exp.column(condition.columns[0]), expression=_literal(condition.literal)))
+        elif condition.op == "not_null":
+            conditions += [exp.Not(this=exp.Is(this=exp.column(c), expression=exp.Null())) for c in condition.columns]
+        else:
+            by_op.setdefault(condition.op, []).extend(condition.columns)
+    hidden = entity.soft_delete_column
+    if hidden and all(hidden not in f.columns for f in pattern.filters):
+        conditions.append(exp.Is(this=exp.column(hidden), expression=exp.Null()))
+    # An `in` list seeks like an equality, but several seeks do not come back in one order: with
+    # a sort it is a range after the sort's columns (the ESR rule's treatment of $in).
+    key = list(dict.fromkeys(by_op.get("eq", [])))
+    sort = [(c, desc) for c, desc in pattern.order_by if c not in key]
+    lists = by_op.get("in", [])
+    if not sort:
+        key += [c for c in lists if c not in key]
+    key += [c for c, _ in sort]
+    seek = len(key)  # the columns that find and order the rows; the rest only narrow the scan
+    ranges = [c for c in (lists if sort else []) + by_op.get("range", []) + by_op.get("prefix", []) if c not in key]
+    key += ranges[:1]  # past the first range, later columns only filter what the scan reads
+    if not key:
+        return None
+    directions = {desc for _, desc in sort}
+    descending = frozenset(c for c, desc in sort if desc) if len(directions) > 1 else frozenset()
+    include = tuple(c for c in pattern.select if c not in key)
+    name = "ix_" + "_".join([entity.name, *key])
+    return PlannedIndex(name, entity.name, tuple(key), pattern.path, _conjunction(conditions), include, descending,
+                        needs=[Need("query", pattern.name, pattern.path, pattern.rate)], seek=seek)
+
+
+def _literal(value) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def _keys(entity: Entity) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, columns) of the entity's primary key and uniques: each has an index of its own."""
+    keys = [(entity.primary_key_name or f"pk_{entity.name}", tuple(entity.primary_key))] if entity.primary_key else []
+    return keys + [(u.name, tuple(u.columns)) for u in entity.uniques]
+
+
+def _served_by_key(entity: Entity, candidate: PlannedIndex, pattern: AccessPattern) -> str | None:
+    """The key or unique whose own index answers the query: its equality columns are that whole
+    key (one row at most), or the columns that find and order the rows lead the key's."""
+    equal = {c for f in pattern.filters if f.op == "eq" for c in f.columns}
+    seek = candidate.columns[: candidate.seek]
+    for name, columns in _keys(entity):
+        if set(columns) <= equal or (seek and not candidate.include and not candidate.descending
+                                     and columns[: len(seek)] == seek and candidate.where is None):
+            return name
+    return None
+
+
+def _width(entity: Entity, column: str) -> int:
+    typ = entity.column(column).type
+    if typ.kind == "string":
+        return min(typ.length or _TEXT_WIDTH, _TEXT_WIDTH) + 1
+    return _WIDTHS.get(typ.kind, _TEXT_WIDTH)
+
+
+def _estimated_bytes(entity: Entity, index: PlannedIndex, rows: int) -> int:
+    entry = _ENTRY_OVERHEAD + sum(_width(entity, c) for c in index.columns + index.include)
+    return int(rows * entry / _FILL)
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    found, n = name, 2
+    while found in taken:
+        found, n = f"{name}_{n}", n + 1
+    taken.add(found)
+    return found
+
+
+def plan_indexes(design: Design) -> IndexPlan:
+    """The design's index plan (see the module's docstring)."""
+    planned: list[PlannedIndex] = []
+    served: dict[str, str] = {}
+    unindexed: list[str] = []
+    advice: list[Finding] = []
+    for index in (i for e in design.entities.values() for i in e.indexes):
+        entity = next(e for e in design.entities.values() if index in e.indexes)
+        planned.append(PlannedIndex(index.name, entity.name, tuple(index.columns), index.path, index.where,
+                                    tuple(index.include), index.descending, index.unique, explicit=True,
+                                    needs=[Need("explicit", index.name, index.path)]))
+    for pattern in design.queries.values():
+        if pattern.sql is not None:
+            continue  # an sql query is analysed on the engine (the performance report)
+        candidate = _candidate(design, pattern)
+        if candidate is None:
+            unindexed.append(pattern.name)
+            continue
+        key = _served_by_key(design.entities[pattern.entity], candidate, pattern)
+        if key is not None:
+            served[pattern.name] = key
+            continue
+        same = next((p for p in planned if p.entity == candidate.entity and p.columns == candidate.columns
+                     and p.where_sql == candidate.where_sql and p.descending == candidate.descending), None)
+        if same is None:
+            planned.append(candidate)
+            continue
+        same.needs += candidate.needs
+        missing = [c for c in candidate.include if c not in same.columns + same.include]
+        if same.explicit and missing:  # the design's own index is kept as written, and serves
+            advice.append(Finding(design.source.value(same.path), f"index {same.name} serves query {pattern.name}, "
+                                  f"which also reads {', '.join(missing)}: with INCLUDE ({', '.join(missing)}) it "
+                                  "would answer from the index alone", "IX102", "info",
+                                  f"add include: [{', '.join(missing)}] to index {same.name}"))
+        elif missing:
+            same.include += tuple(missing)
+    folded = _fold_prefixes(planned)
+    covered = _foreign_keys(design, planned)
+    taken = {n for e in design.entities.values() for n, _ in _keys(e)} | {fk.name for e in design.entities.values()
+                                                                          for fk in e.foreign_keys}
+    rows = row_counts(design)
+    for index in planned:
+        if not index.explicit:
+            index.name = _unique_name(index.name, taken)
+        entity = design.entities[index.entity]
+        index.estimated_bytes = _estimated_bytes(entity, index, rows.get(entity.name, 0))
+    findings = [Finding(design.source.value(i.path), f"index {i.name} on '{i.entity}' serves no query, rule or foreign "
+                        "key of the design; it costs every write to the table", "IX101", "warning",
+                        "drop it, or declare the query that needs it under queries:")
+                for i in planned if i.explicit and [n.kind for n in i.needs] == ["explicit"]] + advice
+    planned.sort(key=lambda i: (i.entity, i.name))
+    return IndexPlan(planned, served, folded, covered, unindexed, findings)
+
+
+def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str]]:
+    """Fold each derived index that another serves (a prefix of its key) into that one."""
+    folded = []
+    for index in sorted(planned, key=lambda i: len(i.columns)):
+        if index.explicit:
+            continue
+        wider = next((o for o in planned if o.entity == index.entity and index.serves_as_prefix_of(o)), None)
+        if wider is not None:
+            wider.needs += index.needs
+            planned.remove(index)
+            folded.append((index.name, wider.name))
+    return folded
+
+
+def _foreign_keys(design: Design, planned: list[PlannedIndex]) -> dict[str, str]:
+    """Add an index for each foreign key that nothing leads with; the others, with what covers them."""
+    covered = {}
+    for entity in design.entities.values():
+        for fk in entity.foreign_keys:
+            columns, n = tuple(fk.columns), len(fk.columns)
+            leading = _keys(entity) + [(p.name, p.columns) for p in planned if p.entity == entity.name and p.where is None]
+            by = next((name for name, cols in leading if cols[:n] == columns), None)
+            if by is not None:
+                covered[fk.name] = by
+                for index in planned:
+                    if index.name == by:
+                        index.needs.append(Need("foreign_key", fk.name, fk.path))
+                continue
+            planned.append(PlannedIndex(f"ix_{entity.name}_{fk.field}", entity.name, columns, fk.path,
+                                        needs=[Need("foreign_key", fk.name, fk.path)]))
+    return covered
