@@ -169,6 +169,33 @@ def test_on_postgresql_each_query_can_be_answered_through_its_planned_index(seed
         assert f"'Index Name': '{wanted[query.name]}'" in text, (query.name, text)
 
 
+def test_a_prefix_search_seeks_through_its_index_whatever_the_collation(pg_database):
+    """Under a linguistic collation a plain B-tree cannot serve LIKE 'x%'; the plan's index carries
+    PostgreSQL's pattern operator class, and does. Its twin, the same index without it, does not."""
+    design = small("""\
+        queries:
+          by_code: {entity: item, filter: {shelf: eq, code: prefix}}
+        """)
+    sql, _ = plan_sql(design, "postgres")
+    assert "(shelf, code varchar_pattern_ops)" in sql
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    pg_database.execute('ALTER TABLE item ALTER COLUMN code TYPE VARCHAR(20) COLLATE "en-US-x-icu"')
+    pg_database.execute("INSERT INTO item SELECT g, g % 10, left(md5(g::text), 12), DATE '2025-01-01' FROM generate_series(1, 2000) g")
+    pg_database.execute("ANALYZE item")
+    pg_database.execute("SET enable_seqscan = off")
+    query = "EXPLAIN SELECT * FROM item WHERE shelf = 3 AND code LIKE 'ab' || '%'"
+
+    def seeks() -> bool:
+        return "Index Cond: ((shelf = 3) AND ((code)::text ~>=~" in "\n".join(r[0] for r in pg_database.execute(query))
+
+    plain = sql.replace(" varchar_pattern_ops", "")
+    pg_database.execute(plain)
+    assert not seeks()  # the plain index finds the shelf, then reads every code of it
+    pg_database.execute("DROP INDEX ix_item_shelf_code")
+    pg_database.execute(sql)
+    assert seeks()
+
+
 @pytest.mark.parametrize("target,dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])
 def test_the_plan_for_servers_we_lack_parses_back_with_every_index(target, dialect):
     design = library()

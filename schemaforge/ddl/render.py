@@ -685,6 +685,8 @@ class DdlRenderer:
             entity, index.name, index.columns, index.path, index.unique, self.index_where(entity, index),
             using=self.index_method(entity, index),
             include=index.include if self.target.INCLUDE_COLUMNS else (), descending=index.descending,
+            operator_classes={c: self.target.PREFIX_OPERATOR_CLASSES[kind] for c in index.prefix
+                              if (kind := self.stored_kind(entity.column(c).type)) in self.target.PREFIX_OPERATOR_CLASSES},
         )
 
     def foreign_key_indexes(self, entity: Entity) -> list[tuple[str, tuple[str, ...], tuple]]:
@@ -701,21 +703,28 @@ class DdlRenderer:
             leading.append(fk.columns)
         return needed
 
-    def create_index(self, entity, name, columns, path, unique, where, using=None, include=(), descending=()) -> None:
+    def create_index(self, entity, name, columns, path, unique, where, using=None, include=(), descending=(),
+                     operator_classes=None) -> None:
         if unique and not self.target.UNIQUE_NULLS_DISTINCT:
             # One NULL only, unless filtered out: keep NULLs apart as the design means.
             nullable = [exp.not_(exp.Is(this=exp.column(c), expression=exp.Null())) for c in columns if entity.column(c).nullable]
             where = exp.and_(*([where] if where is not None else []), *nullable) if nullable else where
         params = exp.IndexParameters(
-            columns=[exp.Ordered(this=exp.Column(this=self.ident(entity.physical(c))), desc=True,
-                                 nulls_first=self.target.natural_nulls_first(True))
-                     if c in descending else exp.Column(this=self.ident(entity.physical(c))) for c in columns],
+            columns=[self.index_key(entity, c, c in descending, (operator_classes or {}).get(c)) for c in columns],
             using=exp.var(using) if using else None,
             include=self.columns(entity, include) or None,
             where=exp.Where(this=self.physical_expression(entity, where)) if where is not None else None,
         )
         index = exp.Index(this=self.constraint_name(name, path), table=self.table(entity), params=params)
         self.emit(exp.Create(this=index, kind="INDEX", unique=unique))
+
+    def index_key(self, entity: Entity, column: str, descending: bool, operator_class: str | None) -> exp.Expression:
+        key: exp.Expression = exp.Column(this=self.ident(entity.physical(column)))
+        if operator_class:
+            key = exp.Opclass(this=key, expression=exp.to_table(operator_class))
+        if descending:
+            key = exp.Ordered(this=key, desc=True, nulls_first=self.target.natural_nulls_first(True))
+        return key
 
     def skipping_indexes(self, entity: Entity) -> list[exp.Expression]:
         """Data-skipping indexes, declared inside the table (ClickHouse)."""

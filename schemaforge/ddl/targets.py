@@ -185,6 +185,9 @@ class SqlTarget:
     QUERY_IN_LIST: ClassVar[str] = "x IN (SELECT value FROM json_each(p))"  # a JSON array's text
     # The driver formats the query with Python's % (psycopg, PyMySQL): a literal % is written %%.
     QUERY_PERCENT_DOUBLED: ClassVar[bool] = False
+    # An index key's operator class, by stored type, that lets LIKE 'x%' seek whatever the
+    # column's collation (PostgreSQL's pattern_ops); none where a plain index serves it.
+    PREFIX_OPERATOR_CLASSES: ClassVar[dict[str, str]] = {}
 
     # Migrations (migrate/render.py). A changed table is altered in place, or rebuilt: copied
     # aside, created anew from the fresh DDL, refilled (with the tables that reference it).
@@ -348,6 +351,7 @@ class Postgres(SqlTarget):
     QUERY_PARAMETER = "%({name})s"  # psycopg
     QUERY_IN_LIST = "x = ANY(p)"  # psycopg sends a list as an array
     QUERY_PERCENT_DOUBLED = True
+    PREFIX_OPERATOR_CLASSES = {"string": "varchar_pattern_ops", "text": "text_pattern_ops", "char": "bpchar_pattern_ops"}
 
 
 class Sqlite(SqlTarget):

@@ -84,6 +84,7 @@ class Index:
     using: str | None = None
     include: tuple[str, ...] = ()
     descending: frozenset[str] = frozenset()  # key columns sorted descending (a mixed-order sort)
+    prefix: frozenset[str] = frozenset()  # key columns searched by prefix (LIKE 'x%'), not sorted by
 
 
 @dataclass

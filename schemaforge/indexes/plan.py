@@ -59,6 +59,7 @@ class PlannedIndex:
     needs: list[Need] = field(default_factory=list)
     estimated_bytes: int = 0
     seek: int = 0  # how many leading key columns find and order a query's rows
+    prefix: frozenset[str] = frozenset()  # key columns searched by prefix (an operator class for LIKE)
 
     @property
     def where_sql(self) -> str:
@@ -75,10 +76,12 @@ class PlannedIndex:
         return (other is not self and self.where_sql == other.where_sql and not self.unique
                 and other.columns[:n] == self.columns
                 and all((c in self.descending) == (c in other.descending) for c in self.columns)
+                and all((c in self.prefix) == (c in other.prefix) for c in self.columns)
                 and set(self.include) <= set(other.columns) | set(other.include))
 
     def as_index(self) -> Index:
-        return Index(self.name, self.columns, self.path, self.unique, self.where, None, self.include, self.descending)
+        return Index(self.name, self.columns, self.path, self.unique, self.where, None, self.include, self.descending,
+                     self.prefix)
 
 
 @dataclass
@@ -127,9 +130,12 @@ def _candidate(design: Design, pattern: AccessPattern) -> PlannedIndex | None:
     directions = {desc for _, desc in sort}
     descending = frozenset(c for c, desc in sort if desc) if len(directions) > 1 else frozenset()
     include = tuple(c for c in pattern.select if c not in key)
+    # A prefix search seeks whatever the collation with a pattern operator class, which cannot
+    # also serve a sort: only where the query does not sort by that column.
+    prefix = frozenset(c for c in by_op.get("prefix", []) if c in key and c not in dict(pattern.order_by))
     name = "ix_" + "_".join([entity.name, *key])
     return PlannedIndex(name, entity.name, tuple(key), pattern.path, _conjunction(conditions), include, descending,
-                        needs=[Need("query", pattern.name, pattern.path, pattern.rate)], seek=seek)
+                        needs=[Need("query", pattern.name, pattern.path, pattern.rate)], seek=seek, prefix=prefix)
 
 
 def _literal(value) -> exp.Expression:
@@ -201,7 +207,8 @@ def plan_indexes(design: Design) -> IndexPlan:
             served[pattern.name] = key
             continue
         same = next((p for p in planned if p.entity == candidate.entity and p.columns == candidate.columns
-                     and p.where_sql == candidate.where_sql and p.descending == candidate.descending), None)
+                     and p.where_sql == candidate.where_sql and p.descending == candidate.descending
+                     and (p.prefix == candidate.prefix or p.explicit)), None)
         if same is None:
             planned.append(candidate)
             continue
