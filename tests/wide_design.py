@@ -39,8 +39,10 @@ def _entity_name(domain: int, index: int) -> str:
     return f"d{domain:02d}_item_{index:02d}"
 
 
-def wide_design(tables: int = 510, columns: int = 16, rows: int = 20, name: str = "wide", seed: int = 7) -> str:
-    """The YAML text of a design of `tables` entities of about `columns` columns each."""
+def wide_design(tables: int = 510, columns: int = 16, rows: int = 20, name: str = "wide", seed: int = 7,
+                queries: bool = False) -> str:
+    """The YAML text of a design of `tables` entities of about `columns` columns each; with
+    `queries`, access patterns over them too (bench/index_plan.py)."""
     rng = random.Random(seed)
     lines = [
         f"design: {name}", "version: 1.0.0", f"description: A generated design of {tables} tables in domains",
@@ -50,7 +52,7 @@ def wide_design(tables: int = 510, columns: int = 16, rows: int = 20, name: str 
         "  email: {type: string(320), format: email, pii: email}",
         "entities:",
     ]
-    names = []
+    names, patterns = [], []
     for number in range(tables):
         domain, index = divmod(number, DOMAIN_SIZE)
         entity = _entity_name(domain, index)
@@ -70,8 +72,27 @@ def wide_design(tables: int = 510, columns: int = 16, rows: int = 20, name: str 
         if any(field == "title" for field, _ in picked):
             lines += ["    indexes:", "      - {fields: [title]}"]
         names.append(entity)
+        patterns += _patterns(entity, bool(references), {field for field, _ in picked}, rng)
+    if queries and patterns:
+        lines += ["queries:", *patterns]
     lines += ["seed:", "  random_seed: 1", f"  rows: {{{', '.join(f'{n}: {rows}' for n in names)}}}", ""]
     return "\n".join(lines)
+
+
+def _patterns(entity: str, referencing: bool, fields: set[str], rng: random.Random) -> list[str]:
+    """An entity's access patterns, of every filter shape its fields allow."""
+    rate = rng.choice((5, 50, 500))
+    found = []
+    if referencing and "created_at" in fields:
+        found.append(f"  {entity}_recent: {{entity: {entity}, filter: {{ref_0: eq, created_at: range}}, "
+                     f"order_by: [created_at desc], limit: 20, rate: {rate}, p95_ms: 20}}")
+    if "status" in fields:
+        found.append(f"  {entity}_active: {{entity: {entity}, filter: {{status: {{eq: active}}}}, order_by: [id], limit: 50}}")
+    if "title" in fields:
+        found.append(f"  {entity}_by_title: {{entity: {entity}, filter: {{title: prefix}}, limit: 20, rate: {rate}}}")
+    if "code" in fields:
+        found.append(f"  {entity}_by_codes: {{entity: {entity}, filter: {{code: in}}}}")
+    return found
 
 
 if __name__ == "__main__":

@@ -85,14 +85,15 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
     hidden = entity.soft_delete_column
     if hidden and all(hidden not in f.columns for f in pattern.filters):
         conditions.append(exp.Is(this=exp.column(hidden), expression=exp.Null()))
-    select = exp.select(*(exp.column(c) for c in columns)).from_(exp.to_table(entity.name))
+    # Built in place (sqlglot's builders copy the whole tree at each step unless told not to).
+    select = exp.select(*(exp.column(c) for c in columns)).from_(exp.to_table(entity.name), copy=False)
     if conditions:
-        select = select.where(exp.and_(*conditions))
+        select = select.where(exp.and_(*conditions, copy=False), copy=False)
     if pattern.order_by:
         select = select.order_by(*(exp.Ordered(this=exp.column(c), desc=desc, nulls_first=desc)
-                                   for c, desc in pattern.order_by))
+                                   for c, desc in pattern.order_by), copy=False)
     if pattern.limit is not None:
-        select = select.limit(pattern.limit)
+        select = select.limit(pattern.limit, copy=False)
     return select, parameters, entity
 
 
@@ -115,11 +116,6 @@ class _QueryWriter:
         self.design, self.target = design, target
         self.renderer = DdlRenderer(design, target)
 
-    def column(self, entity: Entity | None, name: str | None) -> Column | None:
-        if entity is None or name is None:
-            return None
-        return next((c for c in entity.columns if c.name == name), None)
-
     def type_of(self, column: Column | None) -> str:
         return self.renderer.type_text(column.type) if column is not None else _UNTYPED
 
@@ -140,22 +136,14 @@ class _QueryWriter:
         return tree
 
     def render(self, pattern: AccessPattern) -> RenderedQuery:
-        if pattern.sql is not None:
-            logical = pattern.sql
-            tables = {t.name for t in logical.find_all(exp.Table) if t.name in self.design.entities}
-            entity = self.design.entities[tables.pop()] if len(tables) == 1 else None
-            typed = {node.name: _compared_column(self.design, logical, node) for node in logical.find_all(exp.Placeholder)}
-            parameters = [Parameter(name, column.name if column else None, "value") for name, column in typed.items()]
-        else:
-            logical, parameters, entity = _structured(self.design, pattern)
-            typed = {p.name: self.column(entity, p.column) for p in parameters}
-        logical = self._natural_null_order(logical, entity)
-        tree = physical_tree(self.design, logical, self.target.quote_needed, entity)
+        logical, parameters, entity, typed = _logical(self.design, pattern)
+        tree = physical_tree(self.design, logical, self.target.quote_needed, entity)  # a copy of our own
+        self._natural_null_order(tree)
         for node in list(tree.find_all(exp.Placeholder)):
             if node.meta.get("list"):
                 node.parent.replace(self.in_list(node.parent, typed.get(node.name)))
             elif "literal" in node.meta:
-                node.replace(self.renderer.literal(self.column(entity, node.name), node.meta["literal"]))
+                node.replace(self.renderer.literal(entity.column(node.name), node.meta["literal"]))
             else:
                 node.replace(self.parameter(node.name, typed.get(node.name)))
         if self.target.QUERY_PERCENT_DOUBLED:
@@ -164,19 +152,45 @@ class _QueryWriter:
                     literal.set("this", literal.this.replace("%", "%%"))
         return RenderedQuery(pattern.name, self.target.generate(tree), tuple(parameters))
 
-    def _natural_null_order(self, tree: exp.Expression, entity: Entity | None) -> exp.Expression:
-        """ORDER BY a column that holds no NULL in the target's own default NULL order: the
+    def _natural_null_order(self, tree: exp.Expression) -> None:
+        """ORDER BY a column that holds no NULL there in the target's own default NULL order: the
         design's (PostgreSQL's) NULL order would be spelled out (MySQL: a CASE per column),
         which keeps an index from serving the sort."""
-        orders = list(tree.find_all(exp.Ordered))
-        if not orders or entity is None:
-            return tree
-        tree = tree.copy()
         for order in tree.find_all(exp.Ordered):
-            column = self.column(entity, order.this.name) if isinstance(order.this, exp.Column) else None
-            if column is not None and not column.nullable:
+            if order.meta.get("never_null"):
                 order.set("nulls_first", self.target.natural_nulls_first(bool(order.args.get("desc"))))
-        return tree
+
+
+def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> None:
+    """Mark each ORDER BY item over a column that holds no NULL in the rows the query returns: a
+    NOT NULL column, or one its filters compare (a comparison is never true of NULL)."""
+    tables = {t.alias_or_name: design.entities[t.name] for t in tree.find_all(exp.Table) if t.name in design.entities}
+    for order in tree.find_all(exp.Ordered):
+        column = order.this
+        if not isinstance(column, exp.Column):
+            continue
+        owners = [tables[column.table]] if column.table in tables else list(tables.values())
+        found = next((c for e in owners for c in e.columns if c.name == column.name), None)
+        if found is not None and (not found.nullable or (len(owners) == 1 and found.name in filtered)):
+            order.meta["never_null"] = True
+
+
+def _logical(design: Design, pattern: AccessPattern):
+    """(tree over the design's names, parameters, the entity it reads or None, parameter -> the
+    column it is compared with): the same for every target, made once per design."""
+    def make():
+        if pattern.sql is not None:
+            logical = pattern.sql.copy()  # marked below: the design's own tree stays as written
+            _mark_never_null(design, logical, set())
+            tables = {t.name for t in logical.find_all(exp.Table) if t.name in design.entities}
+            entity = design.entities[tables.pop()] if len(tables) == 1 else None
+            typed = {node.name: _compared_column(design, logical, node) for node in logical.find_all(exp.Placeholder)}
+            parameters = [Parameter(name, column.name if column else None, "value") for name, column in typed.items()]
+            return logical, parameters, entity, typed
+        logical, parameters, entity = _structured(design, pattern)
+        _mark_never_null(design, logical, {c for f in pattern.filters for c in f.columns})
+        return logical, parameters, entity, {p.name: entity.column(p.column) for p in parameters}
+    return design.derived(("access pattern", pattern.name), make)
 
 
 def render_queries(design: Design, target_name: str) -> list[RenderedQuery]:
