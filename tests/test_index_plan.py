@@ -40,10 +40,10 @@ def test_each_query_gets_the_index_that_serves_it_and_each_foreign_key_a_full_on
         "ix_loan_member_id_lent_at_id": (("member_id", "lent_at", "id"), ("lent_at",), ("book_id",), "",
                                          ("foreign_key:fk_loan_member", "query:loans_of_member")),
         "ix_book_title_id": (("title", "id"), (), (), "", ("query:books_by_title_prefix",)),
-        # not_null makes it partial: it cannot serve the foreign key, which gets its own.
-        "ix_loan_book_id_returned_at_id": (("book_id", "returned_at", "id"), ("returned_at",), (),
-                                           "NOT returned_at IS NULL", ("query:returned_loans_of_book",)),
-        "ix_loan_book": (("book_id",), (), (), "", ("foreign_key:fk_loan_book",)),
+        # not_null would make it partial, and a partial index cannot serve the foreign key, which
+        # gets a full one; a book has 7 loans at the seed's counts: that index finds them, and
+        # the query's own is left out (at 1M loans the proof shows dropping it changes nothing).
+        "ix_loan_book": (("book_id",), (), (), "", ("foreign_key:fk_loan_book", "query:returned_loans_of_book")),
         # {eq: open} makes it partial, keyed by the sort.
         "ix_loan_lent_at_id": (("lent_at", "id"), (), (), "status = 'open'", ("query:open_loans",)),
         "ix_book_published_on_id": (("published_on", "id"), ("published_on",), (), "", ("query:books_by_publication",)),
@@ -80,7 +80,7 @@ def test_an_index_that_another_serves_is_folded_into_it_with_its_reasons():
         """)
     plan = index_plan(design)
     assert [(i.name, i.columns, i.rate) for i in plan.indexes] == [("ix_item_shelf_added_on", ("shelf", "added_on"), 30)]
-    assert plan.folded == [("ix_item_shelf", "ix_item_shelf_added_on")]
+    assert plan.folded == [("ix_item_shelf", "ix_item_shelf_added_on", "a prefix of ix_item_shelf_added_on")]
     # Its twin: a different leading column is not a prefix, and both stay.
     other = small("""\
         queries:

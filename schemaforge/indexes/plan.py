@@ -33,6 +33,9 @@ from schemaforge.seed.plan import row_counts
 _WIDTHS = {"boolean": 1, "smallint": 2, "integer": 4, "bigint": 8, "real": 4, "double": 8, "decimal": 12,
            "uuid": 16, "date": 4, "time": 8, "timestamp": 8, "timestamptz": 8, "interval": 16, "enum": 4}
 _TEXT_WIDTH, _ENTRY_OVERHEAD, _FILL = 24, 12, 0.9
+# Rows per foreign-key value up to which the reference's own index is enough for a query that
+# also sorts or filters them: reading and sorting that many takes microseconds.
+SELECTIVE_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class PlannedIndex:
 class IndexPlan:
     indexes: list[PlannedIndex]
     served_by_keys: dict[str, str]  # query -> the key or unique whose index serves it
-    folded: list[tuple[str, str]]  # (an index left out, the index that serves its needs)
+    folded: list[tuple[str, str, str]]  # (an index left out, the index that serves its needs, why)
     covered_foreign_keys: dict[str, str]  # foreign key -> the key or index leading with its columns
     unindexed_queries: list[str]  # queries with nothing an index can seek on (whole-table reads)
     findings: list[Finding]
@@ -223,9 +226,10 @@ def plan_indexes(design: Design) -> IndexPlan:
             same.include += tuple(missing)
     folded = _fold_prefixes(planned)
     covered = _foreign_keys(design, planned)
+    rows = row_counts(design)
+    folded += _fold_into_selective_references(design, planned, rows)
     taken = {n for e in design.entities.values() for n, _ in _keys(e)} | {fk.name for e in design.entities.values()
                                                                           for fk in e.foreign_keys}
-    rows = row_counts(design)
     for index in planned:
         if not index.explicit:
             index.name = _unique_name(index.name, taken)
@@ -239,7 +243,7 @@ def plan_indexes(design: Design) -> IndexPlan:
     return IndexPlan(planned, served, folded, covered, unindexed, findings)
 
 
-def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str]]:
+def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str, str]]:
     """Fold each derived index that another serves (a prefix of its key) into that one."""
     folded = []
     for index in sorted(planned, key=lambda i: len(i.columns)):
@@ -249,7 +253,32 @@ def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str]]:
         if wider is not None:
             wider.needs += index.needs
             planned.remove(index)
-            folded.append((index.name, wider.name))
+            folded.append((index.name, wider.name, f"a prefix of {wider.name}"))
+    return folded
+
+
+def _fold_into_selective_references(design: Design, planned: list[PlannedIndex],
+                                    rows: dict[str, int]) -> list[tuple[str, str, str]]:
+    """Fold a derived index into a full one that leads with the same foreign key when each key
+    value has few rows (at most SELECTIVE_ROWS at the seed's row counts): the full index finds
+    them, and sorting or filtering that few costs less than one more index to write."""
+    folded = []
+    for entity in design.entities.values():
+        for fk in entity.foreign_keys:
+            per_value = rows.get(entity.name, 0) / max(1, rows.get(fk.target, 0))
+            if per_value > SELECTIVE_ROWS:
+                continue
+            columns = tuple(fk.columns)
+            full = next((p for p in planned if p.entity == entity.name and p.where is None
+                         and p.columns[: len(columns)] == columns), None)
+            if full is None:
+                continue
+            for index in [p for p in planned if p.entity == entity.name and p is not full and not p.explicit
+                          and p.columns[: len(columns)] == columns and p.seek >= len(columns)]:
+                full.needs += [n for n in index.needs if n.kind == "query"]
+                planned.remove(index)
+                folded.append((index.name, full.name, f"{per_value:.0f} rows per {', '.join(columns)} at the seed's "
+                               f"row counts: {full.name} finds them, and sorting that few costs less than an index"))
     return folded
 
 

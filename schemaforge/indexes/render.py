@@ -60,7 +60,7 @@ def plan_json(design: Design) -> dict:
                           for n in i.needs],
         } for i in plan.indexes],
         "queries_served_by_keys": plan.served_by_keys,
-        "folded_into_wider_indexes": [{"index": a, "into": b} for a, b in plan.folded],
+        "left_out": [{"index": a, "served_by": b, "why": why} for a, b, why in plan.folded],
         "foreign_keys_covered_by": plan.covered_foreign_keys,
         "queries_without_an_index": plan.unindexed_queries,
     }
@@ -90,7 +90,7 @@ def plan_markdown(design: Design) -> str:
         lines += [f"- {q}: {k}" for q, k in sorted(plan.served_by_keys.items())]
     if plan.folded:
         lines += ["", "## Left out as redundant", ""]
-        lines += [f"- {a}: a prefix of {b}, which serves its queries" for a, b in plan.folded]
+        lines += [f"- {a}: {why}; {b} serves its queries" for a, b, why in plan.folded]
     if plan.unindexed_queries:
         lines += ["", "## Queries no index can help", ""]
         lines += [f"- {q}: it neither filters nor sorts on a column" for q in plan.unindexed_queries]
@@ -108,9 +108,11 @@ def plan_sql(design: Design, target_name: str) -> tuple[str, list[Finding]]:
             continue
         entity = design.entities[index.entity]
         made_by_ddl = {columns for _, columns, _ in renderer.foreign_key_indexes(entity)}
-        only_for_references = all(n.kind == "foreign_key" for n in index.needs)
-        if only_for_references and (index.columns in made_by_ddl or not target.FOREIGN_KEYS):
-            continue  # the DDL made it already, or the target keeps no foreign keys to check
+        plain = index.where is None and not (index.include or index.descending or index.prefix)
+        if plain and index.columns in made_by_ddl:
+            continue  # the DDL made it already
+        if all(n.kind == "foreign_key" for n in index.needs) and not target.FOREIGN_KEYS:
+            continue  # the target keeps no foreign keys to check
         statements.append(f"-- {index.name}: {'; '.join(_why(index))}")
         if target.SKIPPING_INDEX:
             skipping = renderer.skipping_index(entity, index.as_index())
