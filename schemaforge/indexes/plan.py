@@ -133,9 +133,11 @@ def _candidate(design: Design, pattern: AccessPattern) -> PlannedIndex | None:
     directions = {desc for _, desc in sort}
     descending = frozenset(c for c, desc in sort if desc) if len(directions) > 1 else frozenset()
     include = tuple(c for c in pattern.select if c not in key)
-    # A prefix search seeks whatever the collation with a pattern operator class, which cannot
-    # also serve a sort: only where the query does not sort by that column.
-    prefix = frozenset(c for c in by_op.get("prefix", []) if c in key and c not in dict(pattern.order_by))
+    # A prefix search seeks through a B-tree only under the C collation (PostgreSQL does not count
+    # C.UTF-8 as one) unless its key has a pattern operator class. Such a key cannot also serve a
+    # sort by that column; the rows a prefix finds are few, and sorting them is cheaper than
+    # reading the whole index in order to find them.
+    prefix = frozenset(c for c in by_op.get("prefix", []) if c in key)
     name = "ix_" + "_".join([entity.name, *key])
     return PlannedIndex(name, entity.name, tuple(key), pattern.path, _conjunction(conditions), include, descending,
                         needs=[Need("query", pattern.name, pattern.path, pattern.rate)], seek=seek, prefix=prefix)
