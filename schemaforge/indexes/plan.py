@@ -195,11 +195,10 @@ def plan_indexes(design: Design) -> IndexPlan:
     served: dict[str, str] = {}
     unindexed: list[str] = []
     advice: list[Finding] = []
-    for index in (i for e in design.entities.values() for i in e.indexes):
-        entity = next(e for e in design.entities.values() if index in e.indexes)
-        planned.append(PlannedIndex(index.name, entity.name, tuple(index.columns), index.path, index.where,
-                                    tuple(index.include), index.descending, index.unique, explicit=True,
-                                    needs=[Need("explicit", index.name, index.path)]))
+    # Indexes never span entities: each entity's are planned in a list of their own.
+    by_entity = {name: [PlannedIndex(i.name, name, tuple(i.columns), i.path, i.where, tuple(i.include), i.descending,
+                                     i.unique, explicit=True, needs=[Need("explicit", i.name, i.path)])
+                        for i in entity.indexes] for name, entity in design.entities.items()}
     for pattern in design.queries.values():
         if pattern.sql is not None:
             continue  # an sql query is analysed on the engine (the performance report)
@@ -211,11 +210,11 @@ def plan_indexes(design: Design) -> IndexPlan:
         if key is not None:
             served[pattern.name] = key
             continue
-        same = next((p for p in planned if p.entity == candidate.entity and p.columns == candidate.columns
+        same = next((p for p in by_entity[candidate.entity] if p.columns == candidate.columns
                      and p.where_sql == candidate.where_sql and p.descending == candidate.descending
                      and (p.prefix == candidate.prefix or p.explicit)), None)
         if same is None:
-            planned.append(candidate)
+            by_entity[candidate.entity].append(candidate)
             continue
         same.needs += candidate.needs
         missing = [c for c in candidate.include if c not in same.columns + same.include]
@@ -226,10 +225,14 @@ def plan_indexes(design: Design) -> IndexPlan:
                                   f"add include: [{', '.join(missing)}] to index {same.name}"))
         elif missing:
             same.include += tuple(missing)
-    folded = _fold_prefixes(planned)
-    covered = _foreign_keys(design, planned)
     rows = row_counts(design)
-    folded += _fold_into_selective_references(design, planned, rows)
+    folded: list[tuple[str, str, str]] = []
+    covered: dict[str, str] = {}
+    for name, entity in design.entities.items():
+        folded += _fold_prefixes(by_entity[name])
+        covered |= _foreign_keys(entity, by_entity[name])
+        folded += _fold_into_selective_references(entity, by_entity[name], rows)
+    planned = [index for indexes in by_entity.values() for index in indexes]
     taken = {n for e in design.entities.values() for n, _ in _keys(e)} | {fk.name for e in design.entities.values()
                                                                           for fk in e.foreign_keys}
     for index in planned:
@@ -246,12 +249,12 @@ def plan_indexes(design: Design) -> IndexPlan:
 
 
 def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str, str]]:
-    """Fold each derived index that another serves (a prefix of its key) into that one."""
+    """Fold each derived index of one entity that another serves (a prefix of its key) into that one."""
     folded = []
     for index in sorted(planned, key=lambda i: len(i.columns)):
         if index.explicit:
             continue
-        wider = next((o for o in planned if o.entity == index.entity and index.serves_as_prefix_of(o)), None)
+        wider = next((o for o in planned if index.serves_as_prefix_of(o)), None)
         if wider is not None:
             wider.needs += index.needs
             planned.remove(index)
@@ -259,45 +262,41 @@ def _fold_prefixes(planned: list[PlannedIndex]) -> list[tuple[str, str, str]]:
     return folded
 
 
-def _fold_into_selective_references(design: Design, planned: list[PlannedIndex],
+def _fold_into_selective_references(entity: Entity, planned: list[PlannedIndex],
                                     rows: dict[str, int]) -> list[tuple[str, str, str]]:
     """Fold a derived index into a full one that leads with the same foreign key when each key
     value has few rows (at most SELECTIVE_ROWS at the seed's row counts): the full index finds
     them, and sorting or filtering that few costs less than one more index to write."""
     folded = []
-    for entity in design.entities.values():
-        for fk in entity.foreign_keys:
-            per_value = rows.get(entity.name, 0) / max(1, rows.get(fk.target, 0))
-            if per_value > SELECTIVE_ROWS:
-                continue
-            columns = tuple(fk.columns)
-            full = next((p for p in planned if p.entity == entity.name and p.where is None
-                         and p.columns[: len(columns)] == columns), None)
-            if full is None:
-                continue
-            for index in [p for p in planned if p.entity == entity.name and p is not full and not p.explicit
-                          and p.columns[: len(columns)] == columns and p.seek >= len(columns)]:
-                full.needs += [n for n in index.needs if n.kind == "query"]
-                planned.remove(index)
-                folded.append((index.name, full.name, f"{per_value:.0f} rows per {', '.join(columns)} at the seed's "
-                               f"row counts: {full.name} finds them, and sorting that few costs less than an index"))
+    for fk in entity.foreign_keys:
+        per_value = rows.get(entity.name, 0) / max(1, rows.get(fk.target, 0))
+        columns = tuple(fk.columns)
+        full = next((p for p in planned if p.where is None and p.columns[: len(columns)] == columns), None)
+        if per_value > SELECTIVE_ROWS or full is None:
+            continue
+        for index in [p for p in planned if p is not full and not p.explicit
+                      and p.columns[: len(columns)] == columns and p.seek >= len(columns)]:
+            full.needs += [n for n in index.needs if n.kind == "query"]
+            planned.remove(index)
+            folded.append((index.name, full.name, f"{per_value:.0f} rows per {', '.join(columns)} at the seed's "
+                           f"row counts: {full.name} finds them, and sorting that few costs less than an index"))
     return folded
 
 
-def _foreign_keys(design: Design, planned: list[PlannedIndex]) -> dict[str, str]:
-    """Add an index for each foreign key that nothing leads with; the others, with what covers them."""
+def _foreign_keys(entity: Entity, planned: list[PlannedIndex]) -> dict[str, str]:
+    """Add an index for each foreign key of one entity that nothing leads with; the others, with
+    what covers them."""
     covered = {}
-    for entity in design.entities.values():
-        for fk in entity.foreign_keys:
-            columns, n = tuple(fk.columns), len(fk.columns)
-            leading = _keys(entity) + [(p.name, p.columns) for p in planned if p.entity == entity.name and p.where is None]
-            by = next((name for name, cols in leading if cols[:n] == columns), None)
-            if by is not None:
-                covered[fk.name] = by
-                for index in planned:
-                    if index.name == by:
-                        index.needs.append(Need("foreign_key", fk.name, fk.path))
-                continue
+    for fk in entity.foreign_keys:
+        columns, n = tuple(fk.columns), len(fk.columns)
+        leading = _keys(entity) + [(p.name, p.columns) for p in planned if p.where is None]
+        by = next((name for name, cols in leading if cols[:n] == columns), None)
+        if by is None:
             planned.append(PlannedIndex(f"ix_{entity.name}_{fk.field}", entity.name, columns, fk.path,
                                         needs=[Need("foreign_key", fk.name, fk.path)]))
+            continue
+        covered[fk.name] = by
+        for index in planned:
+            if index.name == by:
+                index.needs.append(Need("foreign_key", fk.name, fk.path))
     return covered
