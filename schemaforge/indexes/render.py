@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.render import DdlRenderer
-from schemaforge.ddl.targets import SQL_TARGETS
+from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Design
 from schemaforge.findings import Finding
@@ -123,7 +123,30 @@ def plan_sql(design: Design, target_name: str) -> tuple[str, list[Finding]]:
     # What a target cannot express of a derived index is advice, not a design error, on the
     # primary target too (the renderer makes its own warnings errors there).
     findings = [replace(f, severity="warning") if f.severity == "error" else f for f in renderer.findings]
+    findings += unserved_sorts(design, target)
     return "\n".join(statements) + "\n", findings
+
+
+def unserved_sorts(design: Design, target: SqlTarget) -> list[Finding]:
+    """IX103 for each query sorted by a column that may hold NULL there, on a target that puts
+    NULLs elsewhere than the design's PostgreSQL order: its query spells the order out (a CASE),
+    which no index can serve."""
+    findings = []
+    for pattern in design.queries.values():
+        if pattern.entity is None:
+            continue
+        entity, filtered = design.entities[pattern.entity], {c for f in pattern.filters for c in f.columns}
+        for column, descending in pattern.order_by:
+            if not entity.column(column).nullable or column in filtered:
+                continue
+            if target.natural_nulls_first(descending) != descending:  # PostgreSQL: NULLs are the largest
+                where = "first" if descending else "last"
+                findings.append(Finding(
+                    design.source.value(pattern.path + ("order_by",)), f"query {pattern.name} sorts by '{column}', "
+                    f"which may be NULL: {target.title} would put NULLs elsewhere than {where}, so its query writes "
+                    "the order out, and no index can serve that sort there", "IX103", "warning",
+                    f"make '{column}' NOT NULL, or filter it with not_null"))
+    return findings
 
 
 def index_artifacts(design: Design, targets: list[str]) -> tuple[list[Artifact], list[Finding]]:
