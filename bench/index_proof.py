@@ -1,4 +1,4 @@
-"""The index plan's proof at a million rows, timed: the library design of tests/test_queries.py
+"""The index plan's proof at a million rows, timed: the library design of tests/library_design.py
 with 1,000,000 loans, on the PostgreSQL at SCHEMAFORGE_TEST_PG (default 127.0.0.1:5432, user
 postgres).
 
@@ -28,7 +28,7 @@ from schemaforge.queries.render import render_queries  # noqa: E402
 from schemaforge.seed.generate import generate_seed  # noqa: E402
 from schemaforge.seed.load import write_load_script  # noqa: E402
 from test_index_proof import ROWS, parameters  # noqa: E402
-from test_queries import LIBRARY  # noqa: E402
+from library_design import LIBRARY  # noqa: E402
 
 
 def main() -> None:

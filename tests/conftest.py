@@ -197,3 +197,17 @@ def clickhouse_database():
 @pytest.fixture
 def clickhouse_database_2():
     yield from _fresh_clickhouse_database()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """The library design (tests/library_design.py) with its seed built: (design, seed folder)."""
+    from library_design import LIBRARY
+    from schemaforge.deliverables.seed import build_seed
+    from schemaforge.design.loader import load_design
+
+    folder = tmp_path_factory.mktemp("library")
+    (folder / "library.yaml").write_text(LIBRARY)
+    design = load_design(folder / "library.yaml")
+    assert build_seed(design, folder).problems == []
+    return design, folder / "seed"

@@ -15,13 +15,12 @@ from sqlglot import exp
 
 from conftest import psql_file
 from schemaforge.ddl.render import render_ddl
-from schemaforge.deliverables.seed import build_seed
 from schemaforge.design.loader import load_design_text
 from schemaforge.indexes.render import index_plan, plan_sql
-from test_queries import LIBRARY
+from library_design import LIBRARY
 
 
-def library():
+def library_design():
     return load_design_text(LIBRARY, "designs/library.yaml", "library")
 
 
@@ -32,7 +31,7 @@ def planned(design) -> dict[str, tuple]:
 
 
 def test_each_query_gets_the_index_that_serves_it_and_each_foreign_key_a_full_one():
-    plan = planned(library())
+    plan = planned(library_design())
     assert plan == {
         # eq member, then the sort (lent_at desc, id: mixed directions, so lent_at is stored
         # descending), the range on lent_at being the sort's own column; select's book_id included.
@@ -48,7 +47,7 @@ def test_each_query_gets_the_index_that_serves_it_and_each_foreign_key_a_full_on
         "ix_loan_lent_at_id": (("lent_at", "id"), (), (), "status = 'open'", ("query:open_loans",)),
         "ix_book_published_on_id": (("published_on", "id"), ("published_on",), (), "", ("query:books_by_publication",)),
     }
-    served = index_plan(library()).served_by_keys
+    served = index_plan(library_design()).served_by_keys
     # A unique's own index finds one row; the primary key's reads the books in id order, and
     # the genres, several seeks that would come back out of that order, only filter them.
     assert served == {"member_by_handle": "uq_member_handle", "books_in_genres": "pk_book"}
@@ -107,19 +106,8 @@ def test_a_declared_index_no_query_needs_is_a_finding_and_one_a_query_uses_is_no
     assert [[n.kind for n in i.needs] for i in index_plan(used).indexes] == [["explicit", "query"]]
 
 
-@pytest.fixture(scope="module")
-def seeded_library(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("library")
-    (folder / "library.yaml").write_text(LIBRARY)
-    from schemaforge.design.loader import load_design
-
-    design = load_design(folder / "library.yaml")
-    assert build_seed(design, folder).problems == []
-    return design, folder / "seed"
-
-
-def test_the_plan_applies_on_every_engine_here(seeded_library, pg_database, mariadb_database, clickhouse_database):
-    design, seed = seeded_library
+def test_the_plan_applies_on_every_engine_here(library, pg_database, mariadb_database, clickhouse_database):
+    design, seed = library
     con = duckdb.connect()
     con.execute(render_ddl(design, "duckdb").sql)
     con.execute(plan_sql(design, "duckdb")[0])
@@ -146,13 +134,13 @@ def test_the_plan_applies_on_every_engine_here(seeded_library, pg_database, mari
     assert names <= {r[0] for r in pg_database.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
 
 
-def test_on_postgresql_each_query_can_be_answered_through_its_planned_index(seeded_library, pg_database):
+def test_on_postgresql_each_query_can_be_answered_through_its_planned_index(library, pg_database):
     """With sequential scans priced out, the planner reaches each query's rows through the index
     planned for it (at 1M rows it chooses so itself: the performance proof, issue 14)."""
     from schemaforge.queries.render import render_queries
     from test_queries import parameters
 
-    design, seed = seeded_library
+    design, seed = library
     pg_database.execute(render_ddl(design, "postgres").sql)
     pg_database.execute(plan_sql(design, "postgres")[0])
     psql_file(pg_database, seed / "postgres.sql")
@@ -198,7 +186,7 @@ def test_a_prefix_search_seeks_through_its_index_whatever_the_collation(pg_datab
 
 @pytest.mark.parametrize("target,dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])
 def test_the_plan_for_servers_we_lack_parses_back_with_every_index(target, dialect):
-    design = library()
+    design = library_design()
     sql, _ = plan_sql(design, target)
     created = []
     for statement in sqlglot.parse(sql.replace("\nGO\n", "\n"), read=dialect):

@@ -19,7 +19,7 @@ from schemaforge.performance.measure import measure
 from schemaforge.queries.render import render_queries
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
-from test_queries import LIBRARY
+from library_design import LIBRARY
 
 ROWS = "rows: {member: 20000, book: 50000, loan: 1000000}"
 LARGE_TABLE = "loan"

@@ -21,69 +21,7 @@ from sqlglot import exp
 
 from conftest import psql_file
 from schemaforge.ddl.render import render_ddl
-from schemaforge.deliverables.seed import build_seed
-from schemaforge.design.loader import load_design
 from schemaforge.queries.render import queries_sql, render_queries
-
-LIBRARY = """\
-design: library
-version: 1.0.0
-description: A lending library's books, members and loans
-targets: [postgres, mysql, sqlite, sqlserver, oracle, duckdb, clickhouse]
-entities:
-  member:
-    patterns: [soft_delete]
-    fields:
-      id: {type: bigint, pk: true}
-      handle: {type: string(40), unique: true}
-      name: {type: string(200)}
-      joined_on: {type: date}
-  book:
-    fields:
-      id: {type: bigint, pk: true}
-      isbn: {type: string(20), unique: true}
-      title: {type: string(200)}
-      genre: {type: "enum(fiction, science, history, poetry)"}
-      published_on: {type: date, nullable: true}
-  loan:
-    fields:
-      id: {type: bigint, pk: true}
-      book: {ref: book}
-      member: {ref: member}
-      lent_at: {type: timestamptz}
-      returned_at: {type: timestamptz, nullable: true}
-      status: {type: "enum(open, returned, lost)", default: open}
-queries:
-  member_by_handle: {entity: member, filter: {handle: eq}}
-  loans_of_member:
-    entity: loan
-    filter: {member: eq, lent_at: range}
-    order_by: [lent_at desc, id]
-    select: [id, book, lent_at]
-    limit: 20
-    rate: 500
-    p95_ms: 20
-  books_in_genres: {entity: book, filter: {genre: in}, order_by: [id], limit: 50}
-  books_by_title_prefix: {entity: book, filter: {title: prefix}, order_by: [title, id], limit: 20}
-  returned_loans_of_book: {entity: loan, filter: {book: eq, returned_at: not_null}, order_by: [returned_at desc, id]}
-  open_loans: {entity: loan, filter: {status: {eq: open}}, order_by: [lent_at, id], limit: 100}
-  books_by_publication: {entity: book, order_by: [published_on desc, id], limit: 10}
-  titles_lent_to_member:
-    sql: "SELECT l.id, b.title FROM loan l JOIN book b ON b.id = l.book_id WHERE l.member_id = :member_id ORDER BY l.id"
-seed:
-  random_seed: 3
-  rows: {member: 200, book: 300, loan: 2000}
-"""
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("library")
-    (folder / "library.yaml").write_text(LIBRARY)
-    design = load_design(folder / "library.yaml")
-    assert build_seed(design, folder).problems == []
-    return design, folder / "seed"
-
 
 def rows_of(seed: Path, entity: str) -> list[dict]:
     return pq.read_table(seed / f"{entity}.parquet").to_pylist()
@@ -224,40 +162,45 @@ def test_duckdb_and_sqlite_answer_every_pattern_as_the_model_does(library):
     assert con.execute("SELECT count(*) FROM member WHERE handle = $handle", {"handle": deleted}).fetchone()[0] == 1
 
 
-def test_postgresql_answers_every_pattern_as_the_model_does(library, pg_database):
+def answers_as_the_model(library, target: str, execute, convert=lambda value: value) -> None:
+    """Run each of the target's queries through `execute(sql, parameters)` (the rows it returns)
+    with parameters from the seed, `convert`ed for the driver, and compare with the model's."""
     design, seed = library
     p = parameters(seed)
+    for query in render_queries(design, target):
+        rows = execute(query.sql, {k: convert(v) for k, v in needed(query, p).items()})
+        assert canonical_rows(rows) == canonical_rows(model_answer(query.name, seed, p)), query.sql
+
+
+def test_postgresql_answers_every_pattern_as_the_model_does(library, pg_database):
+    design, seed = library
     pg_database.execute(render_ddl(design, "postgres").sql)
     psql_file(pg_database, seed / "postgres.sql")
-    for query in render_queries(design, "postgres"):
-        with pg_database.cursor() as cursor:
-            cursor.execute(query.sql, needed(query, p))
-            assert canonical_rows(cursor.fetchall()) == canonical_rows(model_answer(query.name, seed, p)), query.sql
+    answers_as_the_model(library, "postgres", lambda sql, values: pg_database.execute(sql, values).fetchall())
 
 
 def test_mariadb_answers_every_pattern_as_the_model_does(library, mariadb_database):
     design, seed = library
-    p = parameters(seed)
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
-    for query in render_queries(design, "mysql"):
+
+    def execute(sql: str, values: dict) -> list:
         with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(query.sql, {k: for_mysql(v) for k, v in needed(query, p).items()})
-            assert canonical_rows(cursor.fetchall()) == canonical_rows(model_answer(query.name, seed, p)), query.sql
+            cursor.execute(sql, values)
+            return list(cursor.fetchall())
+    answers_as_the_model(library, "mysql", execute, for_mysql)
 
 
 def test_clickhouse_answers_every_pattern_as_the_model_does(library, clickhouse_database):
     design, seed = library
-    p = parameters(seed)
     clickhouse_database.run(render_ddl(design, "clickhouse").sql)
     clickhouse_database.run((seed / "clickhouse.sql").read_text())
-    session = clickhouse_database.session
-    for query in render_queries(design, "clickhouse"):
-        session.query(f"USE {clickhouse_database.name}")
-        values = {k: for_clickhouse(v) for k, v in needed(query, p).items()}
-        text = session.query(query.sql, "JSONCompact", params=values).bytes()
-        rows = json.loads(text)["data"] if text else []
-        assert canonical_rows(rows) == canonical_rows(model_answer(query.name, seed, p)), query.sql
+
+    def execute(sql: str, values: dict) -> list:
+        clickhouse_database.session.query(f"USE {clickhouse_database.name}")
+        text = clickhouse_database.session.query(sql, "JSONCompact", params=values).bytes()
+        return json.loads(text)["data"] if text else []
+    answers_as_the_model(library, "clickhouse", execute, for_clickhouse)
 
 
 @pytest.mark.parametrize("target,dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])
