@@ -314,7 +314,8 @@ def _indexes(plan: Plan) -> list[Deliverable]:
     def build(root: Path) -> Built:
         artifacts, findings = index_artifacts(d, sql_targets(d))
         write_artifacts(root, artifacts)
-        shown = {"plan": Shown("md", artifacts[1].content.decode()), "path": Shown("path", str(root / "indexes"))}
+        plan_md = next(a for a in artifacts if a.path == "indexes/plan.md")
+        shown = {"plan": Shown("md", plan_md.content.decode()), "path": Shown("path", str(root / "indexes"))}
         return Built(content_hash(artifacts), shown, tuple(findings), tuple(a.path for a in artifacts))
 
     return [Deliverable("indexes", "indexes", code_version(d, "indexes", " ".join(sql_targets(d))),  # a file per target

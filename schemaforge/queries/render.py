@@ -104,11 +104,15 @@ def _compared_column(design: Design, query: exp.Query, placeholder: exp.Placehol
     while isinstance(parent, (exp.Paren, exp.DPipe, exp.Cast)):
         parent = parent.parent
     compared = next(parent.find_all(exp.Column), None) if isinstance(parent, (exp.Predicate, exp.In)) else None
-    if compared is None:
-        return None
+    return _design_column(design, query, compared)[0] if compared is not None else None
+
+
+def _design_column(design: Design, query: exp.Query, column: exp.Column) -> tuple[Column | None, bool]:
+    """The design's column a query's column names, through the query's table aliases, and
+    whether the query reads a single table that has it."""
     tables = {t.alias_or_name: design.entities[t.name] for t in query.find_all(exp.Table) if t.name in design.entities}
-    owners = [tables[compared.table]] if compared.table in tables else list(tables.values())
-    return next((c for e in owners for c in e.columns if c.name == compared.name), None)
+    owners = [tables[column.table]] if column.table in tables else list(tables.values())
+    return next((c for e in owners for c in e.columns if c.name == column.name), None), len(owners) == 1
 
 
 class _QueryWriter:
@@ -164,14 +168,11 @@ class _QueryWriter:
 def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> None:
     """Mark each ORDER BY item over a column that holds no NULL in the rows the query returns: a
     NOT NULL column, or one its filters compare (a comparison is never true of NULL)."""
-    tables = {t.alias_or_name: design.entities[t.name] for t in tree.find_all(exp.Table) if t.name in design.entities}
     for order in tree.find_all(exp.Ordered):
-        column = order.this
-        if not isinstance(column, exp.Column):
+        if not isinstance(order.this, exp.Column):
             continue
-        owners = [tables[column.table]] if column.table in tables else list(tables.values())
-        found = next((c for e in owners for c in e.columns if c.name == column.name), None)
-        if found is not None and (not found.nullable or (len(owners) == 1 and found.name in filtered)):
+        found, single_table = _design_column(design, tree, order.this)
+        if found is not None and (not found.nullable or (single_table and found.name in filtered)):
             order.meta["never_null"] = True
 
 
