@@ -37,6 +37,7 @@ class Parameter:
     column: str | None  # the logical column it is compared with, when the query says
     kind: str  # "value", "list" (a sequence of values) or "prefix" (text the value starts with)
     note: str = ""  # "inclusive" / "exclusive" for a range's ends
+    entity: str | None = None  # the entity whose column it is compared with
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
             column = exp.column(name)
             if condition.op == "eq":
                 conditions.append(exp.EQ(this=column, expression=exp.Placeholder(this=name)))
-                parameters.append(Parameter(name, name, "value"))
+                parameters.append(Parameter(name, name, "value", entity=entity.name))
             elif condition.op == "literal":
                 conditions.append(exp.EQ(this=column, expression=exp.Placeholder(this=name)))
                 conditions[-1].expression.meta["literal"] = condition.literal
@@ -71,15 +72,16 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
                 low, high = f"{name}_from", f"{name}_to"
                 conditions += [exp.GTE(this=column, expression=exp.Placeholder(this=low)),
                                exp.LT(this=column.copy(), expression=exp.Placeholder(this=high))]
-                parameters += [Parameter(low, name, "value", "inclusive"), Parameter(high, name, "value", "exclusive")]
+                parameters += [Parameter(low, name, "value", "inclusive", entity.name),
+                               Parameter(high, name, "value", "exclusive", entity.name)]
             elif condition.op == "in":
                 conditions.append(exp.In(this=column, expressions=[_list_marker(name)]))
-                parameters.append(Parameter(name, name, "list"))
+                parameters.append(Parameter(name, name, "list", entity=entity.name))
             elif condition.op == "prefix":
                 prefix = f"{name}_prefix"
                 pattern_text = exp.DPipe(this=exp.Placeholder(this=prefix), expression=exp.Literal.string("%"))
                 conditions.append(exp.Like(this=column, expression=pattern_text))
-                parameters.append(Parameter(prefix, name, "prefix"))
+                parameters.append(Parameter(prefix, name, "prefix", entity=entity.name))
             elif condition.op == "not_null":
                 conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
     hidden = entity.soft_delete_column
@@ -97,9 +99,9 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
     return select, parameters, entity
 
 
-def _compared_column(design: Design, query: exp.Query, placeholder: exp.Placeholder) -> Column | None:
-    """The column a placeholder of an `sql` query is compared with (`l.member_id = :member_id`),
-    where the query says, found through the query's table aliases."""
+def _compared_column(design: Design, query: exp.Query, placeholder: exp.Placeholder) -> tuple[Entity, Column] | None:
+    """The entity and column a placeholder of an `sql` query is compared with
+    (`l.member_id = :member_id`), where the query says, found through its table aliases."""
     parent = placeholder.parent
     while isinstance(parent, (exp.Paren, exp.DPipe, exp.Cast)):
         parent = parent.parent
@@ -107,12 +109,12 @@ def _compared_column(design: Design, query: exp.Query, placeholder: exp.Placehol
     return _design_column(design, query, compared)[0] if compared is not None else None
 
 
-def _design_column(design: Design, query: exp.Query, column: exp.Column) -> tuple[Column | None, bool]:
-    """The design's column a query's column names, through the query's table aliases, and
-    whether the query reads a single table that has it."""
+def _design_column(design: Design, query: exp.Query, column: exp.Column) -> tuple[tuple[Entity, Column] | None, bool]:
+    """The design's entity and column a query's column names, through the query's table aliases,
+    and whether the query reads a single table that has it."""
     tables = {t.alias_or_name: design.entities[t.name] for t in query.find_all(exp.Table) if t.name in design.entities}
     owners = [tables[column.table]] if column.table in tables else list(tables.values())
-    return next((c for e in owners for c in e.columns if c.name == column.name), None), len(owners) == 1
+    return next(((e, c) for e in owners for c in e.columns if c.name == column.name), None), len(owners) == 1
 
 
 class _QueryWriter:
@@ -172,8 +174,28 @@ def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> Non
         if not isinstance(order.this, exp.Column):
             continue
         found, single_table = _design_column(design, tree, order.this)
-        if found is not None and (not found.nullable or (single_table and found.name in filtered)):
+        column = found[1] if found else None
+        if column is not None and (not column.nullable or (single_table and column.name in filtered)):
             order.meta["never_null"] = True
+
+
+def _hide_soft_deleted(design: Design, query: exp.Expression) -> None:
+    """Leave out the rows a soft delete hid, as the structured form does: for each table of an
+    entity with the pattern that the query reads and whose `deleted_at` it does not mention,
+    `deleted_at IS NULL` in the WHERE of its SELECT (in its join's ON for a joined table, which
+    keeps an outer join's meaning)."""
+    for select in list(query.find_all(exp.Select)):
+        for table in [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]:
+            entity = design.entities.get(table.name)
+            hidden = entity.soft_delete_column if entity else None
+            if hidden is None or any(c.name == hidden for c in select.find_all(exp.Column)):
+                continue
+            condition = exp.Is(this=exp.column(hidden, table=table.alias_or_name), expression=exp.Null())
+            join = table.find_ancestor(exp.Join)
+            if join is not None and join.find_ancestor(exp.Select) is select:
+                join.set("on", exp.and_(join.args["on"], condition, copy=False) if join.args.get("on") else condition)
+            else:
+                select.where(condition, copy=False)
 
 
 def _logical(design: Design, pattern: AccessPattern):
@@ -181,13 +203,15 @@ def _logical(design: Design, pattern: AccessPattern):
     column it is compared with): the same for every target, made once per design."""
     def make():
         if pattern.sql is not None:
-            logical = pattern.sql.copy()  # marked below: the design's own tree stays as written
+            logical = pattern.sql.copy()  # changed below: the design's own tree stays as written
+            _hide_soft_deleted(design, logical)
             _mark_never_null(design, logical, set())
             tables = {t.name for t in logical.find_all(exp.Table) if t.name in design.entities}
             entity = design.entities[tables.pop()] if len(tables) == 1 else None
-            typed = {node.name: _compared_column(design, logical, node) for node in logical.find_all(exp.Placeholder)}
-            parameters = [Parameter(name, column.name if column else None, "value") for name, column in typed.items()]
-            return logical, parameters, entity, typed
+            compared = {node.name: _compared_column(design, logical, node) for node in logical.find_all(exp.Placeholder)}
+            parameters = [Parameter(name, found[1].name, "value", entity=found[0].name) if found else
+                          Parameter(name, None, "value") for name, found in compared.items()]
+            return logical, parameters, entity, {name: found[1] if found else None for name, found in compared.items()}
         logical, parameters, entity = _structured(design, pattern)
         _mark_never_null(design, logical, {c for f in pattern.filters for c in f.columns})
         return logical, parameters, entity, {p.name: entity.column(p.column) for p in parameters}

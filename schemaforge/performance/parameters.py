@@ -1,0 +1,92 @@
+"""Typical parameters for an access pattern, drawn from its seed data with DuckDB.
+
+A query is measured as an application calls it: for a key it looks up, a value with the median
+number of rows (not the busiest, whose rows would dominate); for a range, a window of about
+WINDOW_ROWS of that key's rows from the middle of its span; for a list, two values the column
+holds; for a prefix, the first letters of a value. Parameters compared with no column are not
+drawn (the caller is told by their absence).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from schemaforge.design.model import Design
+from schemaforge.queries.render import Parameter
+from schemaforge.seed.sql import literal, parquet_path
+
+WINDOW_ROWS = 20
+PREFIX_LETTERS = 3
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _after(value: Any) -> Any:
+    """The smallest step past `value`: what makes an exclusive upper end include it."""
+    if isinstance(value, datetime):
+        return value + timedelta(microseconds=1)
+    if isinstance(value, date):
+        return value + timedelta(days=1)
+    if isinstance(value, (int, Decimal)):
+        return value + 1
+    if isinstance(value, float):
+        return value + abs(value) * 1e-9 + 1e-9
+    return value
+
+
+def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir: Path) -> dict[str, Any]:
+    """Values for `parameters` (one query's) from the seed's Parquet files in `seed_dir`."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    drawn: dict[str, Any] = {}
+    by_entity: dict[str, list[Parameter]] = {}
+    for parameter in parameters:
+        if parameter.entity is not None and parameter.column is not None:
+            by_entity.setdefault(parameter.entity, []).append(parameter)
+    for name, group in by_entity.items():
+        entity = design.entities[name]
+        source = f"read_parquet({literal(str(parquet_path(seed_dir, entity)))})"
+        column = {p.name: _quoted(entity.physical(p.column)) for p in group}
+        keys = [p for p in group if p.kind == "value" and not p.note]
+        where = "TRUE"
+        if keys:  # the key with the median number of rows
+            names = ", ".join(column[p.name] for p in keys)
+            row = con.execute(
+                f"SELECT {names} FROM (SELECT {names}, count(*) AS n FROM {source} WHERE "
+                f"{' AND '.join(column[p.name] + ' IS NOT NULL' for p in keys)} GROUP BY ALL) "
+                f"ORDER BY n, {names} LIMIT 1 OFFSET (SELECT count(*) // 2 FROM (SELECT DISTINCT {names} FROM {source}))"
+            ).fetchone()
+            if row is None:
+                continue
+            drawn |= {p.name: value for p, value in zip(keys, row)}
+            where = " AND ".join(f"{column[p.name]} = ?" for p in keys)
+        bound = [drawn[p.name] for p in keys]
+        for parameter in group:
+            target = column[parameter.name]
+            if parameter.note == "inclusive":  # a range: a window from the middle of the key's span
+                values = [r[0] for r in con.execute(
+                    f"SELECT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY {target} "
+                    f"LIMIT {WINDOW_ROWS} OFFSET (SELECT count(*) // 2 FROM {source} WHERE {where})",
+                    bound + bound).fetchall()]
+                if not values:
+                    values = [r[0] for r in con.execute(f"SELECT min({target}), max({target}) FROM {source} WHERE {where}",
+                                                        bound).fetchall()[0]]
+                high = parameter.name[: -len("_from")] + "_to"
+                drawn[parameter.name], drawn[high] = values[0], _after(values[-1])
+            elif parameter.kind == "list":
+                drawn[parameter.name] = [r[0] for r in con.execute(
+                    f"SELECT DISTINCT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY 1 LIMIT 2").fetchall()]
+            elif parameter.kind == "prefix":
+                value = con.execute(f"SELECT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY {target} "
+                                    f"LIMIT 1 OFFSET (SELECT count(*) // 2 FROM {source})").fetchone()
+                if value is not None:
+                    drawn[parameter.name] = str(value[0])[:PREFIX_LETTERS]
+    con.close()
+    return drawn
