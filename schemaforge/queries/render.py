@@ -179,6 +179,13 @@ def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> Non
             order.meta["never_null"] = True
 
 
+def sorts_that_may_meet_null(design: Design, pattern: AccessPattern) -> list[tuple[str, bool]]:
+    """(column, descending) of each ORDER BY item of a query over a column that may hold NULL in
+    its answer: where a target orders NULLs unlike PostgreSQL, its query writes the order out."""
+    return [(order.this.name, bool(order.args.get("desc"))) for order in _logical(design, pattern)[0].find_all(exp.Ordered)
+            if isinstance(order.this, exp.Column) and not order.meta.get("never_null")]
+
+
 def _hide_soft_deleted(design: Design, query: exp.Expression) -> None:
     """Leave out the rows a soft delete hid, as the structured form does: for each table of an
     entity with the pattern that the query reads and whose `deleted_at` it does not mention,
