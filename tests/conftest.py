@@ -211,3 +211,33 @@ def library(tmp_path_factory):
     design = load_design(folder / "library.yaml")
     assert build_seed(design, folder).problems == []
     return design, folder / "seed"
+
+
+@pytest.fixture(scope="session")
+def instrumented_postgres():
+    """The URL of a private PostgreSQL that preloads pg_stat_statements and pg_qualstats (and has
+    HypoPG), started from the machine's binaries for this test session."""
+    require_module("psycopg")
+    from schemaforge.performance.server import NoPostgresServer, preloadable, server_binaries, throwaway_postgres
+
+    try:
+        missing = {"pg_stat_statements", "pg_qualstats"} - set(preloadable(server_binaries()))
+        if missing:
+            unavailable(f"PostgreSQL lacks {', '.join(sorted(missing))}; ./setup.sh installs them")
+        with throwaway_postgres() as url:
+            yield url
+    except NoPostgresServer as error:
+        unavailable(str(error))
+
+
+def fresh_database_on(url: str):
+    """A fresh database on the server at `url`; yields a psycopg connection in autocommit."""
+    psycopg = require_module("psycopg")
+    name = f"sf_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname=name), autocommit=True) as conn:
+                yield conn
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

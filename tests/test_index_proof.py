@@ -56,29 +56,29 @@ def parameters(seed) -> dict:
 
 
 @pytest.fixture(scope="module")
-def measured(library_at_scale):
-    """Each query measured on a fresh PostgreSQL without the plan's indexes, then with them."""
-    from conftest import _fresh_pg_database
+def measured(library_at_scale, instrumented_postgres):
+    """Each query measured on a fresh PostgreSQL without the plan's indexes, then with them (and
+    pg_qualstats' advice on the first run); HypoPG's what-if before, each index dropped after."""
+    from conftest import fresh_database_on
+    from schemaforge.performance.analyze import measure_plan, prepare
+    from schemaforge.performance.parameters import draw_parameters
 
     design, seed = library_at_scale
-    p = parameters(seed)
-    databases = _fresh_pg_database()
+    databases = fresh_database_on(instrumented_postgres)
     pg = next(databases)
     try:
-        pg.execute(render_ddl(design, "postgres").sql)
-        psql_file(pg, seed / "postgres.sql")
-        pg.execute("ANALYZE")
+        extensions = prepare(design, seed, pg)
+        assert {"hypopg", "pg_qualstats", "pg_stat_statements"} <= set(extensions)
         queries = render_queries(design, "postgres")
-        args = {q.name: {k.name: p[k.name] for k in q.parameters} for q in queries}
-        without = {q.name: measure(pg, q.sql, args[q.name], runs=15) for q in queries}
+        args = {q.name: draw_parameters(design, q.parameters, seed) for q in queries}
         what_if = _what_if_one_by_one(pg, design, queries, args)
-        pg.execute(plan_sql(design, "postgres")[0])
-        pg.execute("ANALYZE")
-        with_plan = {q.name: measure(pg, q.sql, args[q.name], runs=30) for q in queries}
+        analysis = measure_plan(design, seed, pg, extensions, runs=20)
         dropped = _dropped_one_by_one(pg, design, queries, args)
     finally:
         databases.close()
-    return design, without, with_plan, what_if, dropped
+    without = {q.name: q.without_plan for q in analysis.queries}
+    with_plan = {q.name: q.with_plan for q in analysis.queries}
+    return design, without, with_plan, what_if, dropped, analysis
 
 
 def _cost(pg, sql: str, args: dict) -> float:
@@ -117,7 +117,7 @@ def _dropped_one_by_one(pg, design, queries, args) -> dict[str, dict[str, tuple[
 
 
 def test_each_query_goes_through_its_planned_index_at_a_million_rows(measured):
-    design, _, with_plan, _, _ = measured
+    design, _, with_plan, _, _, _ = measured
     plan = index_plan(design)
     wanted = {n.name: i.name for i in plan.indexes for n in i.needs if n.kind == "query"} | plan.served_by_keys
     assert set(wanted) | {"titles_lent_to_member"} == set(design.queries)  # every structured query has one
@@ -128,7 +128,7 @@ def test_each_query_goes_through_its_planned_index_at_a_million_rows(measured):
 
 
 def test_on_the_large_table_each_query_is_ten_times_faster_with_the_plan(measured):
-    design, without, with_plan, _, _ = measured
+    design, without, with_plan, _, _, _ = measured
     on_large = [name for name, q in design.queries.items() if (q.entity or LARGE_TABLE) == LARGE_TABLE]
     assert len(on_large) == 4
     for name in on_large:
@@ -140,7 +140,7 @@ def test_on_the_large_table_each_query_is_ten_times_faster_with_the_plan(measure
 def test_no_planned_index_is_redundant(measured):
     """Dropping an index makes a query it serves cost more; an index kept only for a foreign key
     serves the parent's deletes, which no query shows."""
-    design, _, _, _, dropped = measured
+    design, _, _, _, dropped, _ = measured
     for index in index_plan(design).indexes:
         if all(n.kind == "foreign_key" for n in index.needs):
             continue
@@ -150,13 +150,44 @@ def test_no_planned_index_is_redundant(measured):
 
 
 def test_hypopg_what_if_of_each_index_lowers_the_cost_of_what_it_serves(measured):
-    design, _, _, what_if, _ = measured
+    design, _, _, what_if, _, _ = measured
     for index in index_plan(design).indexes:
         served = [n.name for n in index.needs if n.kind == "query"]
         if not served:
             continue
         better = [q for q in served if what_if[index.name][q][1] < what_if[index.name][q][0] / 1.5]
         assert better, (index.name, {q: what_if[index.name][q] for q in served})
+
+
+def test_pg_qualstats_advisor_suggests_nothing_the_plan_lacks(measured):
+    """pg_qualstats watched the queries run without the plan's indexes; every index its advisor
+    then suggests is served by one the database has once the plan is applied (leading with its
+    columns, or serving whole the filter a lone suggestion is part of), and it suggested some."""
+    design, _, _, _, _, analysis = measured
+    assert analysis.advice, "pg_qualstats saw no filter worth an index"
+    unserved = [a.statement for a in analysis.advice if a.served_by is None]
+    assert unserved == []
+    assert not [f for f in analysis.findings if f.code == "PF103"]
+    planned = {i.name for i in index_plan(design).indexes} | {"pk_loan", "pk_member", "pk_book", "uq_member_handle"}
+    assert {a.served_by for a in analysis.advice} <= planned
+
+
+def test_a_suggestion_no_index_serves_is_a_finding_at_its_table(library):
+    """The twin: with an index the advisor suggests and the database lacks (a filter on a column
+    no index leads with), the suggestion is unserved and PF103 names the table's entity line."""
+    from schemaforge.performance.analyze import Advice, Analysis, _judge, findings
+
+    design, _ = library
+    indexes = {"loan": [("ix_loan_member_id_lent_at_id", ["member_id", "lent_at", "id"], set())]}
+    judged = _judge([("CREATE INDEX ON public.loan USING btree (returned_at)", "loan", ("returned_at",)),
+                     ("CREATE INDEX ON public.loan USING btree (lent_at)", "loan", ("lent_at",)),
+                     ("CREATE INDEX ON public.loan USING btree (member_id)", "loan", ("member_id",))],
+                    [("loan", frozenset({"member_id", "lent_at"}))], indexes)
+    assert [a.served_by for a in judged] == [None, "ix_loan_member_id_lent_at_id", "ix_loan_member_id_lent_at_id"]
+    assert judged[1].reason and not judged[2].reason
+    found = findings(design, Analysis([], judged, [], {}, []))
+    assert [(f.code, f.location.line) for f in found] == [("PF103", design.source.key(design.entities["loan"].path).line)]
+    assert "returned_at" in found[0].message
 
 
 MARIADB_ROWS = "rows: {member: 2000, book: 5000, loan: 100000}"

@@ -1,0 +1,101 @@
+"""A throwaway PostgreSQL server from the machine's own binaries, for measuring a design.
+
+The performance analysis wants statistics a shared server does not collect by default:
+`pg_stat_statements` and `pg_qualstats` only work from `shared_preload_libraries`, which takes a
+restart. Rather than reconfigure a server the user runs, this starts a private one: `initdb` into
+a temporary folder, on a free loopback port, with whichever of those libraries the machine has
+(HypoPG needs no preloading), and removes it all afterwards. Durability is off: nothing here
+outlives the measurement.
+
+PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+PRELOADED = ("pg_stat_statements", "pg_qualstats")
+
+
+class NoPostgresServer(RuntimeError):
+    """The machine has no PostgreSQL server binaries to start one with."""
+
+
+def server_binaries() -> Path:
+    """The folder of `initdb`, `pg_ctl` and `postgres`: pg_config's, else the newest Debian one."""
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
+        if (Path(found) / "initdb").exists():
+            return Path(found)
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not candidates:
+        raise NoPostgresServer("no PostgreSQL server binaries (initdb) on this machine: install PostgreSQL, "
+                               "or set SCHEMAFORGE_POSTGRES_URL to a server to measure on")
+    return candidates[-1].parent
+
+
+def _library_folder(binaries: Path) -> Path:
+    pg_config = binaries / "pg_config"
+    if pg_config.exists():
+        return Path(subprocess.run([str(pg_config), "--pkglibdir"], capture_output=True, text=True).stdout.strip())
+    return binaries.parent / "lib"
+
+
+def preloadable(binaries: Path) -> list[str]:
+    """The statistics libraries this server can preload."""
+    folder = _library_folder(binaries)
+    return [name for name in PRELOADED if (folder / f"{name}.so").exists()]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a private PostgreSQL and yield its connection URL (user `postgres`, trust, database
+    `postgres`); stopped and deleted on exit."""
+    binaries = server_binaries()
+    folder = Path(tempfile.mkdtemp(prefix="schemaforge_pg_"))
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+    data, port = folder / "data", _free_port()
+    run = lambda *command: subprocess.run(_as_server_user([str(binaries / command[0]), *command[1:]]),  # noqa: E731
+                                          capture_output=True, text=True, check=True)
+    settings = {"listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": str(folder),
+                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                "shared_preload_libraries": ",".join(preloadable(binaries)),
+                "pg_qualstats.sample_rate": "1", "pg_stat_statements.track": "all"}
+    options = " ".join(f"-c {name}={value}" for name, value in settings.items() if value)
+    try:
+        run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        run("pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "-t", "60", "start")
+    except subprocess.CalledProcessError as error:
+        log = folder / "server.log"
+        detail = (error.stderr or "") + (log.read_text() if log.exists() else "")
+        shutil.rmtree(folder, ignore_errors=True)
+        raise NoPostgresServer(f"could not start a PostgreSQL server with {binaries}: {detail.strip()}") from error
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
