@@ -3,10 +3,16 @@
 # example designs as Dagster assets (the same command your CI would run).
 set -euo pipefail
 cd "$(dirname "$0")"
-# PostgreSQL's HypoPG, with which the tests price the index plan's indexes hypothetically
-# (Debian's package; installed here when it is missing and we are root).
-if command -v apt-get >/dev/null && ! dpkg -s postgresql-15-hypopg >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get install -y -q postgresql-15-hypopg >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q postgresql-15-hypopg >/dev/null; }
+# From Debian's packages, installed here when missing and we are root: PostgreSQL's HypoPG and
+# pg_qualstats, with which the performance analysis prices and cross-checks the index plan, and
+# Prometheus (its promtool) and postgres_exporter, which run the generated monitoring config.
+DEBIAN_PACKAGES="postgresql-15-hypopg postgresql-15-pg-qualstats prometheus prometheus-postgres-exporter"
+missing=$(for p in $DEBIAN_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null; }
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip

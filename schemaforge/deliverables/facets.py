@@ -19,7 +19,7 @@ from schemaforge.design.model import Design
 # version (what its readers read of it).
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
-    "queries": "1", "indexes": "1",
+    "queries": "2", "indexes": "1", "monitoring": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -65,6 +65,8 @@ def facet(design: Design, name: str) -> Any:
         return row_counts(design)
     if name == "queries":  # the access patterns, descriptions, rates and latency targets included
         return doc["queries"]
+    if name == "monitoring":  # the SLO and the alerts asked for
+        return doc["monitoring"]
     if name == "release":  # what a migration to this version depends on besides the structure
         return {"version": design.version, "allow_destructive": design.doc.allow_destructive, "targets": doc["targets"]}
     raise KeyError(name)
@@ -82,6 +84,7 @@ READS = {
     "migrations": ("structure", "descriptions", "release"),  # plus the earlier releases: `extra`
     "queries": ("structure", "queries"),
     "indexes": ("structure", "queries", "rows"),  # the seed's row counts size each index
+    "monitoring": ("structure", "queries", "rows", "monitoring"),  # rows: which tables are large
 }
 
 

@@ -28,6 +28,7 @@ from schemaforge.deliverables.generate import (
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
 from schemaforge.indexes.render import index_artifacts
+from schemaforge.monitoring.render import RULE_TESTS, RULES, monitoring_artifacts
 from schemaforge.design.model import Design
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
@@ -323,6 +324,38 @@ def _indexes(plan: Plan) -> list[Deliverable]:
                         "(indexes/).", build, kinds=frozenset({"sql"}))]
 
 
+def _rules_pass_promtool(root: Path) -> CheckOutcome:
+    """promtool checks the rules, then runs their unit tests."""
+    import shutil
+    import subprocess
+
+    if shutil.which("promtool") is None:
+        return CheckOutcome(False, {"error": Shown("text", "promtool is not installed (Debian: apt-get install prometheus)")})
+    folder = (root / RULES).parent
+    outputs = []
+    for command in (["promtool", "check", "rules", Path(RULES).name], ["promtool", "test", "rules", Path(RULE_TESTS).name]):
+        result = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+        outputs.append(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}")
+        if result.returncode != 0:
+            return CheckOutcome(False, {"promtool": Shown("md", "```\n" + "\n".join(outputs) + "```")})
+    return CheckOutcome(True, {"promtool": Shown("md", "```\n" + "\n".join(outputs) + "```")})
+
+
+def _monitoring(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+
+    def show(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+        rules_text = next(a for a in artifacts if a.path == RULES).content.decode()
+        return {"alerts": Shown("int", rules_text.count("- alert: ")), "rules": Shown("md", f"```yaml\n{rules_text}```")}
+
+    return [Deliverable("monitoring", "monitoring", code_version(d, "monitoring", " ".join(sql_targets(d))),
+                        "Monitoring: Prometheus rules with their unit tests, postgres_exporter queries, monitoring "
+                        "SQL per target and a Grafana dashboard (monitoring/).",
+                        _write(lambda: monitoring_artifacts(d, sql_targets(d)), show), deps=("indexes",),
+                        checks=(single_check("rules_pass_promtool", "promtool check rules and promtool test rules on "
+                                             "the generated rules.", _rules_pass_promtool),))]
+
+
 def _history(plan: Plan) -> list[Deliverable]:
     d, history, problem = plan.design, plan.history, plan.history_problem
 
@@ -408,7 +441,7 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # In build order: each entry's deps come before it, and the lint comes early, since a design
 # with lint errors builds no further from the CLI. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _migrations, _seed)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _monitoring, _migrations, _seed)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -11,12 +11,15 @@ the entity: `eq` compares each column of the field with a parameter named after 
 parameter. Rows a soft delete has hidden are left out unless the pattern filters `deleted_at`
 itself. The `sql` form keeps its own `:name` parameters. Both are built as one tree over the
 design's names, mapped to each target's physical names, and written in the target's parameter
-style (SqlTarget.QUERY_PARAMETER) and list form (QUERY_IN_LIST).
+style (SqlTarget.QUERY_PARAMETER) and list form (QUERY_IN_LIST). Each ends with a comment that
+names it (`/*schemaforge_query='<name>'*/`, sqlcommenter's form), by which the monitoring config
+finds its statistics in pg_stat_statements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlglot import exp
 
@@ -29,6 +32,9 @@ from schemaforge.design.physical import physical_tree
 # Where a column compared with a parameter has no type the query can tell (an `sql` form's
 # parameter that no column is compared with), ClickHouse is told String.
 _UNTYPED = "String"
+
+
+QUERY_TAG_KEY = "schemaforge_query"
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,13 @@ class RenderedQuery:
     name: str
     sql: str
     parameters: tuple[Parameter, ...]
+
+
+def query_tag(name: str) -> str:
+    """The comment that names a query in the server's statistics (pg_stat_statements keeps a
+    statement's text with its comments; the monitoring config groups statistics by it). In
+    sqlcommenter's form: a key and a URL-quoted value."""
+    return f"/*{QUERY_TAG_KEY}='{quote(name, safe='')}'*/"
 
 
 def _list_marker(name: str) -> exp.Placeholder:
@@ -156,7 +169,8 @@ class _QueryWriter:
             for literal in tree.find_all(exp.Literal):
                 if literal.is_string and "%" in literal.this:
                     literal.set("this", literal.this.replace("%", "%%"))
-        return RenderedQuery(pattern.name, self.target.generate(tree), tuple(parameters))
+        tag = query_tag(pattern.name).replace("%", "%%" if self.target.QUERY_PERCENT_DOUBLED else "%")
+        return RenderedQuery(pattern.name, f"{self.target.generate(tree)} {tag}", tuple(parameters))
 
     def _natural_null_order(self, tree: exp.Expression) -> None:
         """ORDER BY a column that holds no NULL there in the target's own default NULL order: the
