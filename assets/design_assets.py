@@ -96,7 +96,8 @@ def _check(plan: Plan, item: Deliverable, check: Check) -> dg.AssetChecksDefinit
         outcomes, _ = check_or_reuse(item, check, build_dir() / design.name)
         for name, outcome in outcomes.items():
             yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=outcome.passed,
-                                      severity=dg.AssetCheckSeverity.ERROR, metadata=metadata(outcome.shown))
+                                      severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+                                      metadata=metadata(outcome.shown))
 
     return _run
 

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from conftest import DESIGNS, EXAMPLES, ROOT, load_example
-from schemaforge.deliverables.generate import artifact_paths, seed_paths
+from schemaforge.deliverables.generate import artifact_paths, performance_paths, seed_paths
+from schemaforge.monitoring.render import monitoring_paths
 from schemaforge.deliverables.registry import deliverables, plan_design
 from schemaforge.cli import main as cli_main
 from schemaforge.ddl import reserved
@@ -25,10 +26,11 @@ SCHEMA_FILE = ROOT / "schemaforge" / "design" / "design.schema.json"
 
 def built_files(example: str, root) -> dict[str, bytes]:
     """Every file the registry's deliverables write for `example` under `root`, the seed (tested
-    for determinism in test_seed) and the release snapshot (written beside the design) aside."""
+    for determinism in test_seed), the release snapshot (written beside the design) and the
+    performance report (latencies measured on a server differ from run to run) aside."""
     plan = plan_design(DESIGNS / f"{example}.yaml", load_example(example))
     for item in deliverables(plan):
-        if item.name not in ("seed", "manifest", "history"):
+        if item.name not in ("seed", "manifest", "history", "performance"):
             item.build(root)
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -42,7 +44,8 @@ def test_the_same_design_gives_byte_identical_artifacts(example, tmp_path, monke
     assert list((tmp_path / "cache_second").rglob("*.svg"))
     assert first == second
     design = load_example(example)
-    assert set(first) == set(artifact_paths(design, plan_design(DESIGNS / f"{example}.yaml", design).history)) - set(seed_paths(design))
+    assert set(first) == set(artifact_paths(design, plan_design(DESIGNS / f"{example}.yaml", design).history)) - set(
+        seed_paths(design)) - set(performance_paths(design))
 
 
 def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
@@ -60,6 +63,8 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
          "shop/seed/report.json"]
         + [f"shop/{kind}/{t}.sql" for kind in ("ddl", "indexes", "queries", "seed") for t in SQL_TARGETS]
         + ["shop/indexes/plan.json", "shop/indexes/plan.md"]
+        + [f"shop/{path}" for path in monitoring_paths(list(SQL_TARGETS))]
+        + ["shop/performance/report.md", "shop/performance/report.json", "shop/performance/pgbouncer.ini"]
         + [f"shop/seed/{e}.parquet" for e in entities]
         + [f"shop/migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")]
     )

@@ -175,7 +175,7 @@ def test_pg_qualstats_advisor_suggests_nothing_the_plan_lacks(measured):
 def test_a_suggestion_no_index_serves_is_a_finding_at_its_table(library):
     """The twin: with an index the advisor suggests and the database lacks (a filter on a column
     no index leads with), the suggestion is unserved and PF103 names the table's entity line."""
-    from schemaforge.performance.analyze import Advice, Analysis, _judge, findings
+    from schemaforge.performance.analyze import Analysis, _judge, findings
 
     design, _ = library
     indexes = {"loan": [("ix_loan_member_id_lent_at_id", ["member_id", "lent_at", "id"], set())]}

@@ -26,7 +26,7 @@ from schemaforge.indexes.render import index_plan, plan_sql
 from schemaforge.monitoring.catalogs import CATALOGS
 from schemaforge.monitoring.dashboard import build_dashboard
 from schemaforge.monitoring.exporter import exporter_queries
-from schemaforge.monitoring.render import DASHBOARD, EXPORTER, RULE_TESTS, RULES, monitoring_artifacts
+from schemaforge.monitoring.render import monitoring_artifacts
 from schemaforge.seed.plan import row_counts
 from library_design import LIBRARY
 

@@ -20,6 +20,7 @@ from schemaforge.design.model import Design
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
     "queries": "2", "indexes": "1", "monitoring": "1",
+    "performance": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -85,6 +86,7 @@ READS = {
     "queries": ("structure", "queries"),
     "indexes": ("structure", "queries", "rows"),  # the seed's row counts size each index
     "monitoring": ("structure", "queries", "rows", "monitoring"),  # rows: which tables are large
+    "performance": ("structure", "queries", "seed", "rows"),  # what it measures on: the schema and its seed
 }
 
 

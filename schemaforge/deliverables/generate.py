@@ -18,6 +18,7 @@ from schemaforge.migrate.history import History
 from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.design.model import Design
 from schemaforge.indexes.render import index_paths
+from schemaforge.monitoring.render import monitoring_paths
 from schemaforge.queries.render import queries_sql
 
 
@@ -41,10 +42,19 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
     paths |= {queries_path(target): "queries" for target in sql_targets(design)}
     paths |= {path: "indexes" for path in index_paths(sql_targets(design))}
+    paths |= {path: "monitoring" for path in monitoring_paths(sql_targets(design))}
     if history is not None:
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
+    paths |= {path: "performance" for path in performance_paths(design)}
     return paths | {path: "seed" for path in seed_paths(design)}
+
+
+def performance_paths(design: Design) -> list[str]:
+    """The performance report's files: a design with queries has one."""
+    from schemaforge.performance.report import PGBOUNCER, REPORT_JSON, REPORT_MD
+
+    return [REPORT_MD, REPORT_JSON, PGBOUNCER] if design.queries else []
 
 
 def queries_path(target: str) -> str:

@@ -75,9 +75,10 @@ class Check:
     reusable: bool = True  # False when it reads more than the deliverable it judges
 
 
-def single_check(name: str, description: str, run: Callable[[Path], CheckOutcome], reusable: bool = True) -> Check:
+def single_check(name: str, description: str, run: Callable[[Path], CheckOutcome], reusable: bool = True,
+                 blocking: bool = True) -> Check:
     """A check whose run makes one judgement."""
-    return Check(name, ((name, description),), lambda root: {name: run(root)}, reusable=reusable)
+    return Check(name, ((name, description),), lambda root: {name: run(root)}, blocking, reusable)
 
 
 class DeliverableFailed(Exception):
@@ -356,6 +357,54 @@ def _monitoring(plan: Plan) -> list[Deliverable]:
                                              "the generated rules.", _rules_pass_promtool),))]
 
 
+def _performance_outcome(code: str) -> Callable[[Path], CheckOutcome]:
+    """Passes when PostgreSQL measured the queries and found none with `code`."""
+    def run(root: Path) -> CheckOutcome:
+        from schemaforge.performance.report import REPORT_JSON
+
+        data = json.loads((root / REPORT_JSON).read_text())
+        found = [f for f in data["recommendations"] if f["code"] == code]
+        shown = {"findings": Shown("md", _findings_table(found)), "measured": Shown("text", str(data["measured"]))}
+        if not data["measured"]:
+            shown["not_measured"] = Shown("text", data["not_measured_because"])
+        return CheckOutcome(data["measured"] and not found, shown)
+
+    return run
+
+
+def _performance(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    if not d.queries:
+        return []
+
+    def build(root: Path) -> Built:
+        from schemaforge.performance.analyze import analyze  # psycopg: imported when run
+        from schemaforge.performance.report import REPORT_MD, performance_artifacts
+        from schemaforge.performance.server import NoPostgresServer, measurement_server
+
+        try:
+            with measurement_server() as url:
+                analysis, reason = analyze(d, root / SEED_FOLDER, url), ""
+        except NoPostgresServer as missing:
+            analysis, reason = None, str(missing)
+        artifacts = performance_artifacts(d, analysis, reason)
+        write_artifacts(root, artifacts)
+        shown = {"report": Shown("md", next(a for a in artifacts if a.path == REPORT_MD).content.decode())}
+        return Built(content_hash(artifacts), shown, tuple(analysis.findings if analysis else ()),
+                     tuple(a.path for a in artifacts))
+
+    checks = (
+        single_check("queries_use_their_indexes", "Every query reads its planned index at the seed's row counts, "
+                     "measured on PostgreSQL (PF101).", _performance_outcome("PF101")),
+        single_check("queries_meet_p95", "Every query meets its p95_ms at the seed's row counts (PF102).",
+                     _performance_outcome("PF102"), blocking=False),
+    )
+    return [Deliverable("performance", "performance", code_version(d, "performance"),
+                        "Each query measured on a seeded PostgreSQL without and with the index plan, with "
+                        "recommendations, caching, pooling (pgbouncer.ini) and scaling (performance/).",
+                        build, deps=("seed", "indexes"), kinds=frozenset({"postgres"}), checks=checks)]
+
+
 def _history(plan: Plan) -> list[Deliverable]:
     d, history, problem = plan.design, plan.history, plan.history_problem
 
@@ -441,7 +490,7 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # In build order: each entry's deps come before it, and the lint comes early, since a design
 # with lint errors builds no further from the CLI. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _monitoring, _migrations, _seed)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _monitoring, _migrations, _seed, _performance)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -99,3 +99,19 @@ def throwaway_postgres() -> Iterator[str]:
         subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+SERVER_URL_VARIABLE = "SCHEMAFORGE_POSTGRES_URL"
+
+
+@contextmanager
+def measurement_server() -> Iterator[str]:
+    """The PostgreSQL to measure on: the one $SCHEMAFORGE_POSTGRES_URL names (the analysis
+    creates and drops a database of its own there), else a throwaway one from the machine's
+    binaries. Raises NoPostgresServer when there is neither."""
+    configured = os.environ.get(SERVER_URL_VARIABLE)
+    if configured:
+        yield configured
+        return
+    with throwaway_postgres() as url:
+        yield url
