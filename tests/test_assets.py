@@ -16,6 +16,7 @@ from dagster._core.definitions.data_version import CachingStaleStatusResolver, S
 from dagster._core.loader import LoadingContextForTest
 
 from conftest import DESIGNS, ROOT, shop_project
+from schemaforge.monitoring.render import monitoring_paths
 from schemaforge.deliverables.files import Artifact, content_hash, write_atomic
 from schemaforge.ddl.targets import SQL_TARGETS
 
@@ -62,11 +63,13 @@ def test_each_design_has_its_assets_in_its_group(project):
     assert keys == {
         "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
         *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
-        *(f"shop/queries_{t}" for t in SQL_TARGETS), "shop/indexes",
+        *(f"shop/queries_{t}" for t in SQL_TARGETS), "shop/indexes", "shop/monitoring", "shop/performance",
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
     assert "shop/lint:no_lint_errors" in checks and "shop/ddl_sqlite:applies_to_empty_database" in checks
+    assert {"shop/monitoring:rules_pass_promtool", "shop/performance:queries_use_their_indexes",
+            "shop/performance:queries_meet_p95"} <= checks
     # One expectation suite per entity, each a check on the seed asset.
     suites = {c for c in checks if c.startswith("shop/seed:")}
     assert suites == {f"shop/seed:expectations_{e}" for e in (
@@ -87,7 +90,9 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     queries = {f"queries/{t}.sql" for t in SQL_TARGETS} | {f"indexes/{t}.sql" for t in SQL_TARGETS}
     queries |= {"indexes/plan.json", "indexes/plan.md"}
     migrations = {f"migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries
+    measured = set(monitoring_paths(list(SQL_TARGETS))) | {"performance/report.md", "performance/report.json",
+                                                           "performance/pgbouncer.ini"}
+    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries | measured
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.1.0" and len(manifest["design_sha256"]) == 64
@@ -98,9 +103,10 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     assert erd.metadata["mermaid"].value.startswith("```mermaid\nerDiagram")
     checks = {e.check_name: e.passed
               for e in result.get_asset_check_evaluations()}
-    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True, "matches_files": True} | {
+    assert checks == {"no_lint_errors": True, "applies_to_empty_database": True, "matches_files": True,
+                      "rules_pass_promtool": True, "queries_use_their_indexes": True, "queries_meet_p95": True} | {
         name: True for name in checks if name.startswith("expectations_")}
-    assert len(checks) == 3 + 9
+    assert len(checks) == 6 + 9
 
 
 def test_a_description_change_stales_only_what_reads_descriptions(project):
@@ -124,7 +130,9 @@ def test_a_seed_change_leaves_ddl_and_erd_fresh(project):
     materialize_all(definitions(), instance)
     edit(designs / "shop.yaml", "rows: {customer: 1000,", "rows: {customer: 2000,")
     assert stale_keys(definitions(), instance) == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
-                                                   "shop/indexes"}  # the seed row counts size the indexes
+                                                   "shop/indexes", "shop/monitoring", "shop/performance"}
+    # the seed's row counts size the indexes and pick the dashboard's large tables; the
+    # performance report measures on the seed
 
 
 def test_rematerializing_stale_assets_propagates_only_real_changes(project):
@@ -138,8 +146,10 @@ def test_rematerializing_stale_assets_propagates_only_real_changes(project):
     )
     # design.json holds no seed settings and lint found nothing new: their data versions did not
     # move, so nothing downstream went stale; the seed (whose code version moved) and the manifest
-    # (which records the design hash) are, and the index plan, which sizes each index by the rows.
-    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest", "shop/history", "shop/indexes"}
+    # (which records the design hash) are, and the index plan, which sizes each index by the rows,
+    # the monitoring config, whose dashboard shows the largest tables, and the performance report.
+    assert stale_keys(definitions(), instance) == {"shop/seed", "shop/manifest", "shop/history", "shop/indexes",
+                                                   "shop/monitoring", "shop/performance"}
 
 
 def test_sensor_requests_only_the_assets_a_change_affects(project):
@@ -156,7 +166,8 @@ def test_sensor_requests_only_the_assets_a_change_affects(project):
     assert changed_assets(instance, planned()) == []
     edit(designs / "shop.yaml", "max: 20}", "max: 30}")  # a seed setting
     changed = changed_assets(instance, planned())
-    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history"}
+    assert {k.to_user_string() for k in changed} == {"shop/spec", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
+                                                     "shop/performance"}  # it measures on the seed
 
 
 def test_migrations_go_stale_only_when_the_version_or_the_history_moves(project):

@@ -51,7 +51,11 @@ def _killed_build(design: Path, out: Path, phase: str, delay: float) -> bool:
 
 
 def _manifest(root: Path) -> dict:
-    return json.loads((root / "manifest.json").read_text())
+    """The manifest, but for the performance report's files: latencies measured on a server differ
+    from one build of the same design to the next (manifest_problems still checks their hashes)."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["artifacts"] = [a for a in manifest["artifacts"] if not a["path"].startswith("performance/")]
+    return manifest
 
 
 def test_a_killed_build_leaves_the_previous_build_or_the_new_one(tmp_path):

@@ -18,7 +18,9 @@ from schemaforge.deliverables import records
 DDL = {f"ddl_{t}" for t in SQL_TARGETS}
 MIGRATIONS = {f"migrations_{t}" for t in SQL_TARGETS}
 QUERIES = {f"queries_{t}" for t in SQL_TARGETS}
-EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest", "indexes"} | DDL | MIGRATIONS | QUERIES
+# The index plan, the monitoring config and the performance report read the queries and the seed's row counts.
+MEASURED = {"indexes", "monitoring", "performance"}
+EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest"} | MEASURED | DDL | MIGRATIONS | QUERIES
 # What reads the whole design file (its text's hash): any edit at all regenerates these.
 WHOLE_FILE = {"spec", "lint", "history", "manifest"}
 
@@ -26,10 +28,10 @@ WHOLE_FILE = {"spec", "lint", "history", "manifest"}
 EDITS = {
     "description": ("description: A label for grouping products", "description: A label for products",
                     WHOLE_FILE | DDL | MIGRATIONS),
-    "seed rows": ("rows: {customer: 1000,", "rows: {customer: 1200,", WHOLE_FILE | {"seed", "indexes"}),
+    "seed rows": ("rows: {customer: 1000,", "rows: {customer: 1200,", WHOLE_FILE | {"seed"} | MEASURED),
     "a field": ("      label: {type: string(40)", "      note: {type: string(20), nullable: true}\n"
                 "      label: {type: string(40)", EVERYTHING),
-    "a query": ("    limit: 20\n", "    limit: 25\n", WHOLE_FILE | QUERIES | {"indexes"}),
+    "a query": ("    limit: 20\n", "    limit: 25\n", WHOLE_FILE | QUERIES | MEASURED),
     "the version": ("version: 1.1.0", "version: 1.2.0", WHOLE_FILE | MIGRATIONS),
 }
 
@@ -164,9 +166,11 @@ def test_schemaforge_build_is_incremental_and_prunes_what_is_no_longer_made(proj
          "targets: [postgres, mysql, sqlite, sqlserver, duckdb, clickhouse]")
     counting()
     assert schemaforge(["build"]) == 0
-    # The seed's load scripts and the migrations follow the targets; the other targets' DDL does not.
-    assert set(records.built_counts) == WHOLE_FILE | {"seed", "indexes"} | {m for m in MIGRATIONS if m != "migrations_oracle"}
+    # The seed's load scripts, the migrations and the monitoring SQL follow the targets (the
+    # performance report measures on the seed); the other targets' DDL does not.
+    assert set(records.built_counts) == WHOLE_FILE | {"seed"} | MEASURED | {m for m in MIGRATIONS if m != "migrations_oracle"}
     assert not (build / "shop" / "queries" / "oracle.sql").exists()
+    assert not (build / "shop" / "monitoring" / "queries" / "oracle.sql").exists()
     assert not (build / "shop" / "ddl" / "oracle.sql").exists()
     assert not (build / "shop" / "migrations" / "oracle").exists() or not any((build / "shop" / "migrations" / "oracle").iterdir())
     assert (build / "shop" / "ddl" / "postgres.sql").stat().st_mtime_ns == before["shop/ddl/postgres.sql"]
