@@ -143,3 +143,31 @@ def test_the_index_check_fails_on_a_query_read_without_its_index(built_performan
         (tmp_path / "performance/report.json").write_text(json.dumps(broken))
         outcome = check.run(Path(tmp_path))["queries_use_their_indexes"]
         assert not outcome.passed
+
+
+def test_a_server_left_by_a_killed_process_is_stopped_and_removed_by_the_next_start():
+    """pg_ctl's server outlives a SIGKILLed owner: the next throwaway server's start reaps it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from schemaforge.performance.server import reap_orphans, server_binaries
+
+    require = __import__("conftest").require_module
+    require("psycopg")
+    owner = subprocess.Popen([sys.executable, "-c", (
+        "import time\nfrom schemaforge.performance.server import throwaway_postgres\n"
+        "with throwaway_postgres() as url:\n    print(url, flush=True)\n    time.sleep(600)\n")],
+        stdout=subprocess.PIPE, text=True)
+    url = owner.stdout.readline().strip()
+    import psycopg
+
+    psycopg.connect(url).close()  # it runs
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.wait()
+    psycopg.connect(url).close()  # and outlives its owner
+    reaped = reap_orphans(server_binaries())
+    assert reaped and not any(folder.exists() for folder in reaped)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=3)

@@ -68,12 +68,45 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+_PREFIX, _OWNER = "schemaforge_pg_", "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(binaries: Path) -> list[Path]:
+    """Stop and remove the servers of processes that were killed before they could (pg_ctl's
+    server outlives a SIGKILLed parent): each folder names the process that owns it."""
+    reaped = []
+    for folder in Path(tempfile.gettempdir()).glob(_PREFIX + "*"):
+        owner = folder / _OWNER
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue  # being set up, or not ours
+        if _alive(pid):
+            continue
+        subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        reaped.append(folder)
+    return reaped
+
+
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """Start a private PostgreSQL and yield its connection URL (user `postgres`, trust, database
     `postgres`); stopped and deleted on exit."""
     binaries = server_binaries()
-    folder = Path(tempfile.mkdtemp(prefix="schemaforge_pg_"))
+    reap_orphans(binaries)
+    folder = Path(tempfile.mkdtemp(prefix=_PREFIX))
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
@@ -88,6 +121,7 @@ def throwaway_postgres() -> Iterator[str]:
     try:
         run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         run("pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "-t", "60", "start")
+        (folder / _OWNER).write_text(str(os.getpid()))
     except subprocess.CalledProcessError as error:
         log = folder / "server.log"
         detail = (error.stderr or "") + (log.read_text() if log.exists() else "")
