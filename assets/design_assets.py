@@ -22,6 +22,7 @@ from schemaforge.deliverables.registry import (
 )
 from schemaforge.design.loader import load_design
 from schemaforge.migrate.history import history_dir
+from schemaforge.performance.server import configured_server
 from schemaforge.findings import DesignErrors
 
 _METADATA = {
@@ -68,10 +69,12 @@ def _asset(plan: Plan, item: Deliverable) -> dg.AssetsDefinition:
         key=asset_key(design.name, item.name), group_name=design.name, code_version=item.code_version,
         description=item.description, kinds=set(item.kinds) or None, metadata={"design_file": design.file},
         deps=[asset_key(design.name, dep) for dep in item.deps] or None,
+        required_resource_keys={"postgres"} if item.measures_on_postgres else None,
     )
     def _build(context) -> dg.MaterializeResult:  # an AssetExecutionContext
+        server = context.resources.postgres.url if item.measures_on_postgres else None
         try:
-            with _engine_log_to(context.log):
+            with _engine_log_to(context.log), configured_server(server):
                 built, was_built = build_or_reuse(item, build_dir() / design.name)
         except DeliverableFailed as failed:
             raise dg.Failure(description=str(failed),

@@ -35,9 +35,11 @@ def test_each_query_gets_the_index_that_serves_it_and_each_foreign_key_a_full_on
     assert plan == {
         # eq member, then the sort (lent_at desc, id: mixed directions, so lent_at is stored
         # descending), the range on lent_at being the sort's own column; select's book_id included.
-        # A full index leading with member_id: it covers the foreign key too.
+        # A full index leading with member_id: it covers the foreign key too, and the sql query's
+        # own (member_id, id), a member having 10 loans at the seed's counts.
         "ix_loan_member_id_lent_at_id": (("member_id", "lent_at", "id"), ("lent_at",), ("book_id",), "",
-                                         ("foreign_key:fk_loan_member", "query:loans_of_member")),
+                                         ("foreign_key:fk_loan_member", "query:loans_of_member",
+                                          "query:titles_lent_to_member")),
         "ix_book_title_id": (("title", "id"), (), (), "", ("query:books_by_title_prefix",)),
         # not_null would make it partial, and a partial index cannot serve the foreign key, which
         # gets a full one; a book has 7 loans at the seed's counts: that index finds them, and
@@ -194,3 +196,57 @@ def test_the_plan_for_servers_we_lack_parses_back_with_every_index(target, diale
             assert isinstance(statement, exp.Create) and statement.args["kind"] == "INDEX", statement
             created.append(statement.this.name)
     assert sorted(created) == sorted(i.name for i in index_plan(design).indexes)
+
+
+SQL_QUERIES = """\
+design: s
+version: 1.0.0
+description: sql queries read as the structured form
+targets: [postgres]
+entities:
+  shelf:
+    fields:
+      id: {type: bigint, pk: true}
+      code: {type: string(20)}
+  item:
+    fields:
+      id: {type: bigint, pk: true}
+      shelf: {ref: shelf}
+      name: {type: string(100)}
+      kind: {type: "enum(book, map, disc)"}
+      added_at: {type: timestamptz}
+      weight: {type: integer, nullable: true}
+queries:
+  recent_of_kind:
+    sql: "SELECT id, name FROM item WHERE kind = 'map' AND added_at >= :since ORDER BY added_at DESC LIMIT 10"
+  on_shelf_by_name:
+    sql: "SELECT i.id FROM item i JOIN shelf s ON s.id = i.shelf_id WHERE s.code = :code AND i.name LIKE :start || '%'"
+  named_in:
+    sql: "SELECT id FROM item WHERE name IN (:a, :b) AND weight IS NOT NULL"
+  sorted_by_shelf:
+    sql: "SELECT i.id FROM item i JOIN shelf s ON s.id = i.shelf_id WHERE i.weight BETWEEN :low AND :high ORDER BY s.code"
+  everything:
+    sql: "SELECT count(*) FROM item WHERE lower(name) = 'x'"
+seed:
+  rows: {shelf: 10, item: 100000}
+"""
+
+
+def test_an_sql_query_gets_its_index_the_way_a_structured_one_does():
+    """Its comparisons with parameters are read as filters of their table (a constant makes the
+    index partial, IS NOT NULL too), the table with the most of them drives, its own ORDER BY is
+    the sort; a query that compares no column with a parameter gets none."""
+    design = load_design_text(SQL_QUERIES, "designs/s.yaml", "s")
+    plan = index_plan(design)
+    by_query = {n.name: i for i in plan.indexes for n in i.needs if n.kind == "query"}
+    recent = by_query["recent_of_kind"]
+    assert (recent.entity, recent.columns, recent.where_sql) == ("item", ("added_at",), "kind = 'map'")
+    # The shelf's code is compared with a parameter, and so is the item's name: one each, and
+    # the table named first drives: the item, by the name's prefix, with a pattern operator class.
+    on_shelf = by_query["on_shelf_by_name"]
+    assert (on_shelf.entity, on_shelf.columns, on_shelf.prefix) == ("item", ("name",), frozenset({"name"}))
+    named = by_query["named_in"]
+    assert (named.columns, named.where_sql) == (("name",), "NOT weight IS NULL")
+    # Sorted by another table's column: the item's index serves the range only.
+    assert by_query["sorted_by_shelf"].columns == ("weight",)
+    assert "everything" in plan.unindexed_queries and "everything" not in by_query

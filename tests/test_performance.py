@@ -171,3 +171,55 @@ def test_a_server_left_by_a_killed_process_is_stopped_and_removed_by_the_next_st
     assert reaped and not any(folder.exists() for folder in reaped)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=3)
+
+
+def test_the_dagster_resource_says_which_postgres_to_measure_on(tmp_path, monkeypatch):
+    """Configured in the run (as in the launchpad), the shared server at 5432, which preloads no
+    statistics library, is measured on; left unset, a throwaway server with both."""
+    import dagster as dg
+
+    from conftest import PG_DSN, require_module, shop_project
+
+    psycopg = require_module("psycopg")
+    try:
+        psycopg.connect(f"{PG_DSN} dbname=postgres", connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        __import__("conftest").unavailable(f"PostgreSQL not reachable at {PG_DSN}: {error}")
+    monkeypatch.delenv("SCHEMAFORGE_POSTGRES_URL", raising=False)
+    _, build = shop_project(tmp_path, monkeypatch)
+    from definitions import build_definitions
+
+    job = build_definitions().resolve_implicit_global_asset_job_def()
+    selection = [dg.AssetKey(["shop", name]) for name in ("seed", "indexes", "performance")]
+    for url in (f"{PG_DSN} dbname=postgres", None):
+        # A measurement is reused while the design and seed stay the same: forget the last one.
+        (build / "shop/.built/performance.json").unlink(missing_ok=True)
+        config = {"resources": {"postgres": {"config": {"url": url}}}}
+        assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=config,
+                                      asset_selection=selection).success
+        data = json.loads((build / "shop/performance/report.json").read_text())
+        assert data["measured"]
+        if url:
+            assert data["measured_on"] == "configured" and "pg_qualstats" not in data["measured_with"]
+        else:
+            assert data["measured_on"].startswith("this machine's PostgreSQL") and "pg_qualstats" in data["measured_with"]
+
+
+def test_without_a_postgresql_on_the_machine_the_pgserver_wheel_is_measured_on(monkeypatch, tmp_path):
+    from schemaforge.deliverables.seed import build_seed
+    from schemaforge.performance import server as servers
+    from schemaforge.performance.analyze import analyze
+
+    def no_binaries():
+        raise servers.NoPostgresServer("no PostgreSQL server binaries (initdb) on this machine")
+
+    monkeypatch.delenv("SCHEMAFORGE_POSTGRES_URL", raising=False)
+    monkeypatch.setattr(servers, "server_binaries", no_binaries)
+    design = load_example("saas")
+    assert build_seed(design, tmp_path).problems == []
+    with servers.measurement_server() as server:
+        assert server.origin == "pgserver (embedded)"
+        analysis = analyze(design, tmp_path / "seed", server, runs=5)
+    assert analysis.extensions == []  # its build has neither HypoPG nor the statistics libraries
+    assert {q.name for q in analysis.queries} == set(design.queries)
+    assert all(q.uses_planned_index and q.with_plan.rows > 0 for q in analysis.queries)

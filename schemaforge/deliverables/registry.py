@@ -104,6 +104,8 @@ class Deliverable:
     # It spends its time waiting on programs of its own (D2 for the ERD), so `schemaforge build`
     # builds it beside the deliverables that follow it, on a core they would leave idle.
     beside_the_rest: bool = False
+    # It measures on a PostgreSQL: a front end may say which (performance/server.py).
+    measures_on_postgres: bool = False
 
 
 @dataclass(frozen=True)
@@ -383,8 +385,8 @@ def _performance(plan: Plan) -> list[Deliverable]:
         from schemaforge.performance.server import NoPostgresServer, measurement_server
 
         try:
-            with measurement_server() as url:
-                analysis, reason = analyze(d, root / SEED_FOLDER, url), ""
+            with measurement_server() as server:
+                analysis, reason = analyze(d, root / SEED_FOLDER, server), ""
         except NoPostgresServer as missing:
             analysis, reason = None, str(missing)
         artifacts = performance_artifacts(d, analysis, reason)
@@ -402,7 +404,8 @@ def _performance(plan: Plan) -> list[Deliverable]:
     return [Deliverable("performance", "performance", code_version(d, "performance"),
                         "Each query measured on a seeded PostgreSQL without and with the index plan, with "
                         "recommendations, caching, pooling (pgbouncer.ini) and scaling (performance/).",
-                        build, deps=("seed", "indexes"), kinds=frozenset({"postgres"}), checks=checks)]
+                        build, deps=("seed", "indexes"), kinds=frozenset({"postgres"}), checks=checks,
+                        measures_on_postgres=True)]
 
 
 def _history(plan: Plan) -> list[Deliverable]:

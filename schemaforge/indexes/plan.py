@@ -1,7 +1,8 @@
 """The index plan: which indexes a design needs, derived from what it says it will do.
 
 Index advisors watch a running database; a design says its workload up front. Each access
-pattern of `queries:` asks for one index: its equality columns first (`eq`, then `in`), then its
+pattern of `queries:` asks for one index (an `sql` one read as the structured form,
+sql_patterns.py): its equality columns first (`eq`, then `in`), then its
 sort, then its range (`range`, `prefix`), the order in which a B-tree serves all three; its
 constant filters (`{eq: literal}`, `not_null`, a soft delete's `deleted_at IS NULL`) make it
 partial; its `select:` columns become INCLUDE columns. A query whose equality columns are a
@@ -25,6 +26,7 @@ from sqlglot import exp
 from schemaforge.design.model import AccessPattern, Design, Entity, Index
 from schemaforge.design.source import Path
 from schemaforge.findings import Finding
+from schemaforge.indexes.sql_patterns import structured_from_sql
 from schemaforge.seed.plan import row_counts
 
 # Bytes a key or INCLUDE column takes in a B-tree entry, by logical type (variable-length text:
@@ -201,12 +203,11 @@ def plan_indexes(design: Design) -> IndexPlan:
     by_entity = {name: [PlannedIndex(i.name, name, tuple(i.columns), i.path, i.where, tuple(i.include), i.descending,
                                      i.unique, explicit=True, needs=[Need("explicit", i.name, i.path)])
                         for i in entity.indexes] for name, entity in design.entities.items()}
-    for pattern in design.queries.values():
-        if pattern.sql is not None:
-            continue  # an sql query is analysed on the engine (the performance report)
-        candidate = _candidate(design, pattern)
+    for declared in design.queries.values():
+        pattern = structured_from_sql(design, declared) if declared.sql is not None else declared
+        candidate = _candidate(design, pattern) if pattern is not None else None
         if candidate is None:
-            unindexed.append(pattern.name)
+            unindexed.append(declared.name)
             continue
         key = _served_by_key(design.entities[pattern.entity], candidate, pattern)
         if key is not None:

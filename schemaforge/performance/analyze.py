@@ -32,6 +32,7 @@ from schemaforge.findings import Finding
 from schemaforge.indexes.render import index_plan, plan_sql
 from schemaforge.performance.measure import Measured, measure
 from schemaforge.performance.parameters import draw_parameters
+from schemaforge.performance.server import Server
 from schemaforge.queries.render import render_queries
 from schemaforge.seed.load import write_load_script
 
@@ -84,6 +85,7 @@ class Analysis:
     findings: list[Finding]
     seconds: dict[str, float] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=list)
+    server: str = ""  # where it was measured
 
 
 def _with_database(url: str, name: str) -> str:
@@ -93,14 +95,14 @@ def _with_database(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
-def load_with_psql(connection, script: Path) -> None:
+def load_with_psql(connection, script: Path, psql: str = "psql") -> None:
     """Run `script` with psql on `connection`'s database (a load script's COPY FROM STDIN blocks
     are psql's). The connection is passed on by its parts: the driver's libpq may know options
     that the machine's psql does not."""
     info = connection.info
     conninfo = f"host={info.host} port={info.port} user={info.user} dbname={info.dbname}"
     environment = {**os.environ, **({"PGPASSWORD": info.password} if info.password else {})}
-    result = subprocess.run(["psql", conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)],
+    result = subprocess.run([psql, conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)],
                             capture_output=True, text=True, env=environment)
     if result.returncode != 0:
         raise RuntimeError(f"loading the seed with psql failed: {result.stderr.strip()}")
@@ -208,29 +210,30 @@ def _judge(suggested, filters, indexes) -> list[Advice]:
     return judged
 
 
-def analyze(design: Design, seed_dir: Path, url: str, runs: int = 30) -> Analysis:
-    """Measure `design`'s queries on the PostgreSQL at `url` (a database is created and dropped),
-    with its seed in `seed_dir` (the Parquet files)."""
+def analyze(design: Design, seed_dir: Path, server: Server, runs: int = 30) -> Analysis:
+    """Measure `design`'s queries on `server` (a database is created and dropped), with its seed
+    in `seed_dir` (the Parquet files)."""
     import psycopg
 
     name = f"schemaforge_{design.name}_{uuid.uuid4().hex[:8]}".lower()
-    admin = psycopg.connect(url, autocommit=True)
+    admin = psycopg.connect(server.url, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        conninfo = _with_database(url, name)
+        conninfo = _with_database(server.url, name)
         with psycopg.connect(conninfo, autocommit=True) as connection:
             started = time.perf_counter()
-            extensions = prepare(design, seed_dir, connection)
+            extensions = prepare(design, seed_dir, connection, server.psql)
             analysis = measure_plan(design, seed_dir, connection, extensions, runs)
             analysis.seconds = {"load": round(time.perf_counter() - started - sum(analysis.seconds.values()), 3)
                                 } | analysis.seconds
+            analysis.server = server.origin
             return analysis
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
-def prepare(design: Design, seed_dir: Path, connection) -> list[str]:
+def prepare(design: Design, seed_dir: Path, connection, psql: str = "psql") -> list[str]:
     """On `connection`'s empty database: the extensions the analysis can use, the design's
     PostgreSQL DDL, its seed loaded, and fresh statistics. Returns the extensions created."""
     extensions = _extensions(connection)
@@ -238,7 +241,7 @@ def prepare(design: Design, seed_dir: Path, connection) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "postgres.sql"
         write_load_script(design, "postgres", seed_dir, script)
-        load_with_psql(connection, script)
+        load_with_psql(connection, script, psql)
     connection.execute("ANALYZE")
     return extensions
 

