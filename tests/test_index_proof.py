@@ -223,6 +223,11 @@ def test_mariadb_reads_each_query_through_its_planned_index(tmp_path, mariadb_da
     mariadb_database.run((seed / "mysql.sql").read_text())
     mariadb_database.run(plan_sql(design, "mysql")[0])
     mariadb_database.run("ANALYZE TABLE member, book, loan")
+    # The DDL's index for the member foreign key went: the planned one leads with member_id and
+    # serves the foreign key (MySQL refuses to drop an index a foreign key needs otherwise).
+    names = {row[2] for row in mariadb_database.query("SHOW INDEX FROM loan")}
+    assert "ix_loan_member_id_lent_at_id" in names and "ix_loan_member" not in names
+    assert "ix_loan_book" in names  # its planned twin is the same index: the DDL's stays
     plan = index_plan(design)
     wanted = {n.name: i.name for i in plan.indexes for n in i.needs if n.kind == "query"} | plan.served_by_keys
     wanted = {q: "PRIMARY" if key.startswith("pk_") else key for q, key in wanted.items()}
@@ -242,7 +247,7 @@ def test_mariadb_reads_each_query_through_its_planned_index(tmp_path, mariadb_da
             explained = json.loads(cursor.fetchone()[0])
         read = _keys_read(explained)
         if query.name == "titles_lent_to_member":  # the sql query: an index that leads with member_id
-            assert read & {"ix_loan_member_id_lent_at_id", "ix_loan_member"}, (query.name, explained)
+            assert "ix_loan_member_id_lent_at_id" in read, (query.name, explained)
         else:
             assert wanted[query.name] in read, (query.name, explained)
 

@@ -19,7 +19,7 @@ from schemaforge.design.model import Design
 # version (what its readers read of it).
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
-    "queries": "2", "indexes": "1", "monitoring": "1",
+    "queries": "2", "indexes": "2", "monitoring": "1",
     "performance": "1",
 }
 
