@@ -55,20 +55,12 @@ def pg_database():
     yield from _fresh_pg_database()
 
 
-class PsqlFailed(AssertionError):
-    pass
-
-
 def psql_file(conn, path) -> str:
-    """Run a script file with psql on `conn`'s database, as a user loads a seed (its COPY FROM
-    STDIN blocks are psql's to run); stops at the first error, raised with psql's message."""
-    import subprocess
+    """Run a script file with psql on `conn`'s database, as a user loads a seed; stops at the
+    first error, raised (PsqlFailed) with psql's message."""
+    from schemaforge.performance.analyze import run_psql_file
 
-    result = subprocess.run(["psql", f"{PG_DSN} dbname={conn.info.dbname}", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                             "-f", str(path)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise PsqlFailed(f"psql -f {path}: {result.stderr.strip()}")
-    return result.stdout
+    return run_psql_file(conn, path)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ creates hypothetical indexes but cannot hide real ones: that came in 1.4.)"""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from conftest import psql_file, require_module
@@ -16,6 +15,7 @@ from schemaforge.ddl.render import render_ddl
 from schemaforge.design.loader import load_design
 from schemaforge.indexes.render import index_plan, plan_sql
 from schemaforge.performance.measure import measure
+from schemaforge.performance.parameters import draw_parameters
 from schemaforge.queries.render import render_queries
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.load import write_load_script
@@ -36,32 +36,12 @@ def library_at_scale(tmp_path_factory):
     return design, seed
 
 
-def parameters(seed) -> dict:
-    """Parameters that find rows, read from the seed with DuckDB, typical ones: a member (not
-    deleted) and a book with the median count of loans, the first half of the member's loans'
-    span, a title's first letters."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    q = lambda sql: con.execute(sql.replace("{s}", str(seed))).fetchone()  # noqa: E731
-    member_id, handle = q("SELECT member_id, handle FROM (SELECT l.member_id, m.handle, count(*) AS n FROM "
-                          "'{s}/loan.parquet' l JOIN '{s}/member.parquet' m ON m.id = l.member_id WHERE m.deleted_at "
-                          "IS NULL GROUP BY ALL) ORDER BY n, member_id LIMIT 1 OFFSET (SELECT count(*) // 2 FROM "
-                          "'{s}/member.parquet' WHERE deleted_at IS NULL)")
-    low, middle = q(f"SELECT min(lent_at), quantile_disc(lent_at, 0.5) FROM '{{s}}/loan.parquet' WHERE member_id = {member_id}")
-    book_id = q("SELECT book_id FROM (SELECT book_id, count(*) AS n FROM '{s}/loan.parquet' WHERE returned_at IS NOT NULL "
-                "GROUP BY 1) ORDER BY n, book_id LIMIT 1 OFFSET (SELECT count(DISTINCT book_id) // 2 FROM '{s}/loan.parquet')")[0]
-    title = q("SELECT title FROM '{s}/book.parquet' ORDER BY id LIMIT 1")[0]
-    return {"handle": handle, "member_id": member_id, "lent_at_from": low, "lent_at_to": middle,
-            "genre": ["science", "poetry"], "title_prefix": title[:4], "book_id": book_id}
-
-
 @pytest.fixture(scope="module")
 def measured(library_at_scale, instrumented_postgres):
     """Each query measured on a fresh PostgreSQL without the plan's indexes, then with them (and
     pg_qualstats' advice on the first run); HypoPG's what-if before, each index dropped after."""
     from conftest import fresh_database_on
     from schemaforge.performance.analyze import measure_plan, prepare
-    from schemaforge.performance.parameters import draw_parameters
 
     design, seed = library_at_scale
     databases = fresh_database_on(instrumented_postgres)
@@ -235,11 +215,10 @@ def test_mariadb_reads_each_query_through_its_planned_index(tmp_path, mariadb_da
     # and its twins, sorted by columns that hold no NULL, are read through their indexes.
     unserved = {f.message.split()[1] for f in plan_sql(design, "mysql")[1] if f.code == "IX103"}
     assert unserved == {"books_by_publication"}
-    p = parameters(seed)
     for query in render_queries(design, "mysql"):
         if query.name in unserved:
             continue
-        values = {k.name: p[k.name] for k in query.parameters}
+        values = draw_parameters(design, query.parameters, seed)
         values = {k: tuple(v) if isinstance(v, list) else v.astimezone(timezone.utc).replace(tzinfo=None)
                   if hasattr(v, "astimezone") else v for k, v in values.items()}
         with mariadb_database.conn.cursor() as cursor:
@@ -293,7 +272,6 @@ def test_each_example_query_goes_through_its_index_at_a_million_rows(example, tm
     it; an `sql` query, some index), and on a large table is at least 10x faster at p95, as the
     server executes it, than with the keys and uniques alone (the design's own indexes dropped
     for that measure)."""
-    from schemaforge.performance.parameters import draw_parameters
 
     design, rows = scaled_example(example, tmp_path)
     seed = tmp_path / "seed"

@@ -13,7 +13,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DESIGNS, EXAMPLES, PsqlFailed, load_example, psql_file
+from conftest import DESIGNS, EXAMPLES, load_example, psql_file
+from schemaforge.performance.analyze import PsqlFailed
 from schemaforge.deliverables.generate import sql_targets
 from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl

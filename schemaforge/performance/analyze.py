@@ -95,17 +95,23 @@ def _with_database(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
-def load_with_psql(connection, script: Path, psql: str = "psql") -> None:
-    """Run `script` with psql on `connection`'s database (a load script's COPY FROM STDIN blocks
-    are psql's). The connection is passed on by its parts: the driver's libpq may know options
-    that the machine's psql does not."""
+class PsqlFailed(RuntimeError):
+    """psql stopped at an error of the script it ran; its message says which."""
+
+
+def run_psql_file(connection, script: Path, psql: str = "psql") -> str:
+    """Run `script` with psql on `connection`'s database, as a user loads a seed (its COPY FROM
+    STDIN blocks are psql's to run), stopping at the first error; returns what psql printed.
+    The connection is passed on by its parts: the driver's libpq may know options that the
+    machine's psql does not."""
     info = connection.info
     conninfo = f"host={info.host} port={info.port} user={info.user} dbname={info.dbname}"
     environment = {**os.environ, **({"PGPASSWORD": info.password} if info.password else {})}
     result = subprocess.run([psql, conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)],
                             capture_output=True, text=True, env=environment)
     if result.returncode != 0:
-        raise RuntimeError(f"loading the seed with psql failed: {result.stderr.strip()}")
+        raise PsqlFailed(f"psql -f {script}: {result.stderr.strip()}")
+    return result.stdout
 
 
 def _extensions(connection) -> list[str]:
@@ -241,7 +247,7 @@ def prepare(design: Design, seed_dir: Path, connection, psql: str = "psql") -> l
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "postgres.sql"
         write_load_script(design, "postgres", seed_dir, script)
-        load_with_psql(connection, script, psql)
+        run_psql_file(connection, script, psql)
     connection.execute("ANALYZE")
     return extensions
 
