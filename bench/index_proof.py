@@ -1,13 +1,15 @@
 """The index plan's proof at a million rows, timed: the library design of tests/library_design.py
-with 1,000,000 loans, on the PostgreSQL at SCHEMAFORGE_TEST_PG (default 127.0.0.1:5432, user
-postgres).
+with 1,000,000 loans, measured as the `performance` deliverable measures (performance/analyze.py)
+on the server measurement_server() picks: $SCHEMAFORGE_POSTGRES_URL, else a throwaway one from
+this machine's PostgreSQL (with HypoPG, pg_qualstats and pg_stat_statements).
 
 Run: .venv/bin/python bench/index_proof.py
 
 Prints each query's p50 and p95 without the plan's indexes and with them, as the application
-sees them and (p95) as the server executes the query, the indexes each plan reads, and the time
-of each step of the proof: the seed generated and its load script written,
-loaded with psql, measured without the plan, the plan's indexes built, measured with them.
+sees them and (p95) as the server executes the query, the indexes each plan reads, what
+pg_qualstats' advisor suggested and what serves it, and the time of each step: the seed generated,
+the server started, the schema created and the seed loaded with psql, measured without the plan,
+the plan's indexes built, measured with them.
 """
 
 from __future__ import annotations
@@ -20,16 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import _fresh_pg_database, psql_file  # noqa: E402
-from schemaforge.ddl.render import render_ddl  # noqa: E402
+from conftest import fresh_database_on  # noqa: E402
 from schemaforge.design.loader import load_design  # noqa: E402
-from schemaforge.indexes.render import plan_sql  # noqa: E402
-from schemaforge.performance.measure import measure  # noqa: E402
-from schemaforge.queries.render import render_queries  # noqa: E402
+from schemaforge.performance.analyze import measure_plan, prepare  # noqa: E402
+from schemaforge.performance.server import measurement_server  # noqa: E402
 from schemaforge.seed.generate import generate_seed  # noqa: E402
-from schemaforge.seed.load import write_load_script  # noqa: E402
-from test_index_proof import ROWS, parameters  # noqa: E402
+from test_index_proof import ROWS  # noqa: E402
 from library_design import LIBRARY  # noqa: E402
+
+RUNS = 20
 
 
 def main() -> None:
@@ -40,40 +41,35 @@ def main() -> None:
     seed = folder / "seed"
     started = time.perf_counter()
     generate_seed(design, seed)
-    write_load_script(design, "postgres", seed, seed / "postgres.sql")
-    steps["seed generated, postgres.sql written"] = time.perf_counter() - started
-    p = parameters(seed)
-    databases = _fresh_pg_database()
-    pg = next(databases)
-    try:
-        pg.execute(render_ddl(design, "postgres").sql)
-        started = time.perf_counter()
-        psql_file(pg, seed / "postgres.sql")
-        pg.execute("ANALYZE")
-        steps["loaded with psql, analyzed"] = time.perf_counter() - started
-        queries = render_queries(design, "postgres")
-        args = {q.name: {k.name: p[k.name] for k in q.parameters} for q in queries}
-        started = time.perf_counter()
-        without = {q.name: measure(pg, q.sql, args[q.name], runs=15) for q in queries}
-        steps["measured without the plan (15 runs each)"] = time.perf_counter() - started
-        started = time.perf_counter()
-        pg.execute(plan_sql(design, "postgres")[0])
-        pg.execute("ANALYZE")
-        steps["the plan's indexes built"] = time.perf_counter() - started
-        started = time.perf_counter()
-        with_plan = {q.name: measure(pg, q.sql, args[q.name], runs=30) for q in queries}
-        steps["measured with the plan (30 runs each)"] = time.perf_counter() - started
-    finally:
-        databases.close()
+    steps["seed generated"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with measurement_server() as server:
+        steps[f"server ready ({server.origin})"] = time.perf_counter() - started
+        databases = fresh_database_on(server.url)
+        pg = next(databases)
+        try:
+            started = time.perf_counter()
+            extensions = prepare(design, seed, pg, server.psql)
+            steps["schema created, seed loaded with psql, analyzed"] = time.perf_counter() - started
+            analysis = measure_plan(design, seed, pg, extensions, RUNS)
+        finally:
+            databases.close()
+    steps |= {f"{step} ({RUNS} runs each)" if "plan" in step else step: seconds
+              for step, seconds in analysis.seconds.items()}
     print(f"{'query':26}{'rows':>6}{'p50 / p95 without (ms)':>26}{'p50 / p95 with (ms)':>24}{'p95 x':>8}"
           f"{'server p95 without / with':>30}{'x':>7}  index read")
-    for name, before in without.items():
-        after = with_plan[name]
-        print(f"{name:26}{after.rows:>6}{before.p50_ms:>14.2f} / {before.p95_ms:<9.2f}{after.p50_ms:>12.3f} / {after.p95_ms:<9.3f}"
-              f"{before.p95_ms / after.p95_ms:>7.0f}x{before.server_p95_ms:>19.3f} / {after.server_p95_ms:<8.3f}"
-              f"{before.server_p95_ms / after.server_p95_ms:>6.0f}x  {', '.join(sorted(after.indexes))}")
+    for result in analysis.queries:
+        before, after = result.without_plan, result.with_plan
+        print(f"{result.name:26}{after.rows:>6}{before.p50_ms:>14.2f} / {before.p95_ms:<9.2f}{after.p50_ms:>12.3f} / "
+              f"{after.p95_ms:<9.3f}{before.p95_ms / after.p95_ms:>7.0f}x{before.server_p95_ms:>19.3f} / "
+              f"{after.server_p95_ms:<8.3f}{before.server_p95_ms / after.server_p95_ms:>6.0f}x  "
+              f"{', '.join(sorted(after.indexes))}")
+    print(f"\nwith {', '.join(extensions)}; pg_qualstats' advisor:")
+    for advice in analysis.advice:
+        print(f"  {advice.statement}: {'served by ' + advice.served_by if advice.served_by else 'NOT SERVED'}")
+    print()
     for step, seconds in steps.items():
-        print(f"{step:44}{seconds:7.1f} s")
+        print(f"{step:56}{seconds:7.1f} s")
 
 
 if __name__ == "__main__":

@@ -158,12 +158,16 @@ def test_a_suggestion_no_index_serves_is_a_finding_at_its_table(library):
     from schemaforge.performance.analyze import Analysis, _judge, findings
 
     design, _ = library
-    indexes = {"loan": [("ix_loan_member_id_lent_at_id", ["member_id", "lent_at", "id"], set())]}
+    indexes = {"loan": [("ix_loan_member_id_lent_at_id", ["member_id", "lent_at", "id"], set()),
+                        ("ix_loan_returned_at", ["returned_at"], {"status"})]}  # partial: WHERE status = ...
     judged = _judge([("CREATE INDEX ON public.loan USING btree (returned_at)", "loan", ("returned_at",)),
                      ("CREATE INDEX ON public.loan USING btree (lent_at)", "loan", ("lent_at",)),
-                     ("CREATE INDEX ON public.loan USING btree (member_id)", "loan", ("member_id",))],
+                     ("CREATE INDEX ON public.loan USING btree (member_id)", "loan", ("member_id",)),
+                     ("CREATE INDEX ON public.loan USING btree (status, returned_at)", "loan", ("status", "returned_at"))],
                     [("loan", frozenset({"member_id", "lent_at"}))], indexes)
-    assert [a.served_by for a in judged] == [None, "ix_loan_member_id_lent_at_id", "ix_loan_member_id_lent_at_id"]
+    # A partial index serves only a filter on its predicate's columns too.
+    assert [a.served_by for a in judged] == [None, "ix_loan_member_id_lent_at_id", "ix_loan_member_id_lent_at_id",
+                                             "ix_loan_returned_at"]
     assert judged[1].reason and not judged[2].reason
     found = findings(design, Analysis([], judged, [], {}, []))
     assert [(f.code, f.location.line) for f in found] == [("PF103", design.source.key(design.entities["loan"].path).line)]

@@ -151,20 +151,23 @@ def _index_columns(connection) -> dict[str, list[tuple[str, list[str], set[str]]
         SELECT t.relname, i.relname,
                array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o)
                      JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.o),
-               coalesce(pg_get_expr(x.indpred, x.indrelid), '')
+               coalesce(pg_get_expr(x.indpred, x.indrelid), ''),
+               array(SELECT attname FROM pg_attribute WHERE attrelid = x.indrelid AND attnum > 0 AND NOT attisdropped)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
         JOIN pg_namespace s ON s.oid = t.relnamespace WHERE s.nspname = 'public'""").fetchall()
     found: dict[str, list[tuple[str, list[str], set[str]]]] = {}
-    for table, index, columns, predicate in rows:
-        named = {c for c in re.findall(r"\"?(\w+)\"?", predicate)}
+    for table, index, columns, predicate, table_columns in rows:
+        named = set(re.findall(r"\"?(\w+)\"?", predicate)) & set(table_columns)  # its words that are columns
         found.setdefault(table, []).append((index, list(columns), named))
     return found
 
 
 def served_by(indexes: list[tuple[str, list[str], set[str]]], columns: tuple[str, ...]) -> str | None:
-    """The index that serves a filter on `columns`: its predicate fixes some of them and its key
-    leads with the rest, in any order."""
+    """The index that serves a filter on `columns`: a partial one only when the filter names every
+    column of its predicate (it fixes those), and its key leads with the rest, in any order."""
     for name, key, predicate in indexes:
+        if not predicate <= set(columns):
+            continue  # it holds only some rows; the filter does not select just those
         rest = set(columns) - predicate
         if rest <= set(key[:len(rest)]):
             return name
