@@ -76,7 +76,8 @@ def _build_into(stage: Path, plan: Plan) -> tuple[list[Finding], list[str]]:
     """Build every deliverable of `plan` into `stage`, reusing what is current: (findings, failures).
 
     In registry order, one at a time, except that a deliverable marked `beside_the_rest` (the
-    ERD, which waits on D2) is built on a thread of its own while the next ones are: a
+    ERD, which waits on D2; the performance analysis, which waits on PostgreSQL) is built on a
+    thread of its own while the next ones are: a
     deliverable that depends on it waits for it, and so does the end of the build."""
     findings, failed = list(plan.history_problem.findings if plan.history_problem else []), []
     rebuilt = []

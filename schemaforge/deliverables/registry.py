@@ -101,7 +101,8 @@ class Deliverable:
     checks: tuple[Check, ...] = ()
     # What it keeps outside the build folder is as it wrote it (the history's snapshot).
     kept_outside: Callable[[], bool] = lambda: True
-    # It spends its time waiting on programs of its own (D2 for the ERD), so `schemaforge build`
+    # It spends its time waiting on programs of its own (D2 for the ERD, PostgreSQL and psql for
+    # the performance analysis), so `schemaforge build`
     # builds it beside the deliverables that follow it, on a core they would leave idle.
     beside_the_rest: bool = False
     # It measures on a PostgreSQL: a front end may say which (performance/server.py).
@@ -405,7 +406,7 @@ def _performance(plan: Plan) -> list[Deliverable]:
                         "Each query measured on a seeded PostgreSQL without and with the index plan, with "
                         "recommendations, caching, pooling (pgbouncer.ini) and scaling (performance/).",
                         build, deps=("seed", "indexes"), kinds=frozenset({"postgres"}), checks=checks,
-                        measures_on_postgres=True)]
+                        measures_on_postgres=True, beside_the_rest=True)]
 
 
 def _history(plan: Plan) -> list[Deliverable]:
@@ -491,9 +492,10 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 
 
 # In build order: each entry's deps come before it, and the lint comes early, since a design
-# with lint errors builds no further from the CLI. The manifest, last, lists everything.
+# with lint errors builds no further from the CLI. The performance analysis, built beside the
+# rest, comes as soon as the seed it measures is there. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _monitoring, _migrations, _seed, _performance)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _performance, _monitoring, _migrations)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -8,7 +8,7 @@ planned index that goes missing, then the design-wide alerts `monitoring.alerts`
 pg_stat_statements keeps sums, not percentiles, so a query's latency is watched as its mean over
 a minute: a mean above the p95 target means most calls miss it. `rules.test.yml` gives every
 alert two cases for `promtool test rules`: series that fire it and series, just on the other
-side of its threshold, that do not.
+side of its threshold, that do not (grouped by rule name: one test fires every alert of the name).
 """
 
 from __future__ import annotations
@@ -173,18 +173,25 @@ def rules(design: Design) -> dict:
     ]}
 
 
-def _case(alert: Alert, series: dict[str, str], fires: bool) -> dict:
-    expected = [{"exp_labels": {**alert.labels, "severity": alert.severity, **alert.extra},
-                 "exp_annotations": {"summary": alert.summary}}] if fires else []
-    samples = alert.test_minutes * 4 + 4
+def _case(alerts_of_a_kind: list[Alert], fires: bool) -> dict:
+    """One test of every alert of one rule name: their series together (their labels tell them
+    apart), expected to fire them all, or none with the quiet twins' series."""
+    first = alerts_of_a_kind[0]
+    samples = first.test_minutes * 4 + 4
+    series = {s: v for a in alerts_of_a_kind for s, v in (a.firing if fires else a.quiet).items()}
+    expected = [{"exp_labels": {**a.labels, "severity": a.severity, **a.extra}, "exp_annotations": {"summary": a.summary}}
+                for a in alerts_of_a_kind] if fires else []
     return {"interval": SCRAPE,
             "input_series": [{"series": s, "values": v.replace("{n}", str(samples))} for s, v in series.items()],
-            "alert_rule_test": [{"eval_time": f"{alert.test_minutes}m", "alertname": alert.name, "exp_alerts": expected}]}
+            "alert_rule_test": [{"eval_time": f"{first.test_minutes}m", "alertname": first.name, "exp_alerts": expected}]}
 
 
 def rule_tests(design: Design, rules_file: str = "rules.yml") -> dict:
-    """`promtool test rules` cases: each alert fired by its series and kept quiet by its twin's."""
-    tests = []
+    """`promtool test rules` cases: for each alert rule name, one test in which its series fire
+    every alert of that name, and a twin in which series on the other side of each threshold fire
+    none (a test per alert would evaluate every rule once per alert: hours on a large design)."""
+    by_name: dict[str, list[Alert]] = {}
     for alert in alerts(design):
-        tests += [_case(alert, alert.firing, True), _case(alert, alert.quiet, False)]
+        by_name.setdefault(alert.name, []).append(alert)
+    tests = [_case(group, fires) for group in by_name.values() for fires in (True, False)]
     return {"rule_files": [rules_file], "evaluation_interval": SCRAPE, "tests": tests}

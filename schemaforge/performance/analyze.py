@@ -31,7 +31,7 @@ from schemaforge.design.model import Design
 from schemaforge.findings import Finding
 from schemaforge.indexes.render import index_plan, plan_sql
 from schemaforge.performance.measure import Measured, measure
-from schemaforge.performance.parameters import draw_parameters
+from schemaforge.performance.parameters import draw_parameters, seed_reader
 from schemaforge.performance.server import Server
 from schemaforge.queries.render import render_queries
 from schemaforge.seed.load import write_load_script
@@ -42,6 +42,9 @@ SMALL_TABLE_PAGES = 16
 # (its default, 1,000, is tuned for production tables; seed tables may be smaller) in at least
 # this percentage of the rows it saw (its default).
 ADVISOR_MIN_FILTER = 100
+# Timed runs per query, spread over a design's queries: 30 each for up to 66 queries, no fewer
+# than 5 (whose p95 is their slowest) on a design with hundreds.
+RUN_BUDGET, MIN_RUNS = 2000, 5
 ADVISOR_MIN_SELECTIVITY = 30
 _ADVICE = re.compile(r"CREATE INDEX ON (?:\"?(\w+)\"?\.)?\"?(\w+)\"? USING (\w+) \((.*)\)")
 
@@ -86,6 +89,7 @@ class Analysis:
     seconds: dict[str, float] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=list)
     server: str = ""  # where it was measured
+    runs: int = 0  # timed runs of each query, with the plan and without
 
 
 def _with_database(url: str, name: str) -> str:
@@ -267,14 +271,18 @@ def measure_plan(design: Design, seed_dir: Path, connection, extensions: list[st
         started = time.perf_counter()
 
     queries = render_queries(design, "postgres")
+    runs = max(MIN_RUNS, min(runs, RUN_BUDGET // max(len(queries), 1)))
     arguments, not_measured = {}, {}
+    reader = seed_reader()
     for query in queries:
-        drawn = draw_parameters(design, query.parameters, seed_dir)
+        drawn = draw_parameters(design, query.parameters, seed_dir, reader)
         missing = [p.name for p in query.parameters if p.name not in drawn]
         if missing:
             not_measured[query.name] = f"no value for {', '.join(missing)} could be drawn from the seed"
         else:
             arguments[query.name] = drawn
+    reader.close()
+    lap("parameters")
     measured = [q for q in queries if q.name in arguments]
     if "pg_qualstats" in extensions:
         connection.execute("SELECT pg_qualstats_reset()")
@@ -292,7 +300,7 @@ def measure_plan(design: Design, seed_dir: Path, connection, extensions: list[st
                                 with_plan[q.name], _pages_read_whole(connection, with_plan[q.name])) for q in measured]
     indexes = _index_columns(connection)
     advice = _judge(suggested, filters, indexes)
-    analysis = Analysis(results, advice, unoptimised, not_measured, [], seconds, extensions)
+    analysis = Analysis(results, advice, unoptimised, not_measured, [], seconds, extensions, runs=runs)
     analysis.findings = findings(design, analysis)
     return analysis
 

@@ -41,10 +41,18 @@ def _after(value: Any) -> Any:
     return value
 
 
-def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir: Path) -> dict[str, Any]:
-    """Values for `parameters` (one query's) from the seed's Parquet files in `seed_dir`."""
+def seed_reader() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to draw parameters with (one can serve every query of a design)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir: Path,
+                    con: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
+    """Values for `parameters` (one query's) from the seed's Parquet files in `seed_dir`."""
+    own = con is None
+    con = seed_reader() if own else con
     drawn: dict[str, Any] = {}
     by_entity: dict[str, list[Parameter]] = {}
     for parameter in parameters:
@@ -88,5 +96,6 @@ def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir:
                                     f"LIMIT 1 OFFSET (SELECT count(*) // 2 FROM {source})").fetchone()
                 if value is not None:
                     drawn[parameter.name] = str(value[0])[:PREFIX_LETTERS]
-    con.close()
+    if own:
+        con.close()
     return drawn

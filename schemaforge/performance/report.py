@@ -75,6 +75,7 @@ def report(design: Design, analysis: Analysis | None, not_measured_because: str 
         "not_measured_because": not_measured_because or None,
         "measured_with": analysis.extensions if analysis else [],
         "measured_on": analysis.server if analysis else None,
+        "runs_per_query": analysis.runs if analysis else None,
         "queries": queries,
         "recommendations": [f.as_json() for f in found],
         "advisor": [{"suggested": a.statement, "served_by": a.served_by, "reason": a.reason or None}
@@ -90,7 +91,8 @@ def _markdown(data: dict[str, Any]) -> str:
     lines = [f"# Performance of design '{data['design']}'", ""]
     if data["measured"]:
         lines += [f"Measured on {data['measured_on']} at the seed's row counts (with "
-                  f"{', '.join(data['measured_with']) or 'no extensions'}); latencies as the server executes them.", ""]
+                  f"{', '.join(data['measured_with']) or 'no extensions'}); latencies as the server executes them, "
+                  f"over {data['runs_per_query']} runs of each query.", ""]
         lines += ["| query | index used | rows read / returned | p95 ms (target) | without the plan |",
                   "| --- | --- | --- | --- | --- |"]
         for name, q in data["queries"].items():
