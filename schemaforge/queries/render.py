@@ -195,9 +195,11 @@ def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> Non
 
 def sorts_that_may_meet_null(design: Design, pattern: AccessPattern) -> list[tuple[str, bool]]:
     """(column, descending) of each ORDER BY item of a query over a column that may hold NULL in
-    its answer: where a target orders NULLs unlike PostgreSQL, its query writes the order out."""
-    return [(order.this.name, bool(order.args.get("desc"))) for order in _logical(design, pattern)[0].find_all(exp.Ordered)
-            if isinstance(order.this, exp.Column) and not order.meta.get("never_null")]
+    its answer: where a target orders NULLs unlike PostgreSQL, its query writes the order out.
+    Found once per design (each target's index plan asks)."""
+    return design.derived(("sorts that may meet NULL", pattern.name), lambda: [
+        (order.this.name, bool(order.args.get("desc"))) for order in _logical(design, pattern)[0].find_all(exp.Ordered)
+        if isinstance(order.this, exp.Column) and not order.meta.get("never_null")])
 
 
 def _hide_soft_deleted(design: Design, query: exp.Expression) -> None:
