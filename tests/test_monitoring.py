@@ -284,3 +284,22 @@ def test_live_loop_shows_the_queries_and_fires_the_slow_query_alert_when_an_inde
             process.terminate()
             process.wait(10)
         databases.close()
+
+
+def test_the_promtool_check_passes_the_generated_rules_and_fails_a_broken_file_or_no_promtool(tmp_path, monkeypatch):
+    from conftest import DESIGNS
+    from schemaforge.deliverables.registry import deliverables, plan_design
+
+    _tool("promtool")
+    item = next(d for d in deliverables(plan_design(DESIGNS / "shop.yaml", load_example("shop"))) if d.name == "monitoring")
+    item.build(tmp_path)
+    (check,) = item.checks
+    assert not check.blocking  # a warning: a machine without promtool still builds the manifest
+    assert check.run(tmp_path)["rules_pass_promtool"].passed
+    rules = tmp_path / "monitoring/prometheus/rules.yml"
+    rules.write_text(rules.read_text().replace("expr: ", "expr: (", 1))  # an expression that does not parse
+    broken = check.run(tmp_path)["rules_pass_promtool"]
+    assert not broken.passed and "promtool check rules" in broken.shown["promtool"].value
+    monkeypatch.setenv("PATH", str(tmp_path))  # no promtool on it
+    missing = check.run(tmp_path)["rules_pass_promtool"]
+    assert not missing.passed and "promtool is not installed" in missing.shown["error"].value
