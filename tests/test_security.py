@@ -9,7 +9,7 @@ import pytest
 from conftest import fresh_database_on, load_example, require_module
 from schemaforge.ddl.render import render_ddl
 from schemaforge.security.grants import TABLE_PRIVILEGES, privilege_matrix, role_name
-from schemaforge.security.postgres import security_sql
+from schemaforge.security.render import security_sql
 
 
 @pytest.fixture
@@ -104,3 +104,42 @@ def test_the_app_role_writes_through_the_tables_triggers(shop_secured):
     pg.execute("UPDATE customer SET full_name = 'Bee' WHERE email = 'b@example.com'")
     assert pg.execute("SELECT updated_at IS NOT NULL FROM customer WHERE email = 'b@example.com'").fetchone()[0]
     pg.execute("RESET ROLE")
+
+
+def test_on_mariadb_the_grants_tables_hold_exactly_the_design(mariadb_database):
+    """MariaDB's grants tables (information_schema's TABLE_PRIVILEGES and COLUMN_PRIVILEGES) list
+    exactly the design's table and column privileges, for roles named afresh for this test (roles
+    are server-wide, and the server is shared)."""
+    import uuid
+
+    from conftest import DESIGNS
+    from schemaforge.design.loader import load_design_text
+    from schemaforge.security.render import MysqlGrants
+
+    name = f"sec{uuid.uuid4().hex[:8]}"
+    design = load_design_text((DESIGNS / "shop.yaml").read_text().replace("design: shop", f"design: {name}"),
+                              f"designs/{name}.yaml", name)
+    matrix = privilege_matrix(design)
+    roles = [role_name(design, r) for r in matrix]
+    try:
+        mariadb_database.run(render_ddl(design, "mysql").sql)
+        mariadb_database.run(security_sql(design, "mysql"))
+        database = mariadb_database.query("SELECT DATABASE()")[0][0]
+        tables = {(g.split("'")[1], t, p.lower()) for g, t, p in mariadb_database.query(
+            "SELECT GRANTEE, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES "
+            f"WHERE TABLE_SCHEMA = '{database}'")}
+        columns = {(g.split("'")[1], t, c, p.lower()) for g, t, c, p in mariadb_database.query(
+            "SELECT GRANTEE, TABLE_NAME, COLUMN_NAME, PRIVILEGE_TYPE FROM information_schema.COLUMN_PRIVILEGES "
+            f"WHERE TABLE_SCHEMA = '{database}'")}
+        expected_tables = {(role_name(design, r), design.entities[e].table, p) for r, by in matrix.items()
+                           for e, access in by.items() for p in access.privileges if p in MysqlGrants.PRIVILEGES}
+        expected_columns = {(role_name(design, r), design.entities[e].table, design.entities[e].physical(c), "select")
+                            for r, by in matrix.items() for e, access in by.items() for c in (access.readable or ())}
+        assert tables == expected_tables
+        assert columns == expected_columns
+        assert ("email" in {c for _, t, c, _ in columns if t == "customer"})  # support reads it
+        logins = mariadb_database.query(f"SELECT User FROM mysql.user WHERE User LIKE '{name}\\_%%\\_login'")
+        assert sorted(u for (u,) in logins) == sorted(f"{r}_login" for r in roles)
+    finally:
+        for role in roles:
+            mariadb_database.run(f"DROP USER IF EXISTS '{role}_login'@'%'; DROP ROLE IF EXISTS {role}")
