@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -27,6 +26,7 @@ from schemaforge.monitoring.catalogs import CATALOGS
 from schemaforge.monitoring.dashboard import build_dashboard
 from schemaforge.monitoring.exporter import exporter_queries
 from schemaforge.monitoring.render import monitoring_artifacts
+from schemaforge.performance.server import free_port
 from schemaforge.seed.plan import row_counts
 from library_design import LIBRARY
 
@@ -182,12 +182,6 @@ LIVE = LIBRARY.replace("rows: {member: 200, book: 300, loan: 2000}", "rows: {mem
     "monitoring:\n  slo: {p95_ms: 50}\n  alerts: [slow_queries, lock_waits]\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(url: str):
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
@@ -238,7 +232,7 @@ def test_live_loop_shows_the_queries_and_fires_the_slow_query_alert_when_an_inde
         prepare(design, seed, pg)
         pg.execute(plan_sql(design, "postgres")[0])
         pg.execute("ANALYZE")
-        exporter_port, prometheus_port = _free_port(), _free_port()
+        exporter_port, prometheus_port = free_port(), free_port()
         info = pg.info
         dsn = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}?sslmode=disable"
         processes.append(subprocess.Popen(

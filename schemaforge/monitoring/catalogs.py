@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from schemaforge.design.model import Design
 from schemaforge.indexes.render import index_plan
-from schemaforge.monitoring.exporter import _sql_list
+from schemaforge.monitoring.exporter import sql_list
 from schemaforge.queries.render import QUERY_TAG_KEY
 
 
@@ -30,8 +30,8 @@ class MonitoringCatalog:
     REPLICATION: ClassVar[str]
 
     def script(self, design: Design) -> str:
-        names = {"tag": f"'%{QUERY_TAG_KEY}=%'", "tables": _sql_list(e.table for e in design.entities.values()),
-                 "indexes": _sql_list(i.name for i in index_plan(design).indexes)}
+        names = {"tag": f"'%{QUERY_TAG_KEY}=%'", "tables": sql_list(e.table for e in design.entities.values()),
+                 "indexes": sql_list(i.name for i in index_plan(design).indexes)}
         parts = [f"-- Monitoring queries of design '{design.name}' for {self.title}.",
                  "-- Declared queries are found by their comment /*" + QUERY_TAG_KEY + "='<name>'*/.", ""]
         for heading, text in (("the declared queries' statistics", self.STATEMENTS), ("table growth and bloat", self.TABLES),

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, Threshold, ThresholdsMode
 
 from schemaforge.design.model import Design
-from schemaforge.monitoring.exporter import _tag_value
+from schemaforge.monitoring.exporter import tag_value
 from schemaforge.monitoring.rules import WINDOW
 from schemaforge.seed.plan import row_counts
 
@@ -43,7 +43,7 @@ def build_dashboard(design: Design) -> dict:
              .with_variable(dashboard.DatasourceVariable("datasource").label("Prometheus").type("prometheus")))
     board = board.with_row(dashboard.Row("Declared queries"))
     for name, pattern in design.queries.items():
-        query = f'{d},query="{_tag_value(name)}"'
+        query = f'{d},query="{tag_value(name)}"'
         p95 = pattern.p95_ms or (slo.p95_ms if slo else None)
         board = board.with_panel(_panel(f"{name}: mean latency", "s",
                                         [(f"schemaforge:query_mean_seconds:rate{WINDOW}{{{query}}}", "mean")],

@@ -13,11 +13,13 @@ from schemaforge.indexes.render import index_plan
 from schemaforge.queries.render import QUERY_TAG_KEY, query_tag
 
 
-def _sql_list(values) -> str:
+def sql_list(values) -> str:
+    """Names as an SQL list of string literals (NULL when there are none)."""
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
 
 
-def _tag_value(name: str) -> str:
+def tag_value(name: str) -> str:
+    """The value a query's tag carries: its name, URL-quoted."""
     return query_tag(name).split("'")[1]
 
 
@@ -27,9 +29,9 @@ def exporter_queries(design: Design) -> dict:
     counter = lambda text: {"usage": "COUNTER", "description": text}  # noqa: E731
     gauge = lambda text: {"usage": "GAUGE", "description": text}  # noqa: E731
     design_name = "'" + design.name.replace("'", "''") + "'"
-    tags = _sql_list(_tag_value(n) for n in design.queries)
-    tables = _sql_list(e.table for e in design.entities.values())
-    planned = _sql_list(i.name for i in index_plan(design).indexes)
+    tags = sql_list(tag_value(n) for n in design.queries)
+    tables = sql_list(e.table for e in design.entities.values())
+    planned = sql_list(i.name for i in index_plan(design).indexes)
     tag = f"substring(query from '{QUERY_TAG_KEY}=''([^'']*)''')"
     return {
         "schemaforge_query": {

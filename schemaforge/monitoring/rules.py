@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from schemaforge.design.model import Design
 from schemaforge.indexes.render import index_plan
-from schemaforge.monitoring.exporter import _tag_value
+from schemaforge.monitoring.exporter import tag_value
 
 WINDOW = "1m"  # the rate window: four samples at a 15 s scrape
 SCRAPE = "15s"
@@ -56,7 +56,7 @@ def _query_alerts(design: Design) -> list[Alert]:
     default_p95 = slo.p95_ms if slo and "slow_queries" in design.doc.monitoring.alerts else None
     alerts = []
     for name, pattern in design.queries.items():
-        query = _tag_value(name)
+        query = tag_value(name)
         series = dict(design=design.name, query=query)
         calls, seconds = _selector("schemaforge_query_calls", **series), _selector("schemaforge_query_exec_seconds", **series)
         p95 = pattern.p95_ms or default_p95

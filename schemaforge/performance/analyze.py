@@ -30,7 +30,7 @@ from schemaforge.ddl.render import render_ddl
 from schemaforge.design.model import Design
 from schemaforge.findings import Finding
 from schemaforge.indexes.render import index_plan, plan_sql
-from schemaforge.performance.measure import Measured, measure
+from schemaforge.performance.measure import Measured, measure, plan_nodes
 from schemaforge.performance.parameters import draw_parameters, seed_reader
 from schemaforge.performance.server import Server
 from schemaforge.queries.render import render_queries
@@ -62,10 +62,6 @@ class QueryMeasurement:
     @property
     def uses_planned_index(self) -> bool:
         return self.planned_index is None or self.planned_index in self.with_plan.indexes
-
-    @property
-    def speedup(self) -> float:
-        return self.without_plan.server_p95_ms / max(self.with_plan.server_p95_ms, 1e-6)
 
 
 @dataclass(frozen=True)
@@ -136,17 +132,9 @@ def _planned_indexes(design: Design) -> dict[str, str]:
 
 
 def _pages_read_whole(connection, measured: Measured) -> dict[str, int]:
-    tables = set()
-
-    def walk(node):
-        if node.get("Node Type") == "Seq Scan":
-            tables.add(node["Relation Name"])
-        for child in node.get("Plans", ()):
-            walk(child)
-
-    walk(measured.plan["Plan"])
+    tables = sorted({n["Relation Name"] for n in plan_nodes(measured.plan["Plan"]) if n.get("Node Type") == "Seq Scan"})
     return {t: connection.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [f'"{t}"']).fetchone()[0]
-            for t in sorted(tables)}
+            for t in tables}
 
 
 def _index_columns(connection) -> dict[str, list[tuple[str, list[str], set[str]]]]:

@@ -27,14 +27,15 @@ class Measured:
     server_p95_ms: float
 
 
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every node of an executed plan (its JSON), the root first."""
     yield node
     for child in node.get("Plans", ()):
-        yield from _nodes(child)
+        yield from plan_nodes(child)
 
 
 def indexes_used(plan: dict[str, Any]) -> frozenset[str]:
-    return frozenset(n["Index Name"] for n in _nodes(plan["Plan"]) if "Index Name" in n)
+    return frozenset(n["Index Name"] for n in plan_nodes(plan["Plan"]) if "Index Name" in n)
 
 
 def percentile(values: list[float], fraction: float) -> float:

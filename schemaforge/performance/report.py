@@ -8,27 +8,22 @@ latency against its target, pg_qualstats' advice) when a PostgreSQL measured it.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any
 
 from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Design
 from schemaforge.performance.advice import caching, pgbouncer_ini, pool, recommendations, scaling, write_costs
 from schemaforge.performance.analyze import Analysis, QueryMeasurement
+from schemaforge.performance.measure import plan_nodes
 
 REPORT_MD, REPORT_JSON, PGBOUNCER = "performance/report.md", "performance/report.json", "performance/pgbouncer.ini"
 _SCANS = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan")
 
 
-def _nodes(node: dict) -> Iterator[dict]:
-    yield node
-    for child in node.get("Plans", ()):
-        yield from _nodes(child)
-
-
 def rows_read(plan: dict) -> int:
     """Rows the scans touched: those they passed on and those their filters removed."""
     return int(sum((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1)
-                   for n in _nodes(plan["Plan"]) if n.get("Node Type") in _SCANS))
+                   for n in plan_nodes(plan["Plan"]) if n.get("Node Type") in _SCANS))
 
 
 def _plan_text(node: dict, depth: int = 0) -> list[str]:

@@ -59,7 +59,7 @@ def preloadable(binaries: Path) -> list[str]:
     return [name for name in PRELOADED if (folder / f"{name}.so").exists()]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -113,7 +113,7 @@ def throwaway_postgres() -> Iterator[str]:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
-    data, port = folder / "data", _free_port()
+    data, port = folder / "data", free_port()
     run = lambda *command: subprocess.run(_as_server_user([str(binaries / command[0]), *command[1:]]),  # noqa: E731
                                           capture_output=True, text=True, check=True)
     settings = {"listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": str(folder),
