@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 # From Debian's packages, installed here when missing and we are root: PostgreSQL's HypoPG and
 # pg_qualstats, with which the performance analysis prices and cross-checks the index plan, and
 # Prometheus (its promtool) and postgres_exporter, which run the generated monitoring config.
-DEBIAN_PACKAGES="postgresql-15-hypopg postgresql-15-pg-qualstats prometheus prometheus-postgres-exporter"
+DEBIAN_PACKAGES="postgresql-15-hypopg postgresql-15-pg-qualstats postgresql-15-pgaudit prometheus prometheus-postgres-exporter"
 missing=$(for p in $DEBIAN_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

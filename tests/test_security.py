@@ -9,26 +9,53 @@ import pytest
 from conftest import fresh_database_on, load_example, require_module
 from schemaforge.ddl.render import render_ddl
 from schemaforge.security.grants import TABLE_PRIVILEGES, privilege_matrix, role_name
+from schemaforge.security.policy import KEY_SETTING
 from schemaforge.security.render import security_sql
+
+KEY = "a test key"
+
+
+def _secured(url: str, design):
+    from schemaforge.security.proof import secure_database
+
+    databases = fresh_database_on(url)
+    pg = next(databases)
+    secure_database(design, None, pg, KEY)
+    return databases, pg
 
 
 @pytest.fixture
 def shop_secured(instrumented_postgres):
     design = load_example("shop")
-    databases = fresh_database_on(instrumented_postgres)
-    pg = next(databases)
-    pg.execute(render_ddl(design, "postgres").sql)
-    pg.execute(security_sql(design))
+    databases, pg = _secured(instrumented_postgres, design)
     yield design, pg
     databases.close()
 
 
-def test_every_role_has_exactly_the_table_and_column_privileges_the_design_grants(shop_secured):
+def _design(name: str):
+    if name == "carenet":
+        from conftest import ROOT
+        from schemaforge.design.loader import load_design
+
+        return load_design(ROOT / "tests" / "designs" / "carenet.yaml", shown_as="tests/designs/carenet.yaml")
+    return load_example(name)
+
+
+@pytest.fixture(params=["shop", "saas", "carenet"])
+def any_secured(request, instrumented_postgres):
+    """Each design with roles: the shop example, the saas example (tenancy), carenet (tests/designs)."""
+    design = _design(request.param)
+    databases, pg = _secured(instrumented_postgres, design)
+    yield design, pg
+    databases.close()
+
+
+def test_every_role_has_exactly_the_table_and_column_privileges_the_design_grants(any_secured):
     """The whole matrix: each role (and its login role) x each table x each privilege, and each
     column's SELECT where a role's `pii:` setting limits what it reads."""
-    design, pg = shop_secured
+    design, pg = any_secured
     matrix = privilege_matrix(design)
-    assert set(matrix) == {"app", "analyst", "support"}
+    assert set(matrix) == set(design.doc.security.roles)
     checked = 0
     for name, access_by_entity in matrix.items():
         for role in (role_name(design, name), role_name(design, name) + "_login"):
@@ -46,24 +73,32 @@ def test_every_role_has_exactly_the_table_and_column_privileges_the_design_grant
                     held = pg.execute("SELECT has_column_privilege(%s, %s, %s, 'SELECT')",
                                       (role, f'"{entity.table}"', column.physical)).fetchone()[0]
                     assert held == expected, (role, entity.table, column.physical)
-    assert checked == 2 * 3 * len(design.entities) * len(TABLE_PRIVILEGES)
+    assert checked == 2 * len(matrix) * len(design.entities) * len(TABLE_PRIVILEGES)
+    if design.name != "shop":
+        return
     # The analyst (pii: masked) reads no personal column of customer; support (pii: [email]) its email only.
     customer = matrix["analyst"]["customer"]
     assert "select" not in customer.privileges and "email" not in customer.readable
     assert "email" in matrix["support"]["customer"].readable and "full_name" not in matrix["support"]["customer"].readable
 
 
-def test_public_has_nothing(shop_secured):
-    design, pg = shop_secured
+def test_public_has_nothing(any_secured):
+    """Nothing on the database, the schema, any table or view, or any function (pgcrypto's and
+    the policy's own included)."""
+    design, pg = any_secured
     database = pg.info.dbname
     assert not pg.execute("SELECT has_database_privilege('public', %s, 'CONNECT') OR "
                           "has_database_privilege('public', %s, 'TEMP')", (database, database)).fetchone()[0]
     assert not pg.execute("SELECT has_schema_privilege('public', 'public', 'USAGE') OR "
                           "has_schema_privilege('public', 'public', 'CREATE')").fetchone()[0]
-    for entity in design.entities.values():
+    relations = [name for (name,) in pg.execute("SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON "
+                                                "n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN "
+                                                "('r', 'p', 'v', 'm')")]
+    assert len(relations) >= len(design.entities)
+    for relation in relations:
         for privilege in TABLE_PRIVILEGES:
             assert not pg.execute("SELECT has_table_privilege('public', %s, %s)",
-                                  (f'"{entity.table}"', privilege)).fetchone()[0], (entity.table, privilege)
+                                  (relation, privilege)).fetchone()[0], (relation, privilege)
     functions = pg.execute("SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                            "WHERE n.nspname = 'public' AND has_function_privilege('public', p.oid, 'EXECUTE')").fetchall()
     assert functions == []
@@ -73,14 +108,16 @@ def test_a_role_is_refused_what_it_was_not_granted_and_given_what_it_was(shop_se
     """As the analyst: customer's ids read, its email refused; as support: no product at all."""
     psycopg = require_module("psycopg")
     design, pg = shop_secured
-    pg.execute("INSERT INTO customer (email, full_name) VALUES ('a@example.com', 'A')")
+    pg.execute("SELECT set_config(%s, %s, false)", (KEY_SETTING, KEY))
+    pg.execute(f"INSERT INTO customer (email, full_name) VALUES (pgp_sym_encrypt('a@example.com', '{KEY}'), 'A')")
     pg.execute(f"SET ROLE {role_name(design, 'analyst')}")
     assert pg.execute("SELECT count(id) FROM customer").fetchone()[0] == 1
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         pg.execute("SELECT email FROM customer")
     pg.execute("RESET ROLE")
     pg.execute(f"SET ROLE {role_name(design, 'support')}")
-    assert pg.execute("SELECT email FROM customer").fetchone()[0] == "a@example.com"
+    assert pg.execute(f"SELECT pgp_sym_decrypt(email, current_setting('{KEY_SETTING}')) FROM customer").fetchone()[0] \
+        == "a@example.com"
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         pg.execute("SELECT id FROM product")
     pg.execute("RESET ROLE")
@@ -89,6 +126,7 @@ def test_a_role_is_refused_what_it_was_not_granted_and_given_what_it_was(shop_se
 def test_applying_the_grants_twice_is_harmless(shop_secured):
     """Roles outlive a database: the script creates each only if it is missing."""
     design, pg = shop_secured
+    pg.execute("SELECT set_config(%s, %s, false)", (KEY_SETTING, KEY))
     pg.execute(security_sql(design))
     count = pg.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'shop\\_%%'").fetchone()[0]
     assert count == 6  # three group roles, three login roles
@@ -99,10 +137,11 @@ def test_the_app_role_writes_through_the_tables_triggers(shop_secured):
     fires for a role that may update the table (PostgreSQL checks EXECUTE when a trigger is made,
     not when it fires)."""
     design, pg = shop_secured
+    pg.execute("SELECT set_config(%s, %s, false)", (KEY_SETTING, KEY))
     pg.execute(f"SET ROLE {role_name(design, 'app')}")
-    pg.execute("INSERT INTO customer (email, full_name) VALUES ('b@example.com', 'B')")
-    pg.execute("UPDATE customer SET full_name = 'Bee' WHERE email = 'b@example.com'")
-    assert pg.execute("SELECT updated_at IS NOT NULL FROM customer WHERE email = 'b@example.com'").fetchone()[0]
+    pg.execute(f"INSERT INTO customer (email, full_name) VALUES (pgp_sym_encrypt('b@example.com', '{KEY}'), 'B')")
+    pg.execute("UPDATE customer SET full_name = 'Bee' WHERE full_name = 'B'")
+    assert pg.execute("SELECT updated_at IS NOT NULL FROM customer WHERE full_name = 'Bee'").fetchone()[0]
     pg.execute("RESET ROLE")
 
 
@@ -114,7 +153,7 @@ def test_on_mariadb_the_grants_tables_hold_exactly_the_design(mariadb_database):
 
     from conftest import DESIGNS
     from schemaforge.design.loader import load_design_text
-    from schemaforge.security.render import MysqlGrants
+    from schemaforge.security.mysql import MysqlSecurity
 
     name = f"sec{uuid.uuid4().hex[:8]}"
     design = load_design_text((DESIGNS / "shop.yaml").read_text().replace("design: shop", f"design: {name}"),
@@ -132,7 +171,11 @@ def test_on_mariadb_the_grants_tables_hold_exactly_the_design(mariadb_database):
             "SELECT GRANTEE, TABLE_NAME, COLUMN_NAME, PRIVILEGE_TYPE FROM information_schema.COLUMN_PRIVILEGES "
             f"WHERE TABLE_SCHEMA = '{database}'")}
         expected_tables = {(role_name(design, r), design.entities[e].table, p) for r, by in matrix.items()
-                           for e, access in by.items() for p in access.privileges if p in MysqlGrants.PRIVILEGES}
+                           for e, access in by.items() for p in access.privileges if p in MysqlSecurity.PRIVILEGES}
+        # A masked role reads each table with personal columns through its masked view.
+        expected_tables |= {(role_name(design, r), f"{design.entities[e].table}_masked", "select")
+                            for r, by in matrix.items() if design.doc.security.roles[r].pii == "masked"
+                            for e in by if any(c.pii for c in design.entities[e].columns)}
         expected_columns = {(role_name(design, r), design.entities[e].table, design.entities[e].physical(c), "select")
                             for r, by in matrix.items() for e, access in by.items() for c in (access.readable or ())}
         assert tables == expected_tables

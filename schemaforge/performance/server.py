@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-PRELOADED = ("pg_stat_statements", "pg_qualstats")
+# The statistics libraries, and pgaudit for the security policy's statement audit (issue 15).
+PRELOADED = ("pg_stat_statements", "pg_qualstats", "pgaudit")
 
 
 class NoPostgresServer(RuntimeError):
@@ -54,7 +55,7 @@ def _library_folder(binaries: Path) -> Path:
 
 
 def preloadable(binaries: Path) -> list[str]:
-    """The statistics libraries this server can preload."""
+    """The libraries of PRELOADED this server can preload."""
     folder = _library_folder(binaries)
     return [name for name in PRELOADED if (folder / f"{name}.so").exists()]
 

@@ -1,0 +1,227 @@
+"""PostgreSQL's security script: roles in DO blocks (CREATE ROLE has no IF NOT EXISTS), PUBLIC
+left nothing, pgcrypto column encryption with the key from a session setting, row-level
+security forced on the owner too, masked views, a trigger-kept audit log with pgaudit for
+statements, and a purge procedure."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from schemaforge.design.model import Entity
+from schemaforge.security.masking import Mask, masked_view_name
+from schemaforge.security.policy import AUDIT_TABLE, KEY_SETTING
+from schemaforge.security.tenancy import TENANT_SETTING, TenantScope, tenant_key_type_column
+from schemaforge.security.writer import SecurityWriter, privilege
+
+TENANT_POLICY = "tenant_isolation"
+
+
+def _do(body: str) -> str:
+    return f"DO $$ BEGIN {body} END $$;"
+
+
+class PostgresSecurity(SecurityWriter):
+    target = "postgres"
+    SCHEMA = "public"
+    TENANCY = "row level security"
+    MASKING = "masked views"
+    COLUMN_ENCRYPTION = "pgcrypto"
+    TEXT_MASKS = {
+        ("partial", "email"): r"regexp_replace({c}, '^(.)[^@]*', '\1***')",
+        ("partial", "last_four"): "repeat('*', greatest(length({c}) - 4, 0)) || right({c}, 4)",
+        ("partial", "initial"): "left({c}, 1) || '***'",
+        ("redact", ""): "'[redacted]'",
+    }
+    HASH_MASK = "encode(sha256(convert_to({c}::text, 'UTF8')), 'hex')"
+
+    # -- roles ---------------------------------------------------------------------------------
+    def create_roles(self, group: str) -> list[str]:
+        create = "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN CREATE ROLE {name} {options}; END IF;"
+        return [_do(create.format(name=group, options="NOLOGIN")),
+                _do(create.format(name=f"{group}_login", options=f"LOGIN IN ROLE {group}"))]
+
+    def nothing_for_everyone(self) -> list[str]:
+        return [f"REVOKE ALL ON SCHEMA {self.SCHEMA} FROM PUBLIC;",
+                _do("EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());"),
+                f"REVOKE ALL ON ALL TABLES IN SCHEMA {self.SCHEMA} FROM PUBLIC;",
+                f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {self.SCHEMA} FROM PUBLIC;",
+                f"REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA {self.SCHEMA} FROM PUBLIC;",
+                "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;"]
+
+    def schema_usage(self, roles: list[str]) -> list[str]:
+        if not roles:
+            return []
+        names = ", ".join(roles)
+        return [self.grant([privilege("usage")], exp.Table(this=exp.to_identifier(self.SCHEMA)), "SCHEMA", roles),
+                _do(f"EXECUTE format('GRANT CONNECT ON DATABASE %I TO {names}', current_database());")]
+
+    def grants(self) -> list[str]:
+        lines = super().grants()
+        # pgcrypto's functions, to the roles that read or write an encrypted column in clear.
+        for entity, column in self.encrypted():
+            readers = [self.roles[name] for name, by in self.matrix.items() if (a := by.get(entity.name))
+                       and ("select" in a.privileges or column.name in (a.readable or ()))]
+            writers = self.roles_with(entity, {"insert", "update"})
+            if readers:
+                lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_decrypt(bytea, text) TO {', '.join(readers)};")
+            if writers:
+                lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_encrypt(text, text) TO {', '.join(writers)};")
+        return lines
+
+    # -- column encryption ---------------------------------------------------------------------
+    def encrypt_columns(self, columns) -> list[str]:
+        lines = [f"-- The key is read from the session setting {KEY_SETTING}, never written here: set it",
+                 f"-- (SET {KEY_SETTING} = '...') before applying. The application writes",
+                 f"-- pgp_sym_encrypt(value, current_setting('{KEY_SETTING}')) and reads",
+                 f"-- pgp_sym_decrypt(column, current_setting('{KEY_SETTING}')).",
+                 "CREATE EXTENSION IF NOT EXISTS pgcrypto;",
+                 _do(f"IF coalesce(current_setting('{KEY_SETTING}', true), '') = '' THEN RAISE EXCEPTION "
+                     f"'set {KEY_SETTING} before applying this script: it encrypts columns with it'; END IF;")]
+        for entity, column in columns:
+            table, name = self.table_name(entity), self.column_name(entity, column.name)
+            self.finding(column.path, "SC108", "info",
+                         f"'{entity.name}.{column.field}' is encrypted on PostgreSQL: its uniques and checks cannot "
+                         "hold on ciphertext and are dropped there, and no index finds a value by it")
+            # Constraints that read the column would test ciphertext: they are dropped first.
+            attribute = f"FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attname = '{column.physical}'"
+            lines.append(
+                f"DO $$ DECLARE constraint_name text; BEGIN IF (SELECT atttypid {attribute}) <> 'bytea'::regtype THEN "
+                f"FOR constraint_name IN SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass "
+                f"AND contype IN ('c', 'u') AND conkey @> ARRAY[(SELECT attnum {attribute})] LOOP "
+                f"EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', '{table}', constraint_name); END LOOP; "
+                f"ALTER TABLE {table} ALTER COLUMN {name} DROP DEFAULT; "
+                f"ALTER TABLE {table} ALTER COLUMN {name} TYPE bytea USING "
+                f"pgp_sym_encrypt({name}::text, current_setting('{KEY_SETTING}')); END IF; END $$;")
+        return lines
+
+    # -- tenancy -------------------------------------------------------------------------------
+    def tenant_value(self) -> str:
+        key = tenant_key_type_column(self.design)
+        return f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::{self.renderer.type_text(key.type, key)}"
+
+    @staticmethod
+    def owner_function(entity: Entity) -> str:
+        return f"tenant_owns_{entity.table}"
+
+    def row_level_security(self, scopes: dict[str, TenantScope]) -> list[str]:
+        lines = ["-- Each tenant-owned table shows and takes only the rows of the tenant named by the session",
+                 f"-- setting {TENANT_SETTING} (SET {TENANT_SETTING} = '<tenant key>'); with none set, nothing.",
+                 "-- FORCE: the tables' owner is held to it too (superusers and BYPASSRLS roles are not)."]
+        for scope in scopes.values():
+            entity = self.design.entities[scope.entity]
+            table = self.table_name(entity)
+            if scope.how == "parent":
+                lines += self.parent_function(scope)
+            condition = self.scope_condition(scope)
+            lines += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;", f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;",
+                      f"DROP POLICY IF EXISTS {TENANT_POLICY} ON {table};",
+                      f"CREATE POLICY {TENANT_POLICY} ON {table} USING ({condition}) WITH CHECK ({condition});"]
+        return lines
+
+    def scope_condition(self, scope: TenantScope, alias: str | None = None) -> str:
+        """The condition a row of the scope's entity belongs to the session's tenant by."""
+        entity = self.design.entities[scope.entity]
+        prefix = f"{alias}." if alias else ""
+        columns = [prefix + self.column_name(entity, c) for c in scope.columns]
+        if scope.how in ("tenant", "key"):
+            return f"{columns[0]} = {self.tenant_value()}"
+        return f"{self.owner_function(self.design.entities[scope.parent])}({', '.join(columns)})"
+
+    def parent_function(self, scope: TenantScope) -> list[str]:
+        """Whether the tenant owns a parent row, asked by the policy of a table that holds no
+        tenant key. It checks the parent's own condition itself rather than relying on the
+        parent's policy, which a superuser owner would bypass."""
+        parent = self.design.entities[scope.parent]
+        parent_scope = self.scopes()[parent.name]
+        key_columns = [parent.column(c) for c in scope.parent_columns]
+        arguments = ", ".join(self.renderer.type_text(c.type, c) for c in key_columns)
+        matches = " AND ".join(f"p.{self.name(c.physical)} = ${i}" for i, c in enumerate(key_columns, 1))
+        function = self.owner_function(parent)
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}({arguments}) RETURNS boolean LANGUAGE sql STABLE "
+            f"SECURITY DEFINER SET search_path = {self.SCHEMA}, pg_temp AS $$ SELECT EXISTS (SELECT 1 FROM "
+            f"{self.table_name(parent)} p WHERE {matches} AND {self.scope_condition(parent_scope, 'p')}) $$;",
+            f"REVOKE EXECUTE ON FUNCTION {function}({arguments}) FROM PUBLIC;",
+            *[f"GRANT EXECUTE ON FUNCTION {function}({arguments}) TO {role};"
+              for role in self.roles_with(self.design.entities[scope.entity], {"select", "insert", "update", "delete"})],
+        ]
+
+    # -- masking -------------------------------------------------------------------------------
+    def write_masks(self, masks: dict[str, list[Mask]]) -> list[str]:
+        lines = ["-- A view per table with personal data: the masked roles read it, never the base columns",
+                 "-- (their column grants leave those out). It runs as its owner, who may be a superuser that",
+                 "-- row-level security does not hold, so a tenant-owned table's view applies the tenant itself."]
+        scopes = self.scopes()
+        for entity_name, entity_masks in masks.items():
+            entity = self.design.entities[entity_name]
+            view = self.name(masked_view_name(entity))
+            where = f" WHERE {self.scope_condition(scopes[entity_name])}" if entity_name in scopes else ""
+            lines += [f"DROP VIEW IF EXISTS {view};",
+                      f"CREATE VIEW {view} WITH (security_barrier) AS SELECT {self.masked_view_items(entity, entity_masks)} "
+                      f"FROM {self.table_name(entity)}{where};",
+                      f"REVOKE ALL ON {view} FROM PUBLIC;"]
+            readers = self.masked_readers(entity)
+            if readers:
+                lines.append(f"GRANT SELECT ON {view} TO {', '.join(readers)};")
+        return lines
+
+    # -- audit ---------------------------------------------------------------------------------
+    def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
+        table = self.name(AUDIT_TABLE)
+        # The trigger runs as its owner (nobody else may write the log); the actor is the role the
+        # session acts as: SET ROLE's, else the login.
+        lines = [
+            f"CREATE TABLE IF NOT EXISTS {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+            "at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, login text NOT NULL DEFAULT session_user, "
+            "table_name text NOT NULL, operation text NOT NULL, row_before jsonb, row_after jsonb);",
+            f"REVOKE ALL ON {table} FROM PUBLIC;",
+            f"CREATE INDEX IF NOT EXISTS audit_log_table_at ON {table} (table_name, at);",
+            "CREATE OR REPLACE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+            f"SET search_path = {self.SCHEMA}, pg_temp AS $$ BEGIN "
+            f"INSERT INTO {table} (actor, table_name, operation, row_before, row_after) VALUES ("
+            "CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END, "
+            "TG_TABLE_NAME, lower(TG_OP), "
+            "CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END, CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END); "
+            "RETURN NULL; END $$;",
+            "REVOKE EXECUTE ON FUNCTION audit_row() FROM PUBLIC;",
+        ]
+        events = " OR ".join(op.upper() for op in operations)
+        for entity in entities:
+            if events:
+                trigger = self.name(f"audit_{entity.table}")
+                lines.append(f"CREATE OR REPLACE TRIGGER {trigger} AFTER {events} ON {self.table_name(entity)} "
+                             "FOR EACH ROW EXECUTE FUNCTION audit_row();")
+        lines += self.statement_audit(entities)
+        return lines
+
+    def statement_audit(self, entities: list[Entity]) -> list[str]:
+        """pgaudit (preloaded by the server) logs the statements of the login roles that touch an
+        audited table: writes, and reads when `select` is audited."""
+        audit = self.design.doc.security.audit
+        classes = ["write", "ddl"] + (["read"] if "select" in audit.operations else [])
+        audited = {role for entity in entities for role in self.roles_with(entity, {"select", "insert", "update", "delete"})}
+        lines = ["-- Statement audit: pgaudit must be in shared_preload_libraries; set as a superuser."]
+        for role in sorted(audited):
+            lines.append(f"ALTER ROLE {role}_login SET pgaudit.log = '{', '.join(classes)}';")
+        return lines
+
+    # -- retention -----------------------------------------------------------------------------
+    def write_retention(self, purges) -> list[str]:
+        deletes = " ".join(f"DELETE FROM {self.name(p.table)} WHERE {self.name(p.column)} < now() - interval "
+                           f"'{p.words}';" for p in purges)
+        return ["-- Run daily by a role that bypasses the tenant policies (CALL purge_expired();), for example",
+                "-- with pg_cron: SELECT cron.schedule('purge_expired', '17 3 * * *', 'CALL purge_expired()');",
+                f"CREATE OR REPLACE PROCEDURE purge_expired() LANGUAGE plpgsql AS $$ BEGIN {deletes} END $$;",
+                "REVOKE EXECUTE ON PROCEDURE purge_expired() FROM PUBLIC;"]
+
+    def at_rest_and_in_transit(self) -> list[str]:
+        encryption = self.design.doc.security.encryption
+        if encryption is None:
+            return []
+        lines = []
+        if encryption.at_rest:
+            lines.append("-- At rest: PostgreSQL has no transparent encryption; the platform must encrypt the volume "
+                         "(see security/checklist.md).")
+        if encryption.in_transit == "required":
+            lines.append("-- In transit: security/postgresql.conf and security/pg_hba.conf accept TLS connections only.")
+        return lines
