@@ -303,3 +303,27 @@ def test_without_the_key_the_policy_refuses_to_encrypt(instrumented_postgres):
             connection.execute(security_sql(design))
     finally:
         databases.close()
+
+
+def test_the_checklists_erasure_path_erases_a_data_subject_on_the_seeded_database(secured):
+    """Each erasure statement of carenet's checklist runs on the secured, seeded database for one
+    real row (as the owner, in a transaction rolled back): the row is gone or holds no personal
+    value it held before, and nothing refuses it."""
+    psycopg = require_module("psycopg")
+    from schemaforge.security.checklist import erasure_sql
+
+    design, _, connection = secured("carenet")
+    for entity in design.entities.values():
+        personal = [c.physical for c in entity.columns if c.pii]
+        if not personal:
+            continue
+        statement = erasure_sql(design, entity).splitlines()[1]
+        key = entity.physical(entity.primary_key[0])
+        with connection.transaction():
+            row_id, *before = connection.execute(f"SELECT {key}, {', '.join(personal)} FROM {entity.table} "
+                                                 f"ORDER BY {key} LIMIT 1").fetchone()
+            connection.execute(statement.replace(f":{entity.primary_key[0]}", "%s"), (row_id,))
+            after = connection.execute(f"SELECT {', '.join(personal)} FROM {entity.table} WHERE {key} = %s",
+                                       (row_id,)).fetchone()
+            assert after is None or all(a != b or b is None for a, b in zip(after, before)), entity.name
+            raise psycopg.Rollback()

@@ -4,7 +4,8 @@ Codes: DC101 entity without a description; NM101 a name that a target reserves (
 there); NM103 a table or column name longer than a target allows; GN101 a target, section or pattern the design asks for whose generator has not landed
 yet (so nothing is silently ignored); TY101/TY102 a column compared with a literal of another
 type (lint/types.py); ER101 a design too large for one ERD picture, drawn per cluster instead
-(erd/pictures.py); plus every TG/NM finding the DDL renderers report.
+(erd/pictures.py); SC the security policy (security/lint.py); plus every TG/NM finding the DDL
+renderers report.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from schemaforge.ddl.targets import SQL_TARGETS, sql_targets
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
 from schemaforge.lint.types import comparison_findings
+from schemaforge.security.lint import security_lint
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
-PLANNED_SECTIONS = ("queries", "security", "scaling", "monitoring", "stores")
+PLANNED_SECTIONS = ("scaling", "stores")
 PLANNED_PATTERNS = ("audit", "temporal", "multi_tenant", "event_sourcing", "hierarchy", "graph")
 
 
@@ -104,6 +106,7 @@ def lint_design(design: Design) -> list[Finding]:
         findings.extend(rendered.findings)
     findings += comparison_findings(design)
     findings += _erd_findings(design)
+    findings += security_lint(design)
     return sort_findings(findings)
 
 

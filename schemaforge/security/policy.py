@@ -18,14 +18,20 @@ TIME_KINDS = ("timestamptz", "timestamp", "date")
 KEY_SETTING = "app.encryption_key"  # where PostgreSQL's column encryption reads its key
 
 
+PII_KINDS = frozenset({"email", "name", "phone", "address", "ssn", "card", "health", "dob", "ip", "free_text"})
+
+
 def encrypted_columns(design: Design) -> list[tuple[Entity, Column]]:
-    """The columns `encryption.columns` names, by field name or by `pii` kind."""
+    """The columns `encryption.columns` names: a pii kind names every column of that kind (not a
+    field that happens to share its name, like a reference called `card`), any other name the
+    fields called so."""
     encryption = design.doc.security.encryption
     if encryption is None or not encryption.columns:
         return []
-    named = set(encryption.columns)
+    kinds = set(encryption.columns) & PII_KINDS
+    fields = set(encryption.columns) - PII_KINDS
     return [(entity, column) for entity in design.entities.values() for column in entity.columns
-            if column.field in named or column.pii in named]
+            if column.pii in kinds or column.field in fields]
 
 
 def key_columns(entity: Entity) -> set[str]:

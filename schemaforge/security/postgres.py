@@ -26,6 +26,7 @@ class PostgresSecurity(SecurityWriter):
     TENANCY = "row level security"
     MASKING = "masked views"
     COLUMN_ENCRYPTION = "pgcrypto"
+    ENCRYPTS_IN_PLACE = True
     TEXT_MASKS = {
         ("partial", "email"): r"regexp_replace({c}, '^(.)[^@]*', '\1***')",
         ("partial", "last_four"): "repeat('*', greatest(length({c}) - 4, 0)) || right({c}, 4)",
@@ -196,13 +197,17 @@ class PostgresSecurity(SecurityWriter):
 
     def statement_audit(self, entities: list[Entity]) -> list[str]:
         """pgaudit (preloaded by the server) logs the statements of the login roles that touch an
-        audited table: writes, and reads when `select` is audited."""
-        audit = self.design.doc.security.audit
-        classes = ["write", "ddl"] + (["read"] if "select" in audit.operations else [])
-        audited = {role for entity in entities for role in self.roles_with(entity, {"select", "insert", "update", "delete"})}
+        audited table: writes when they may write one, reads when `select` is audited."""
+        reads_audited = "select" in self.design.doc.security.audit.operations
         lines = ["-- Statement audit: pgaudit must be in shared_preload_libraries; set as a superuser."]
-        for role in sorted(audited):
-            lines.append(f"ALTER ROLE {role}_login SET pgaudit.log = '{', '.join(classes)}';")
+        for role in self.roles.values():
+            classes = []
+            if any(role in self.roles_with(e, {"insert", "update", "delete"}) for e in entities):
+                classes += ["write", "ddl"]
+            if reads_audited and any(role in self.roles_with(e, {"select"}) for e in entities):
+                classes.append("read")
+            if classes:
+                lines.append(f"ALTER ROLE {role}_login SET pgaudit.log = '{', '.join(classes)}';")
         return lines
 
     # -- retention -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class SecurityWriter:
     TEXT_MASKS: ClassVar[dict[tuple[str, str], str]] = {}
     HASH_MASK: ClassVar[str] = ""
     ENCRYPTED_IN_VIEW: ClassVar[str] = "'[encrypted]'"  # a masked role holds no key: it never sees a decrypted value
+    ENCRYPTS_IN_PLACE: ClassVar[bool] = False  # the script turns the encrypted columns into ciphertext
 
     def __init__(self, design: Design):
         self.design = design
@@ -202,7 +203,7 @@ class SecurityWriter:
     def mask_expression(self, entity: Entity, mask: Mask) -> str:
         """What a masked view shows of a personal column."""
         column = self.column_name(entity, mask.column.name)
-        if any(c is mask.column for _, c in self.encrypted()):
+        if self.ENCRYPTS_IN_PLACE and any(c is mask.column for _, c in self.encrypted()):
             return self.ENCRYPTED_IN_VIEW
         if mask.how == "none":
             return column
