@@ -20,7 +20,7 @@ from schemaforge.design.model import Design
 GENERATOR_VERSIONS = {
     "spec": "2", "ddl": "3", "erd": "3", "lint": "5", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
     "queries": "2", "indexes": "2", "monitoring": "1",
-    "performance": "1",
+    "performance": "1", "security": "1", "checklist": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -68,6 +68,8 @@ def facet(design: Design, name: str) -> Any:
         return doc["queries"]
     if name == "monitoring":  # the SLO and the alerts asked for
         return doc["monitoring"]
+    if name == "security":  # roles, tenancy, masking, encryption, audit, retention, compliance
+        return doc["security"]
     if name == "release":  # what a migration to this version depends on besides the structure
         return {"version": design.version, "allow_destructive": design.doc.allow_destructive, "targets": doc["targets"]}
     raise KeyError(name)
@@ -87,6 +89,8 @@ READS = {
     "indexes": ("structure", "queries", "rows"),  # the seed's row counts size each index
     "monitoring": ("structure", "queries", "rows", "monitoring"),  # rows: which tables are large
     "performance": ("structure", "queries", "seed", "rows"),  # what it measures on: the schema and its seed
+    "security": ("structure", "security"),
+    "checklist": ("structure", "security"),
 }
 
 

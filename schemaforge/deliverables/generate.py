@@ -19,6 +19,8 @@ from schemaforge.migrate.plan import migration_findings, migration_path, migrati
 from schemaforge.design.model import Design
 from schemaforge.indexes.render import index_paths
 from schemaforge.monitoring.render import monitoring_paths
+from schemaforge.security.checklist import checklist_paths
+from schemaforge.security.render import security_paths
 from schemaforge.queries.render import queries_sql
 
 
@@ -47,6 +49,8 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
     paths |= {path: "performance" for path in performance_paths(design)}
+    paths |= {path: "security" for path in security_paths(design)}
+    paths |= {path: "checklist" for path in checklist_paths(design)}
     return paths | {path: "seed" for path in seed_paths(design)}
 
 

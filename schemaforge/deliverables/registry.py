@@ -33,6 +33,8 @@ from schemaforge.design.model import Design
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
 from schemaforge.migrate.plan import MigrationBlocked, migration_artifacts, migrations
+from schemaforge.security.checklist import CHECKLIST, checklist_artifacts, checklist_paths
+from schemaforge.security.render import policy_targets, security_artifacts
 
 ShownKind = Literal["md", "json", "int", "path", "text"]
 
@@ -410,6 +412,50 @@ def _performance(plan: Plan) -> list[Deliverable]:
                         measures_on_postgres=True, beside_the_rest=True)]
 
 
+def _policy_holds(design: Design) -> Callable[[Path], CheckOutcome]:
+    """On a fresh database of the measuring PostgreSQL: the DDL, the seed and the policy applied,
+    then every role's privileges compared with the design and every tenant-owned table's
+    isolation tried (security/proof.py)."""
+    def run(root: Path) -> CheckOutcome:
+        from schemaforge.performance.server import NoPostgresServer, measurement_server
+        from schemaforge.security.proof import prove_policy
+
+        try:
+            with measurement_server() as server:
+                problems, tried = prove_policy(design, root / SEED_FOLDER, server)
+        except NoPostgresServer as missing:
+            return CheckOutcome(False, {"error": Shown("text", str(missing))})
+        return CheckOutcome(not problems, {"tried": Shown("md", "\n".join(f"- {t}" for t in tried) or "nothing"),
+                                           "problems": Shown("md", "\n".join(f"- {p}" for p in problems) or "none")})
+
+    return run
+
+
+def _security(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    items = [
+        Deliverable(
+            f"security_{target}", "security", code_version(d, "security", target),
+            f"Roles, grants, tenant isolation, masking, encryption, audit and retention for {target} "
+            f"(security/{target}.sql).", _write(lambda target=target: security_artifacts(d, target), _show_sql),
+            kinds=frozenset({"sql", target}),
+            deps=("seed",) if target == "postgres" else (),
+            checks=(single_check("policy_holds_on_postgres", "On a fresh seeded database of the measuring PostgreSQL: "
+                                 "each role holds exactly the design's privileges, PUBLIC nothing, and every "
+                                 "tenant-owned table shows and takes only its tenant's rows.", _policy_holds(d),
+                                 reusable=False),) if target == "postgres" else (),
+            measures_on_postgres=target == "postgres",
+        )
+        for target in policy_targets(d)
+    ]
+    if checklist_paths(d):
+        items.append(Deliverable(
+            "security_checklist", "checklist", code_version(d, "checklist"),
+            "The compliance checklist: each control of each regime met, not met or outside the schema "
+            f"({CHECKLIST}).", _write(lambda: checklist_artifacts(d), lambda a, root: {"checklist": Shown("md", a[0].content.decode())})))
+    return items
+
+
 def _history(plan: Plan) -> list[Deliverable]:
     d, history, problem = plan.design, plan.history, plan.history_problem
 
@@ -496,7 +542,7 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # with lint errors builds no further from the CLI. The performance analysis, built beside the
 # rest, comes as soon as the seed it measures is there. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _performance, _monitoring, _migrations)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _performance, _monitoring, _security, _migrations)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -21,7 +21,6 @@ import re
 import subprocess
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from schemaforge.findings import Finding
 from schemaforge.indexes.render import index_plan, plan_sql
 from schemaforge.performance.measure import Measured, measure, plan_nodes
 from schemaforge.performance.parameters import draw_parameters, seed_reader
-from schemaforge.performance.server import Server
+from schemaforge.performance.server import Server, scratch_database
 from schemaforge.queries.render import render_queries
 from schemaforge.seed.load import write_load_script
 
@@ -86,13 +85,6 @@ class Analysis:
     extensions: list[str] = field(default_factory=list)
     server: str = ""  # where it was measured
     runs: int = 0  # timed runs of each query, with the plan and without
-
-
-def _with_database(url: str, name: str) -> str:
-    """`url` (a postgresql:// URL or a key=value string) pointed at database `name`."""
-    import psycopg
-
-    return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
 class PsqlFailed(RuntimeError):
@@ -214,24 +206,14 @@ def _judge(suggested, filters, indexes) -> list[Advice]:
 def analyze(design: Design, seed_dir: Path, server: Server, runs: int = 30) -> Analysis:
     """Measure `design`'s queries on `server` (a database is created and dropped), with its seed
     in `seed_dir` (the Parquet files)."""
-    import psycopg
-
-    name = f"schemaforge_{design.name}_{uuid.uuid4().hex[:8]}".lower()
-    admin = psycopg.connect(server.url, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        conninfo = _with_database(server.url, name)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            started = time.perf_counter()
-            extensions = prepare(design, seed_dir, connection, server.psql)
-            analysis = measure_plan(design, seed_dir, connection, extensions, runs)
-            analysis.seconds = {"load": round(time.perf_counter() - started - sum(analysis.seconds.values()), 3)
-                                } | analysis.seconds
-            analysis.server = server.origin
-            return analysis
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database(server.url, design.name) as connection:
+        started = time.perf_counter()
+        extensions = prepare(design, seed_dir, connection, server.psql)
+        analysis = measure_plan(design, seed_dir, connection, extensions, runs)
+        analysis.seconds = {"load": round(time.perf_counter() - started - sum(analysis.seconds.values()), 3)
+                            } | analysis.seconds
+        analysis.server = server.origin
+        return analysis
 
 
 def prepare(design: Design, seed_dir: Path, connection, psql: str = "psql") -> list[str]:

@@ -139,6 +139,31 @@ def throwaway_postgres() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def with_database(url: str, database: str) -> str:
+    """`url` (a postgresql:// URL or a key=value string) pointed at database `database`."""
+    import psycopg
+
+    return psycopg.conninfo.make_conninfo(url, dbname=database)
+
+
+@contextmanager
+def scratch_database(url: str, purpose: str) -> Iterator:
+    """A new database on the server at `url`, dropped afterwards: yields a psycopg connection to
+    it in autocommit."""
+    import uuid
+
+    import psycopg
+
+    name = f"schemaforge_{purpose}_{uuid.uuid4().hex[:8]}".lower()
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(with_database(url, name), autocommit=True) as connection:
+                yield connection
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 SERVER_URL_VARIABLE = "SCHEMAFORGE_POSTGRES_URL"
 # The server a front end configured (the Dagster resource sets it around a build).
 CONFIGURED_URL: ContextVar[str | None] = ContextVar("schemaforge_postgres_url", default=None)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from schemaforge.ddl.targets import SQL_TARGETS
+from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.findings import Finding
 from schemaforge.security.grants import privilege_matrix
 from schemaforge.security.policy import AUDIT_TABLE, audited_entities, encrypted_columns, retentions
 
+CHECKLIST = "security/checklist.md"
 Status = Literal["met", "not met", "outside the schema"]
 WRITES = {"insert", "update", "delete", "truncate"}
 REGIME_TITLES = {"gdpr": "GDPR", "ccpa": "CCPA", "hipaa": "HIPAA", "pci_dss": "PCI DSS", "sox": "SOX", "soc2": "SOC 2"}
@@ -297,3 +299,11 @@ def checklist_markdown(design: Design) -> str:
             lines.append(f"| {control.code} | {control.title} | **{control.status}** | {evidence} | {control.fix or ''} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def checklist_paths(design: Design) -> list[str]:
+    return [CHECKLIST] if design.doc.security.compliance else []
+
+
+def checklist_artifacts(design: Design) -> list[Artifact]:
+    return [Artifact(CHECKLIST, checklist_markdown(design).encode())]

@@ -168,3 +168,57 @@ def _moving_refused(design, connection, psycopg, scope: TenantScope, entity: Ent
 def _column_type(connection, entity: Entity, column: str) -> str:
     return connection.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
                               "AND attname = %s", (f'"{entity.table}"', entity.physical(column))).fetchone()[0]
+
+
+def privilege_problems(design: Design, connection) -> list[str]:
+    """Each role (and its login) x each table x each privilege, and each column's SELECT, held
+    exactly as the design grants; PUBLIC holding nothing on any table, view or function."""
+    from schemaforge.security.grants import TABLE_PRIVILEGES, privilege_matrix
+
+    problems = []
+    for name, by_entity in privilege_matrix(design).items():
+        for role in (role_name(design, name), role_name(design, name) + "_login"):
+            for entity in design.entities.values():
+                access = by_entity.get(entity.name)
+                table = f'"{entity.table}"'
+                held = connection.execute(
+                    "SELECT " + ", ".join(f"has_table_privilege(%s, %s, '{p}')" for p in TABLE_PRIVILEGES),
+                    [role, table] * len(TABLE_PRIVILEGES)).fetchone()
+                for privilege, has in zip(TABLE_PRIVILEGES, held):
+                    if has != (access is not None and privilege in access.privileges):
+                        problems.append(f"{role} {'holds' if has else 'lacks'} {privilege.upper()} on {entity.table}")
+                for column in entity.columns:
+                    wanted = access is not None and ("select" in access.privileges or column.name in (access.readable or ()))
+                    has = connection.execute("SELECT has_column_privilege(%s, %s, %s, 'SELECT')",
+                                             (role, table, column.physical)).fetchone()[0]
+                    if has != wanted:
+                        problems.append(f"{role} {'reads' if has else 'cannot read'} {entity.table}.{column.physical}")
+    public = connection.execute(
+        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND ("
+        + " OR ".join(f"has_table_privilege('public', c.oid, '{p}')" for p in TABLE_PRIVILEGES) + ")").fetchall()
+    problems += [f"PUBLIC holds a privilege on {name}" for (name,) in public]
+    functions = connection.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND has_function_privilege('public', p.oid, 'EXECUTE')").fetchall()
+    problems += [f"PUBLIC may execute {name}" for (name,) in functions]
+    return problems
+
+
+def prove_policy(design: Design, seed_dir: Path, server) -> tuple[list[str], list[str]]:
+    """(problems, what was tried) of the design's policy on a scratch database of `server`, with
+    the seed loaded and a key made for this proof only."""
+    import secrets
+
+    from schemaforge.performance.server import scratch_database
+
+    tried, problems = [], []
+    with scratch_database(server.url, f"{design.name}_security") as connection:
+        secure_database(design, seed_dir, connection, secrets.token_hex(16), server.psql)
+        problems += privilege_problems(design, connection)
+        tried.append(f"privileges of {len(design.doc.security.roles)} roles on {len(design.entities)} tables")
+        if design.doc.security.tenancy and design.doc.security.tenancy.isolation == "row_level_security":
+            for result in tenant_isolation(design, connection):
+                tried.append(f"isolation of {result.table} ({result.rows_of_a} rows of one tenant)")
+                problems += [f"{result.table}: {p}" for p in result.problems]
+    return problems, tried

@@ -56,10 +56,24 @@ host      all       all   ::/0       reject
 """
 
 
-def security_artifacts(design: Design, target: str) -> list[Artifact]:
-    artifacts = [Artifact(f"security/{target}.sql", security_sql(design, target).encode())]
+def _transport_files(design: Design, target: str) -> dict[str, str]:
     encryption = design.doc.security.encryption
     if target == "postgres" and encryption is not None and encryption.in_transit == "required":
-        artifacts += [Artifact("security/postgresql.conf", POSTGRESQL_CONF.encode()),
-                      Artifact("security/pg_hba.conf", PG_HBA_CONF.encode())]
-    return artifacts
+        return {"security/postgresql.conf": POSTGRESQL_CONF, "security/pg_hba.conf": PG_HBA_CONF}
+    return {}
+
+
+def policy_targets(design: Design) -> list[str]:
+    """The targets a policy is written for: none when the design names no roles."""
+    return security_targets(design) if design.doc.security.roles else []
+
+
+def security_paths(design: Design) -> list[str]:
+    """Every file of the security deliverables (the checklist's aside)."""
+    return [path for target in policy_targets(design)
+            for path in [f"security/{target}.sql", *_transport_files(design, target)]]
+
+
+def security_artifacts(design: Design, target: str) -> list[Artifact]:
+    artifacts = [Artifact(f"security/{target}.sql", security_sql(design, target).encode())]
+    return artifacts + [Artifact(path, text.encode()) for path, text in _transport_files(design, target).items()]
