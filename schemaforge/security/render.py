@@ -7,11 +7,17 @@ from __future__ import annotations
 from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Design
 from schemaforge.findings import Finding
+from schemaforge.security.clickhouse import ClickHouseSecurity
 from schemaforge.security.mysql import MysqlSecurity
+from schemaforge.security.oracle import OracleSecurity
 from schemaforge.security.postgres import PostgresSecurity
+from schemaforge.security.sqlserver import SqlServerSecurity
 from schemaforge.security.writer import SecurityWriter
 
-WRITERS: dict[str, type[SecurityWriter]] = {"postgres": PostgresSecurity, "mysql": MysqlSecurity}
+# SQLite and DuckDB have no roles: no policy is written for them (lint SC110).
+WRITERS: dict[str, type[SecurityWriter]] = {
+    "postgres": PostgresSecurity, "mysql": MysqlSecurity, "sqlserver": SqlServerSecurity, "oracle": OracleSecurity,
+    "clickhouse": ClickHouseSecurity}
 
 
 def security_targets(design: Design) -> list[str]:

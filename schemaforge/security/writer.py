@@ -7,9 +7,10 @@ silent gap:
 1. Roles: each group role and a login for it (no password: it is set out of band), created
    unless it exists (roles outlive a database); then what the engine gives everyone by default
    is taken back.
-2. Grants: each role's table privileges, its readable columns where its `pii:` setting limits
+2. Column encryption. 3. Tenancy (before the grants: MySQL grants its tenant views).
+4. Grants: each role's table privileges, its readable columns where its `pii:` setting limits
    them, and membership in the roles it inherits.
-3. Column encryption, 4. tenancy, 5. masking, 6. audit, 7. retention, 8. at rest and in transit.
+5. Masking, 6. audit, 7. retention, 8. at rest and in transit.
 
 GRANT statements are sqlglot trees rendered in the target's dialect; what sqlglot does not model
 (creating roles, policies, procedures) is each target's own text.
@@ -45,6 +46,8 @@ class SecurityWriter:
     TENANCY: ClassVar[str | None] = None  # how the target isolates tenants; None: it cannot
     MASKING: ClassVar[str | None] = None
     COLUMN_ENCRYPTION: ClassVar[str | None] = None
+    AUDIT: ClassVar[str | None] = "triggers"
+    GRANT_KIND: ClassVar[str | None] = "TABLE"  # GRANT ... ON TABLE t; SQL Server and Oracle name no kind
     # How a masked view reads a personal text column `{c}`, per (mask, what partial keeps); a
     # mask of a column that is not text is NULL.
     TEXT_MASKS: ClassVar[dict[tuple[str, str], str]] = {}
@@ -105,8 +108,8 @@ class SecurityWriter:
             ("Group roles, and a login for each (set its password out of band).", self.create_all_roles()),
             ("Nothing for everyone: what the engine grants by default is taken back.", self.nothing_for_everyone()),
             ("Column encryption (security.encryption.columns).", self.encryption()),
-            ("Grants: each role gets what the design grants and nothing else.", self.grants()),
             ("Tenant isolation (security.tenancy).", self.tenancy()),
+            ("Grants: each role gets what the design grants and nothing else.", self.grants()),
             ("Masked reads for the roles with pii: masked (security.masking).", self.masking()),
             ("Audit (security.audit): who, when, before and after.", self.audit()),
             ("Retention (security.retention): what is purged when.", self.retention()),
@@ -152,7 +155,7 @@ class SecurityWriter:
         if access.readable is not None:
             privileges.append(privilege("select", [exp.column(self.renderer.ident(entity.physical(c)))
                                                    for c in access.readable]))
-        return self.grant(privileges, self.granted_object(entity), "TABLE", [role]) if privileges else None
+        return self.grant(privileges, self.granted_object(entity), self.GRANT_KIND, [role]) if privileges else None
 
     def granted_object(self, entity: Entity) -> exp.Expression:
         return self.renderer.table(entity)
@@ -243,6 +246,10 @@ class SecurityWriter:
 
     def audit(self) -> list[str]:
         entities, operations = audited_entities(self.design), audited_operations(self.design)
+        if entities and self.AUDIT is None:
+            self.finding(("security", "audit"), "SC116", "info", f"{self.title} has no triggers: changes are not "
+                         "recorded in an audit log there (its own statement log is the record)")
+            return []
         return self.write_audit(entities, operations) if entities else []
 
     def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
