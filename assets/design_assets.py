@@ -91,12 +91,16 @@ def _check(plan: Plan, item: Deliverable, check: Check) -> dg.AssetChecksDefinit
     """One op for a check's run, with a Dagster check per judgement it makes (the seed's
     expectations: one run of every suite, one result per entity)."""
     design, key = plan.design, asset_key(plan.design.name, item.name)
-    specs = [dg.AssetCheckSpec(name, asset=key, description=description, blocking=check.blocking)
+    also = [asset_key(design.name, read) for read in check.also_reads] or None
+    specs = [dg.AssetCheckSpec(name, asset=key, description=description, blocking=check.blocking, additional_deps=also)
              for name, description in check.judgements]
 
-    @dg.multi_asset_check(specs=specs, name=f"{design.name}__{item.name}_{check.name}")
-    def _run():
-        outcomes, _ = check_or_reuse(item, check, build_dir() / design.name)
+    @dg.multi_asset_check(specs=specs, name=f"{design.name}__{item.name}_{check.name}",
+                          required_resource_keys={"postgres"} if check.measures_on_postgres else None)
+    def _run(context):
+        server = context.resources.postgres.url if check.measures_on_postgres else None
+        with configured_server(server):
+            outcomes, _ = check_or_reuse(item, check, build_dir() / design.name)
         for name, outcome in outcomes.items():
             yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=outcome.passed,
                                       severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,

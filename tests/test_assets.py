@@ -17,6 +17,7 @@ from dagster._core.loader import LoadingContextForTest
 
 from conftest import DESIGNS, ROOT, shop_project
 from schemaforge.monitoring.render import monitoring_paths
+from schemaforge.security.render import WRITERS
 from schemaforge.deliverables.files import Artifact, content_hash, write_atomic
 from schemaforge.ddl.targets import SQL_TARGETS
 
@@ -34,6 +35,9 @@ def project(tmp_path, monkeypatch):
         return build_definitions()
 
     return designs, build, definitions
+
+
+SECURITY_TARGETS = [t for t in SQL_TARGETS if t in WRITERS]  # SQLite and DuckDB have no roles
 
 
 def materialize_all(defs: dg.Definitions, instance, raise_on_error=True):
@@ -64,12 +68,13 @@ def test_each_design_has_its_assets_in_its_group(project):
         "shop/spec", "shop/erd", "shop/lint", "shop/seed", "shop/manifest", "shop/history",
         *(f"shop/ddl_{t}" for t in SQL_TARGETS), *(f"shop/migrations_{t}" for t in SQL_TARGETS),
         *(f"shop/queries_{t}" for t in SQL_TARGETS), "shop/indexes", "shop/monitoring", "shop/performance",
+        *(f"shop/security_{t}" for t in SECURITY_TARGETS), "shop/security_checklist",
     }
     assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"shop"}
     checks = {c.to_user_string() for c in graph.asset_check_keys}
     assert "shop/lint:no_lint_errors" in checks and "shop/ddl_sqlite:applies_to_empty_database" in checks
     assert {"shop/monitoring:rules_pass_promtool", "shop/performance:queries_use_their_indexes",
-            "shop/performance:queries_meet_p95"} <= checks
+            "shop/performance:queries_meet_p95", "shop/security_postgres:policy_holds_on_postgres"} <= checks
     # One expectation suite per entity, each a check on the seed asset.
     suites = {c for c in checks if c.startswith("shop/seed:")}
     assert suites == {f"shop/seed:expectations_{e}" for e in (
@@ -92,7 +97,10 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     migrations = {f"migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")}
     measured = set(monitoring_paths(list(SQL_TARGETS))) | {"performance/report.md", "performance/report.json",
                                                            "performance/pgbouncer.ini"}
-    assert paths == {"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries | measured
+    security = {f"security/{t}.sql" for t in SECURITY_TARGETS} | {"security/checklist.md", "security/postgresql.conf",
+                                                                  "security/pg_hba.conf"}
+    assert paths == ({"design.json", "erd/erd.mmd", "erd/erd.svg", "lint.json"} | ddl | seed | migrations | queries
+                     | measured | security)
     for entry in manifest["artifacts"]:
         assert Artifact(entry["path"], (root / entry["path"]).read_bytes()).sha256 == entry["sha256"]
     assert manifest["design_version"] == "1.1.0" and len(manifest["design_sha256"]) == 64
@@ -104,9 +112,10 @@ def test_materializing_writes_every_artifact_with_a_content_hash_version(project
     checks = {e.check_name: e.passed
               for e in result.get_asset_check_evaluations()}
     assert checks == {"no_lint_errors": True, "applies_to_empty_database": True, "matches_files": True,
-                      "rules_pass_promtool": True, "queries_use_their_indexes": True, "queries_meet_p95": True} | {
+                      "rules_pass_promtool": True, "queries_use_their_indexes": True, "queries_meet_p95": True,
+                      "policy_holds_on_postgres": True} | {
         name: True for name in checks if name.startswith("expectations_")}
-    assert len(checks) == 6 + 9
+    assert len(checks) == 7 + 9
 
 
 def test_a_description_change_stales_only_what_reads_descriptions(project):

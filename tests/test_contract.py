@@ -65,6 +65,8 @@ def test_cli_build_writes_the_layout_of_spec_section_11(tmp_path, monkeypatch):
         + ["shop/indexes/plan.json", "shop/indexes/plan.md"]
         + [f"shop/{path}" for path in monitoring_paths(list(SQL_TARGETS))]
         + ["shop/performance/report.md", "shop/performance/report.json", "shop/performance/pgbouncer.ini"]
+        + [f"shop/security/{t}.sql" for t in SQL_TARGETS if t not in ("sqlite", "duckdb")]  # those have no roles
+        + ["shop/security/checklist.md", "shop/security/postgresql.conf", "shop/security/pg_hba.conf"]
         + [f"shop/seed/{e}.parquet" for e in entities]
         + [f"shop/migrations/{t}/1.0.0__1.1.0.{d}.sql" for t in SQL_TARGETS for d in ("up", "down")]
     )

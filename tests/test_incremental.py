@@ -20,7 +20,9 @@ MIGRATIONS = {f"migrations_{t}" for t in SQL_TARGETS}
 QUERIES = {f"queries_{t}" for t in SQL_TARGETS}
 # The index plan, the monitoring config and the performance report read the queries and the seed's row counts.
 MEASURED = {"indexes", "monitoring", "performance"}
-EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest"} | MEASURED | DDL | MIGRATIONS | QUERIES
+# The security policy per target with roles (SQLite and DuckDB have none), and the checklist.
+SECURITY = {f"security_{t}" for t in SQL_TARGETS if t not in ("sqlite", "duckdb")} | {"security_checklist"}
+EVERYTHING = {"history", "lint", "spec", "erd", "seed", "manifest"} | MEASURED | DDL | MIGRATIONS | QUERIES | SECURITY
 # What reads the whole design file (its text's hash): any edit at all regenerates these.
 WHOLE_FILE = {"spec", "lint", "history", "manifest"}
 

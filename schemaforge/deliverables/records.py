@@ -150,10 +150,12 @@ def build_or_reuse(item: Deliverable, root: Path, starting: Callable[[], None] =
 
 
 def check_or_reuse(item: Deliverable, check: Check, root: Path) -> tuple[dict[str, CheckOutcome], bool]:
-    """(the outcomes of `check` on `item`, whether it really ran): reused while the deliverable's
-    data version and the files the check wrote are what they were when it ran."""
+    """(the outcomes of `check` on `item`, whether it really ran): reused while the data versions
+    of the deliverable (and of what else the check reads) and the files the check wrote are what
+    they were when it ran."""
     from schemaforge.deliverables.registry import CheckOutcome
-    name, judged = f"{item.name}.check.{check.name}", data_version(root, item.name)
+    versions = [data_version(root, read) for read in (item.name, *check.also_reads)]
+    name, judged = f"{item.name}.check.{check.name}", None if None in versions else " ".join(versions)
     record = _read(root, name)
     if (check.reusable and judged is not None and record is not None and record["judged"] == judged
             and _files_match(root, record["files"])):

@@ -74,13 +74,16 @@ class Check:
     judgements: tuple[tuple[str, str], ...]  # (name, description) of each outcome the run gives
     run: Callable[[Path], dict[str, CheckOutcome]]  # the design's build folder -> outcome by name
     blocking: bool = True
-    reusable: bool = True  # False when it reads more than the deliverable it judges
+    reusable: bool = True  # False when it reads more than the deliverable it judges and also_reads
+    also_reads: tuple[str, ...] = ()  # other deliverables it reads: its result is reused while they stand too
+    measures_on_postgres: bool = False  # it runs on a PostgreSQL: a front end may say which
 
 
 def single_check(name: str, description: str, run: Callable[[Path], CheckOutcome], reusable: bool = True,
-                 blocking: bool = True) -> Check:
+                 blocking: bool = True, also_reads: tuple[str, ...] = (), measures_on_postgres: bool = False) -> Check:
     """A check whose run makes one judgement."""
-    return Check(name, ((name, description),), lambda root: {name: run(root)}, blocking, reusable)
+    return Check(name, ((name, description),), lambda root: {name: run(root)}, blocking, reusable, also_reads,
+                 measures_on_postgres)
 
 
 class DeliverableFailed(Exception):
@@ -439,12 +442,11 @@ def _security(plan: Plan) -> list[Deliverable]:
             f"Roles, grants, tenant isolation, masking, encryption, audit and retention for {target} "
             f"(security/{target}.sql).", _write(lambda target=target: security_artifacts(d, target), _show_sql),
             kinds=frozenset({"sql", target}),
-            deps=("seed",) if target == "postgres" else (),
             checks=(single_check("policy_holds_on_postgres", "On a fresh seeded database of the measuring PostgreSQL: "
                                  "each role holds exactly the design's privileges, PUBLIC nothing, and every "
                                  "tenant-owned table shows and takes only its tenant's rows.", _policy_holds(d),
-                                 reusable=False),) if target == "postgres" else (),
-            measures_on_postgres=target == "postgres",
+                                 also_reads=("seed", "ddl_postgres"), measures_on_postgres=True),)
+            if target == "postgres" else (),
         )
         for target in policy_targets(d)
     ]
