@@ -327,3 +327,84 @@ def test_the_checklists_erasure_path_erases_a_data_subject_on_the_seeded_databas
                                        (row_id,)).fetchone()
             assert after is None or all(a != b or b is None for a, b in zip(after, before)), entity.name
             raise psycopg.Rollback()
+
+
+def _saas_isolated_by(isolation: str):
+    from schemaforge.design.loader import load_design_text
+
+    text = (ROOT / "designs" / "saas.yaml").read_text().replace("isolation: row_level_security", f"isolation: {isolation}")
+    return load_design_text(text, "designs/saas.yaml", "saas")
+
+
+def test_schema_per_tenant_provisions_each_tenant_a_schema_with_the_tables_and_grants(instrumented_postgres):
+    """provision_tenant(key) makes tenant_<key> from the DDL with the design's grants there; what
+    one tenant writes the other's schema does not hold; a key that is not a plain name is refused."""
+    psycopg = require_module("psycopg")
+    from schemaforge.security.proof import secure_database
+
+    design = _saas_isolated_by("schema_per_tenant")
+    databases = fresh_database_on(instrumented_postgres)
+    connection = next(databases)
+    try:
+        secure_database(design, None, connection, KEY)
+        assert connection.execute("SELECT to_regclass('tenant_template.member') IS NOT NULL").fetchone()[0]
+        for key in ("acme", "globex"):
+            assert connection.execute("SELECT provision_tenant(%s)", (key,)).fetchone()[0] == f"tenant_{key}"
+        app, analyst = role_name(design, "app"), role_name(design, "analyst")
+        assert connection.execute("SELECT has_table_privilege(%s, 'tenant_acme.member', 'INSERT')", (app,)).fetchone()[0]
+        assert not connection.execute("SELECT has_column_privilege(%s, 'tenant_acme.member', 'email', 'SELECT')",
+                                      (analyst,)).fetchone()[0]
+        assert connection.execute("SELECT has_column_privilege(%s, 'tenant_acme.member', 'role', 'SELECT')",
+                                  (analyst,)).fetchone()[0]
+        connection.execute(f"SET ROLE {app}")
+        connection.execute("SET search_path = tenant_acme")
+        connection.execute("INSERT INTO tenant (slug, name, country) VALUES ('acme', 'Acme', 'DE')")
+        connection.execute("SET search_path = tenant_globex")
+        assert connection.execute("SELECT count(*) FROM tenant").fetchone()[0] == 0
+        connection.execute("RESET ROLE")
+        connection.execute("RESET search_path")
+        with pytest.raises(psycopg.errors.RaiseException, match="a tenant key"):
+            connection.execute("SELECT provision_tenant('x; DROP TABLE member')")
+    finally:
+        connection.execute("RESET ALL")
+        databases.close()
+
+
+def test_database_per_tenant_provisions_a_database_with_the_schema_and_the_policy(instrumented_postgres, tmp_path):
+    """security/provision_tenant.sh, run with sh and psql against the server, makes saas_<key>
+    with the tables and the roles' grants; a key with other characters is refused."""
+    import subprocess
+
+    psycopg = require_module("psycopg")
+    from schemaforge.ddl.render import render_ddl
+    from schemaforge.security.render import security_artifacts
+
+    design = _saas_isolated_by("database_per_tenant")
+    (tmp_path / "ddl").mkdir()
+    (tmp_path / "ddl" / "postgres.sql").write_text(render_ddl(design, "postgres").sql)
+    for artifact in security_artifacts(design, "postgres"):
+        (tmp_path / artifact.path).parent.mkdir(exist_ok=True)
+        (tmp_path / artifact.path).write_bytes(artifact.content)
+    info = psycopg.conninfo.conninfo_to_dict(instrumented_postgres)
+    env = {"PATH": "/usr/lib/postgresql/15/bin:/usr/bin:/bin", "PGHOST": info["host"], "PGPORT": str(info["port"]),
+           "PGUSER": info["user"], "PGDATABASE": "postgres"}
+    key = f"t{uuid_hex()}"
+    script = tmp_path / "security" / "provision_tenant.sh"
+    refused = subprocess.run(["sh", str(script), "Bad-Key"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "a tenant key" in refused.stderr
+    done = subprocess.run(["sh", str(script), key], env=env, capture_output=True, text=True)
+    try:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"saas_{key}"
+        with psycopg.connect(psycopg.conninfo.make_conninfo(instrumented_postgres, dbname=f"saas_{key}")) as tenant_db:
+            assert tenant_db.execute("SELECT has_table_privilege(%s, 'member', 'INSERT')",
+                                     (role_name(design, "app"),)).fetchone()[0]
+    finally:
+        with psycopg.connect(instrumented_postgres, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "saas_{key}" WITH (FORCE)')
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:10]

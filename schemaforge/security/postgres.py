@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from schemaforge.ddl.render import render_ddl
 from schemaforge.design.model import Entity
 from schemaforge.security.masking import Mask, masked_view_name
 from schemaforge.security.policy import AUDIT_TABLE, KEY_SETTING
@@ -96,6 +97,35 @@ class PostgresSecurity(SecurityWriter):
         return lines
 
     # -- tenancy -------------------------------------------------------------------------------
+    def tenant_provisioning(self, isolation: str) -> list[str]:
+        if isolation == "database_per_tenant":
+            return ["-- database_per_tenant: security/provision_tenant.sh TENANT makes the database "
+                    f"{self.design.name}_<tenant> with ddl/postgres.sql and this script."]
+        # schema_per_tenant: the DDL and the table grants run again in the tenant's own schema.
+        ddl = render_ddl(self.design, "postgres").sql
+        grants = "\n".join(line for name in self.roles for line in self.table_grants(name))
+        roles = ", ".join(self.roles.values())
+        usage = f"EXECUTE format('GRANT USAGE ON SCHEMA %I TO {roles}', schema_name); " if roles else ""
+        self.finding(("security", "tenancy", "isolation"), "SC117", "info",
+                     "schema_per_tenant on PostgreSQL: provision_tenant(key) makes schema tenant_<key> with the tables "
+                     "and grants; the session picks its tenant with SET search_path, and masking views, audit "
+                     "triggers and column encryption apply to the public schema only")
+        return [
+            "-- Each tenant has a schema of its own, tenant_<key>, made by SELECT provision_tenant('<key>');",
+            "-- tenant_template is made now. The session picks its tenant: SET search_path = tenant_<key>.",
+            "CREATE OR REPLACE FUNCTION provision_tenant(tenant text) RETURNS text LANGUAGE plpgsql AS $provision$ "
+            "DECLARE schema_name text := 'tenant_' || tenant; BEGIN "
+            "IF tenant !~ '^[a-z0-9_]{1,40}$' THEN RAISE EXCEPTION 'a tenant key is 1 to 40 of a-z, 0-9 and _, not %', "
+            "tenant; END IF; "
+            "EXECUTE format('CREATE SCHEMA %I', schema_name); "
+            "PERFORM set_config('search_path', quote_ident(schema_name), true); "
+            f"EXECUTE $ddl$\n{ddl}\n$ddl$; "
+            f"{usage}EXECUTE $grants$\n{grants}\n$grants$; "
+            "RETURN schema_name; END $provision$;",
+            "REVOKE EXECUTE ON FUNCTION provision_tenant(text) FROM PUBLIC;",
+            "SELECT provision_tenant('template') WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'tenant_template');",
+        ]
+
     def tenant_value(self) -> str:
         key = tenant_key_type_column(self.design)
         return f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::{self.renderer.type_text(key.type, key)}"

@@ -1,6 +1,7 @@
 """The security deliverable's files: `security/<target>.sql` for each SQL target whose engine has
-roles, and the PostgreSQL server's transport settings (`security/postgresql.conf`,
-`security/pg_hba.conf`) when the design requires TLS."""
+roles, the PostgreSQL server's transport settings (`security/postgresql.conf`,
+`security/pg_hba.conf`) when the design requires TLS, and `security/provision_tenant.sh` for a
+database per tenant."""
 
 from __future__ import annotations
 
@@ -62,11 +63,33 @@ host      all       all   ::/0       reject
 """
 
 
-def _transport_files(design: Design, target: str) -> dict[str, str]:
-    encryption = design.doc.security.encryption
-    if target == "postgres" and encryption is not None and encryption.in_transit == "required":
-        return {"security/postgresql.conf": POSTGRESQL_CONF, "security/pg_hba.conf": PG_HBA_CONF}
-    return {}
+PROVISION_TENANT = """#!/bin/sh
+# Provision a tenant of design '{design}' in a database of its own ({design}_<tenant>), with the
+# schema and the security policy (security.tenancy.isolation: database_per_tenant).
+# The server comes from the environment (PGHOST, PGPORT, PGUSER, as psql reads them); a design
+# with encrypted columns needs the key too: PGOPTIONS='-c app.encryption_key=...'.
+set -eu
+tenant="${{1:?usage: provision_tenant.sh TENANT_KEY}}"
+case "$tenant" in *[!a-z0-9_]*) echo "a tenant key is a-z, 0-9 and _, not $tenant" >&2; exit 2;; esac
+here="$(cd "$(dirname "$0")" && pwd)"
+database="{design}_$tenant"
+createdb "$database"
+psql -X -q -v ON_ERROR_STOP=1 -d "$database" -f "$here/../ddl/postgres.sql" -f "$here/postgres.sql"
+echo "$database"
+"""
+
+
+def _side_files(design: Design, target: str) -> dict[str, str]:
+    """The PostgreSQL server's TLS settings, and a tenant's provisioning script, where asked."""
+    if target != "postgres":
+        return {}
+    files = {}
+    encryption, tenancy = design.doc.security.encryption, design.doc.security.tenancy
+    if encryption is not None and encryption.in_transit == "required":
+        files |= {"security/postgresql.conf": POSTGRESQL_CONF, "security/pg_hba.conf": PG_HBA_CONF}
+    if tenancy is not None and tenancy.isolation == "database_per_tenant":
+        files["security/provision_tenant.sh"] = PROVISION_TENANT.format(design=design.name)
+    return files
 
 
 def policy_targets(design: Design) -> list[str]:
@@ -77,9 +100,9 @@ def policy_targets(design: Design) -> list[str]:
 def security_paths(design: Design) -> list[str]:
     """Every file of the security deliverables (the checklist's aside)."""
     return [path for target in policy_targets(design)
-            for path in [f"security/{target}.sql", *_transport_files(design, target)]]
+            for path in [f"security/{target}.sql", *_side_files(design, target)]]
 
 
 def security_artifacts(design: Design, target: str) -> list[Artifact]:
     artifacts = [Artifact(f"security/{target}.sql", security_sql(design, target).encode())]
-    return artifacts + [Artifact(path, text.encode()) for path, text in _transport_files(design, target).items()]
+    return artifacts + [Artifact(path, text.encode()) for path, text in _side_files(design, target).items()]

@@ -144,11 +144,14 @@ class SecurityWriter:
             lines.append(f"-- {name}")
             lines += [self.membership(self.roles[parent], physical)
                       for parent in self.design.doc.security.roles[name].inherits]
-            for entity_name, access in self.matrix[name].items():
-                statement = self.table_grant(self.design.entities[entity_name], access, physical)
-                if statement:
-                    lines.append(statement)
+            lines += self.table_grants(name)
         return lines
+
+    def table_grants(self, name: str) -> list[str]:
+        """The table grants of one role (the design's name for it)."""
+        statements = (self.table_grant(self.design.entities[entity], access, self.roles[name])
+                      for entity, access in self.matrix[name].items())
+        return [s for s in statements if s]
 
     def table_grant(self, entity: Entity, access: Access, role: str) -> str | None:
         privileges = [privilege(p) for p in self.PRIVILEGES if p in access.privileges]
