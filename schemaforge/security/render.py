@@ -5,6 +5,8 @@ database per tenant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Design
 from schemaforge.findings import Finding
@@ -26,22 +28,29 @@ def security_targets(design: Design) -> list[str]:
     return [t for t in design.targets if t in WRITERS]
 
 
-def security_writer(design: Design, target: str) -> SecurityWriter:
-    """The target's writer with its script written (and so its findings made), once per design."""
-    def write() -> SecurityWriter:
+@dataclass(frozen=True)
+class WrittenPolicy:
+    text: str
+    findings: tuple[Finding, ...]  # what the target could not write, located
+
+
+def written_policy(design: Design, target: str) -> WrittenPolicy:
+    """The target's script and its findings, written once per loaded design (the deliverable and
+    the lint share it)."""
+    def write() -> WrittenPolicy:
         writer = WRITERS[target](design)
-        writer.text = writer.script()
-        return writer
+        text = writer.script()
+        return WrittenPolicy(text, tuple(writer.findings))
 
     return design.derived(("security", target), write)
 
 
 def security_sql(design: Design, target: str = "postgres") -> str:
-    return security_writer(design, target).text
+    return written_policy(design, target).text
 
 
 def security_findings(design: Design) -> list[Finding]:
-    return [f for target in security_targets(design) for f in security_writer(design, target).findings]
+    return [f for target in security_targets(design) for f in written_policy(design, target).findings]
 
 
 POSTGRESQL_CONF = """# TLS only (security.encryption.in_transit: required): include from postgresql.conf.

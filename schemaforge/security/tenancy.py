@@ -38,7 +38,12 @@ def _reference(design: Design, entity: str, to: set[str]) -> ForeignKey | None:
 
 def tenant_scopes(design: Design) -> dict[str, TenantScope]:
     """entity -> its scope, for every tenant-owned entity (the tenant's included), in the order
-    a policy can be written: each parent before the entities that go through it."""
+    a policy can be written: each parent before the entities that go through it; found once per
+    loaded design."""
+    return design.derived("tenant scopes", lambda: _scopes(design))
+
+
+def _scopes(design: Design) -> dict[str, TenantScope]:
     tenancy = design.doc.security.tenancy
     if tenancy is None or tenancy.entity not in design.entities:
         return {}
