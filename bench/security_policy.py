@@ -29,14 +29,8 @@ from schemaforge.security.checklist import checklist_markdown  # noqa: E402
 from schemaforge.security.lint import security_lint  # noqa: E402
 from schemaforge.security.proof import prove_policy  # noqa: E402
 from schemaforge.security.render import WRITERS  # noqa: E402
+from measured_deliverables import timed  # noqa: E402
 from wide_design import wide_design  # noqa: E402
-
-
-def timed(steps: dict[str, float], name: str, run):
-    started = time.perf_counter()
-    result = run()
-    steps[name] = time.perf_counter() - started
-    return result
 
 
 def main() -> None:

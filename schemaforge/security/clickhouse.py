@@ -45,14 +45,10 @@ class ClickHouseSecurity(SecurityWriter):
         roles = ", ".join(self.roles.values()) or "ALL"
         for scope in scopes.values():
             entity = self.design.entities[scope.entity]
-            columns = [self.column_name(entity, c) for c in scope.columns]
             if scope.how == "parent":
-                parent = self.design.entities[scope.parent]
-                keys = ", ".join(self.column_name(parent, c) for c in scope.parent_columns)
-                # The parent's own row policy filters the subquery: the tenant carries down the chain.
-                condition = f"({', '.join(columns)}) IN (SELECT {keys} FROM {self.table_name(parent)})"
+                condition = self.parent_subquery(scope)
             else:
-                condition = f"toString({columns[0]}) = getSetting('{TENANT_SETTING}')"
+                condition = f"toString({self.column_name(entity, scope.columns[0])}) = getSetting('{TENANT_SETTING}')"
             lines.append(f"CREATE ROW POLICY OR REPLACE tenant_isolation ON {self.table_name(entity)} "
                          f"USING {condition} TO {roles};")
         return lines

@@ -12,7 +12,7 @@ from schemaforge.design.model import Entity
 from schemaforge.security.masking import Mask, masked_view_name
 from schemaforge.security.policy import AUDIT_TABLE
 from schemaforge.security.tenancy import TenantScope, tenant_key_type_column
-from schemaforge.security.writer import SecurityWriter
+from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
 TENANT_VARIABLE = "@tenant_id"  # the session variable naming the current tenant
 KEY_VARIABLE = "@encryption_key"
@@ -20,7 +20,7 @@ KEY_VARIABLE = "@encryption_key"
 
 class MysqlSecurity(SecurityWriter):
     target = "mysql"
-    PRIVILEGES = ("select", "insert", "update", "delete", "references")
+    PRIVILEGES = WITHOUT_TRUNCATE
     TENANCY = "tenant views"
     MASKING = "masked views"
     COLUMN_ENCRYPTION = "AES_ENCRYPT helpers"
@@ -31,6 +31,7 @@ class MysqlSecurity(SecurityWriter):
         ("redact", ""): "'[redacted]'",
     }
     HASH_MASK = "SHA2(CAST({c} AS CHAR), 256)"
+    IN_TRANSIT = ("-- In transit: the logins REQUIRE SSL; set require_secure_transport = ON in the server's my.cnf.",)
 
     def create_roles(self, group: str) -> list[str]:
         encryption = self.design.doc.security.encryption
@@ -132,17 +133,9 @@ class MysqlSecurity(SecurityWriter):
                       f"{purge.amount} {unit};"]
         return lines
 
-    def at_rest_and_in_transit(self) -> list[str]:
-        encryption = self.design.doc.security.encryption
-        if encryption is None:
-            return []
-        lines = []
-        if encryption.at_rest:
-            lines.append("-- At rest: with a keyring (MySQL) or a key management plugin (MariaDB) loaded, run")
-            for entity in self.design.entities.values():
-                table = self.table_name(entity)
-                lines.append(f"--   ALTER TABLE {table} ENCRYPTION = 'Y';  (MariaDB: ALTER TABLE {table} ENCRYPTED = YES;)")
-        if encryption.in_transit == "required":
-            lines.append("-- In transit: the logins REQUIRE SSL; set require_secure_transport = ON in the server's my.cnf.")
+    def at_rest(self) -> list[str]:
+        lines = ["-- At rest: with a keyring (MySQL) or a key management plugin (MariaDB) loaded, run"]
+        for entity in self.design.entities.values():
+            table = self.table_name(entity)
+            lines.append(f"--   ALTER TABLE {table} ENCRYPTION = 'Y';  (MariaDB: ALTER TABLE {table} ENCRYPTED = YES;)")
         return lines
-

@@ -11,7 +11,7 @@ from schemaforge.security.grants import Access
 from schemaforge.security.masking import Mask
 from schemaforge.security.policy import AUDIT_TABLE
 from schemaforge.security.tenancy import TenantScope
-from schemaforge.security.writer import SecurityWriter
+from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
 CONTEXT = "app_ctx"
 # DBMS_REDACT per (mask, what partial keeps): (function type, its parameters).
@@ -38,11 +38,14 @@ def _ignoring(statement: str, code: int) -> list[str]:
 
 class OracleSecurity(SecurityWriter):
     target = "oracle"
-    PRIVILEGES = ("select", "insert", "update", "delete", "references")
+    PRIVILEGES = WITHOUT_TRUNCATE
     TENANCY = "virtual private database"
     MASKING = "data redaction"
     COLUMN_ENCRYPTION = "TDE column encryption"
     GRANT_KIND = None
+    AT_REST = ("-- At rest: the tablespace encrypted online with TDE (keystore open).",
+               "ALTER TABLESPACE users ENCRYPTION ONLINE USING 'AES256' ENCRYPT;")
+    IN_TRANSIT = ("-- In transit: sqlnet.ora on the server: SQLNET.ENCRYPTION_SERVER = REQUIRED (or TCPS only).",)
 
     def create_roles(self, group: str) -> list[str]:
         login = f"{group}_login"
@@ -77,14 +80,10 @@ class OracleSecurity(SecurityWriter):
         cases = []
         for scope in scopes.values():
             entity = self.design.entities[scope.entity]
-            columns = [self.column_name(entity, c) for c in scope.columns]
             if scope.how == "parent":
-                parent = self.design.entities[scope.parent]
-                # The parent's own policy filters the subquery, so the tenant carries down the chain.
-                keys = ", ".join(self.column_name(parent, c) for c in scope.parent_columns)
-                predicate = f"({', '.join(columns)}) IN (SELECT {keys} FROM {self.table_name(parent)})"
+                predicate = self.parent_subquery(scope)
             else:
-                predicate = f"{columns[0]} = SYS_CONTEXT(''{CONTEXT}'', ''tenant_id'')"
+                predicate = f"{self.column_name(entity, scope.columns[0])} = SYS_CONTEXT(''{CONTEXT}'', ''tenant_id'')"
             cases.append(f"WHEN '{entity.table.upper()}' THEN RETURN '{predicate}';")
         lines += ["CREATE OR REPLACE FUNCTION tenant_predicate(schema_name IN VARCHAR2, table_name IN VARCHAR2) "
                   f"RETURN VARCHAR2 AS BEGIN CASE table_name {' '.join(cases)} ELSE RETURN '1 = 0'; END CASE; END;", "/"]
@@ -158,15 +157,3 @@ class OracleSecurity(SecurityWriter):
         return _block("DBMS_SCHEDULER.CREATE_JOB(job_name => 'PURGE_EXPIRED', job_type => 'PLSQL_BLOCK', "
                       f"job_action => 'BEGIN {deletes} END;', repeat_interval => 'FREQ=DAILY', enabled => TRUE); "
                       "EXCEPTION WHEN OTHERS THEN IF SQLCODE != -27477 THEN RAISE; END IF;")
-
-    def at_rest_and_in_transit(self) -> list[str]:
-        encryption = self.design.doc.security.encryption
-        if encryption is None:
-            return []
-        lines = []
-        if encryption.at_rest:
-            lines += ["-- At rest: the tablespace encrypted online with TDE (keystore open).",
-                      "ALTER TABLESPACE users ENCRYPTION ONLINE USING 'AES256' ENCRYPT;"]
-        if encryption.in_transit == "required":
-            lines.append("-- In transit: sqlnet.ora on the server: SQLNET.ENCRYPTION_SERVER = REQUIRED (or TCPS only).")
-        return lines

@@ -28,6 +28,9 @@ class PostgresSecurity(SecurityWriter):
     MASKING = "masked views"
     COLUMN_ENCRYPTION = "pgcrypto"
     ENCRYPTS_IN_PLACE = True
+    AT_REST = ("-- At rest: PostgreSQL has no transparent encryption; the platform must encrypt the volume "
+               "(see security/checklist.md).",)
+    IN_TRANSIT = ("-- In transit: security/postgresql.conf and security/pg_hba.conf accept TLS connections only.",)
     TEXT_MASKS = {
         ("partial", "email"): r"regexp_replace({c}, '^(.)[^@]*', '\1***')",
         ("partial", "last_four"): "repeat('*', greatest(length({c}) - 4, 0)) || right({c}, 4)",
@@ -248,15 +251,3 @@ class PostgresSecurity(SecurityWriter):
                 "-- with pg_cron: SELECT cron.schedule('purge_expired', '17 3 * * *', 'CALL purge_expired()');",
                 f"CREATE OR REPLACE PROCEDURE purge_expired() LANGUAGE plpgsql AS $$ BEGIN {deletes} END $$;",
                 "REVOKE EXECUTE ON PROCEDURE purge_expired() FROM PUBLIC;"]
-
-    def at_rest_and_in_transit(self) -> list[str]:
-        encryption = self.design.doc.security.encryption
-        if encryption is None:
-            return []
-        lines = []
-        if encryption.at_rest:
-            lines.append("-- At rest: PostgreSQL has no transparent encryption; the platform must encrypt the volume "
-                         "(see security/checklist.md).")
-        if encryption.in_transit == "required":
-            lines.append("-- In transit: security/postgresql.conf and security/pg_hba.conf accept TLS connections only.")
-        return lines

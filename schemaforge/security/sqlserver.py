@@ -10,7 +10,7 @@ from schemaforge.security.grants import Access
 from schemaforge.security.masking import Mask
 from schemaforge.security.policy import AUDIT_TABLE
 from schemaforge.security.tenancy import TenantScope, tenant_key_type_column
-from schemaforge.security.writer import SecurityWriter
+from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
 SESSION_KEY = "tenant_id"  # EXEC sp_set_session_context @key = N'tenant_id', @value = ...
 # Dynamic Data Masking's functions per (mask, what partial keeps).
@@ -21,12 +21,17 @@ DATEADD_UNITS = {"hour": "hour", "day": "day", "week": "week", "month": "month",
 
 class SqlServerSecurity(SecurityWriter):
     target = "sqlserver"
-    PRIVILEGES = ("select", "insert", "update", "delete", "references")
+    PRIVILEGES = WITHOUT_TRUNCATE
     TENANCY = "security policy"
     MASKING = "dynamic data masking"
     COLUMN_ENCRYPTION = "Always Encrypted"
     SCHEMA = "dbo"
     GRANT_KIND = None
+    AT_REST = ("-- At rest: Transparent Data Encryption (the certificate tde_certificate is made in master).",
+               "IF NOT EXISTS (SELECT 1 FROM sys.dm_database_encryption_keys WHERE database_id = DB_ID()) "
+               "CREATE DATABASE ENCRYPTION KEY WITH ALGORITHM = AES_256 ENCRYPTION BY SERVER CERTIFICATE tde_certificate;",
+               "ALTER DATABASE CURRENT SET ENCRYPTION ON;")
+    IN_TRANSIT = ("-- In transit: force encryption on the server (mssql-conf set network.forceencryption 1).",)
 
     def qualified(self, entity: Entity) -> str:
         """Schema-bound objects (the predicates) name tables with their schema."""
@@ -162,17 +167,3 @@ class SqlServerSecurity(SecurityWriter):
                            f"DATEADD({DATEADD_UNITS[p.unit]}, -{p.amount}, SYSUTCDATETIME());" for p in purges)
         return ["-- Run daily by a SQL Server Agent job: EXEC dbo.purge_expired;",
                 f"CREATE OR ALTER PROCEDURE {self.SCHEMA}.purge_expired AS BEGIN {deletes} END;"]
-
-    def at_rest_and_in_transit(self) -> list[str]:
-        encryption = self.design.doc.security.encryption
-        if encryption is None:
-            return []
-        lines = []
-        if encryption.at_rest:
-            lines += ["-- At rest: Transparent Data Encryption (the certificate tde_certificate is made in master).",
-                      "IF NOT EXISTS (SELECT 1 FROM sys.dm_database_encryption_keys WHERE database_id = DB_ID()) "
-                      "CREATE DATABASE ENCRYPTION KEY WITH ALGORITHM = AES_256 ENCRYPTION BY SERVER CERTIFICATE tde_certificate;",
-                      "ALTER DATABASE CURRENT SET ENCRYPTION ON;"]
-        if encryption.in_transit == "required":
-            lines.append("-- In transit: force encryption on the server (mssql-conf set network.forceencryption 1).")
-        return lines

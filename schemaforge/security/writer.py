@@ -35,6 +35,9 @@ from schemaforge.security.policy import (
 from schemaforge.security.tenancy import TenantScope, tenant_scopes
 
 
+WITHOUT_TRUNCATE = ("select", "insert", "update", "delete", "references")  # MySQL, SQL Server, Oracle
+
+
 def privilege(name: str, columns: list[exp.Expression] | None = None) -> exp.GrantPrivilege:
     return exp.GrantPrivilege(this=exp.var(name.upper()), expressions=columns or [])
 
@@ -48,6 +51,9 @@ class SecurityWriter:
     COLUMN_ENCRYPTION: ClassVar[str | None] = None
     AUDIT: ClassVar[str | None] = "triggers"
     GRANT_KIND: ClassVar[str | None] = "TABLE"  # GRANT ... ON TABLE t; SQL Server and Oracle name no kind
+    # What the target writes for `at_rest: true` and for `in_transit: required`.
+    AT_REST: ClassVar[tuple[str, ...]] = ()
+    IN_TRANSIT: ClassVar[tuple[str, ...]] = ()
     # How a masked view reads a personal text column `{c}`, per (mask, what partial keeps); a
     # mask of a column that is not text is NULL.
     TEXT_MASKS: ClassVar[dict[tuple[str, str], str]] = {}
@@ -266,4 +272,19 @@ class SecurityWriter:
         return []
 
     def at_rest_and_in_transit(self) -> list[str]:
-        return []
+        encryption = self.design.doc.security.encryption
+        if encryption is None:
+            return []
+        return (self.at_rest() if encryption.at_rest else []) + (
+            list(self.IN_TRANSIT) if encryption.in_transit == "required" else [])
+
+    def at_rest(self) -> list[str]:
+        return list(self.AT_REST)
+
+    def parent_subquery(self, scope: TenantScope) -> str:
+        """A row belongs to its tenant when its parent row is visible: the parent's own policy
+        filters the subquery, so the tenant carries down the chain (Oracle, ClickHouse)."""
+        entity, parent = self.design.entities[scope.entity], self.design.entities[scope.parent]
+        columns = ", ".join(self.column_name(entity, c) for c in scope.columns)
+        keys = ", ".join(self.column_name(parent, c) for c in scope.parent_columns)
+        return f"({columns}) IN (SELECT {keys} FROM {self.table_name(parent)})"
