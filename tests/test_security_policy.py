@@ -408,3 +408,29 @@ def uuid_hex() -> str:
     import uuid
 
     return uuid.uuid4().hex[:10]
+
+
+def test_a_description_holding_the_dollar_quotes_cannot_end_the_provisioning_function(instrumented_postgres):
+    """The DDL carries descriptions: the provisioning function quotes it with tags it does not
+    hold, so a description full of them stays text (applied on a real server: the tenant schema
+    holds every table, the description among the comments)."""
+    from schemaforge.design.loader import load_design_text
+    from schemaforge.security.proof import secure_database
+
+    text = (ROOT / "designs" / "saas.yaml").read_text().replace("isolation: row_level_security",
+                                                                 "isolation: schema_per_tenant")
+    hostile = text.replace("description: A customer organisation; everything else belongs to one",
+                           "description: \"x $ddl$; DROP TABLE member; $provision$ $grants$ $ddl1$\"")
+    assert hostile != text
+    design = load_design_text(hostile, "designs/saas.yaml", "saas")
+    databases = fresh_database_on(instrumented_postgres)
+    connection = next(databases)
+    try:
+        secure_database(design, None, connection, KEY)
+        connection.execute("SELECT provision_tenant('acme')")
+        tables = {t for (t,) in connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'tenant_acme'")}
+        assert tables == {e.table for e in design.entities.values()}
+        comment = connection.execute("SELECT obj_description('tenant_acme.tenant'::regclass)").fetchone()[0]
+        assert "$provision$" in comment and "DROP TABLE member" in comment
+    finally:
+        databases.close()

@@ -55,10 +55,11 @@ class OracleSecurity(SecurityWriter):
     def table_grant(self, entity: Entity, access: Access, role: str) -> str | None:
         """Oracle has no column SELECT: a role limited to some columns reads the table, and the
         personal columns it may not read are redacted for it (see the redaction section)."""
-        if access.readable is not None:
+        if access.readable is not None and not any(f.code == "SC106" for f in self.findings):
             self.finding(("security", "roles"), "SC106", "info",
                          "Oracle grants SELECT per table only: the personal columns a role may not read are redacted "
                          "for it by DBMS_REDACT")
+        if access.readable is not None:
             access = Access(access.privileges | {"select"}, None)
         return super().table_grant(entity, access, role)
 

@@ -21,6 +21,16 @@ def _do(body: str) -> str:
     return f"DO $$ BEGIN {body} END $$;"
 
 
+def _dollar_tag(name: str, *texts: str) -> str:
+    """A dollar-quote tag that none of `texts` holds (the DDL carries the design's descriptions,
+    which could hold any tag: a fixed one would let a description end the quote)."""
+    tag, n = f"${name}$", 0
+    while any(tag in text for text in texts):
+        n += 1
+        tag = f"${name}{n}$"
+    return tag
+
+
 class PostgresSecurity(SecurityWriter):
     target = "postgres"
     SCHEMA = "public"
@@ -113,18 +123,20 @@ class PostgresSecurity(SecurityWriter):
                      "schema_per_tenant on PostgreSQL: provision_tenant(key) makes schema tenant_<key> with the tables "
                      "and grants; the session picks its tenant with SET search_path, and masking views, audit "
                      "triggers and column encryption apply to the public schema only")
+        ddl_tag, grants_tag = _dollar_tag("ddl", ddl), _dollar_tag("grants", grants)
+        body = (f"DECLARE schema_name text := 'tenant_' || tenant; BEGIN "
+                "IF tenant !~ '^[a-z0-9_]{1,40}$' THEN RAISE EXCEPTION 'a tenant key is 1 to 40 of a-z, 0-9 and _, "
+                "not %', tenant; END IF; "
+                "EXECUTE format('CREATE SCHEMA %I', schema_name); "
+                "PERFORM set_config('search_path', quote_ident(schema_name), true); "
+                f"EXECUTE {ddl_tag}\n{ddl}\n{ddl_tag}; "
+                f"{usage}EXECUTE {grants_tag}\n{grants}\n{grants_tag}; "
+                "RETURN schema_name; END")
+        tag = _dollar_tag("provision", body)
         return [
             "-- Each tenant has a schema of its own, tenant_<key>, made by SELECT provision_tenant('<key>');",
             "-- tenant_template is made now. The session picks its tenant: SET search_path = tenant_<key>.",
-            "CREATE OR REPLACE FUNCTION provision_tenant(tenant text) RETURNS text LANGUAGE plpgsql AS $provision$ "
-            "DECLARE schema_name text := 'tenant_' || tenant; BEGIN "
-            "IF tenant !~ '^[a-z0-9_]{1,40}$' THEN RAISE EXCEPTION 'a tenant key is 1 to 40 of a-z, 0-9 and _, not %', "
-            "tenant; END IF; "
-            "EXECUTE format('CREATE SCHEMA %I', schema_name); "
-            "PERFORM set_config('search_path', quote_ident(schema_name), true); "
-            f"EXECUTE $ddl$\n{ddl}\n$ddl$; "
-            f"{usage}EXECUTE $grants$\n{grants}\n$grants$; "
-            "RETURN schema_name; END $provision$;",
+            f"CREATE OR REPLACE FUNCTION provision_tenant(tenant text) RETURNS text LANGUAGE plpgsql AS {tag} {body} {tag};",
             "REVOKE EXECUTE ON FUNCTION provision_tenant(text) FROM PUBLIC;",
             "SELECT provision_tenant('template') WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'tenant_template');",
         ]
