@@ -48,3 +48,4 @@ class OracleWithTypedLiterals(Oracle):
 
     class Generator(OracleGenerator):
         TRANSFORMS = {**OracleGenerator.TRANSFORMS, TypedLiteral: typed_literal_sql}
+        CTE_RECURSIVE_KEYWORD_REQUIRED = False  # Oracle's recursive WITH has no RECURSIVE keyword

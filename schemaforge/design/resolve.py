@@ -182,6 +182,10 @@ class _Resolver:
                 self._renamed_from(field_spec.renamed_from, path + ("fields", field), f"field of '{name}'", spec.fields)
         for i, rel in enumerate(self.doc.relationships):
             self._junction(i, rel)
+        for name, spec in list(self.doc.entities.items()):
+            for i, use in enumerate(spec.patterns):
+                if use.pattern == "graph":
+                    self._graph_edges(name, spec, ("entities", name, "patterns", i), use)
 
     def _renamed_from(self, old_name: str | None, path: Path, what: str, siblings) -> None:
         """`renamed_from:` names what the object was called in an earlier release: a valid name
@@ -226,6 +230,33 @@ class _Resolver:
             "primary_key": [left, right_field],
         })
         self.sources[through] = _EntitySource(through, spec, path, junction=True, generated=True)
+
+    def _graph_edges(self, node: str, spec, path: Path, use) -> None:
+        """The graph pattern: an entity `<node>_edge` of typed, directed edges between two nodes,
+        one edge per (source, target, kind), none from a node to itself unless `self_loops: true`,
+        indexed both ways."""
+        keys = [f for f, d in spec.fields.items() if d.pk]
+        if len(keys) != 1 or spec.primary_key or spec.fields[keys[0]].ref:
+            self.error(path, f"the graph pattern needs '{node}' to have a key of one field (pk: true), not a "
+                       "composite key or a reference", "SP105")
+            return
+        edges = f"{node}_edge"
+        if edges in self.sources:
+            self.error(path, f"the graph pattern on '{node}' makes the entity '{edges}', which the design already has",
+                       "SP202", fix=f"rename the entity '{edges}'")
+            return
+        key = keys[0]
+        self.sources[edges] = _EntitySource(edges, EntityDef.model_validate({
+            "description": f"Typed, directed edges between {node} nodes (graph pattern).",
+            "fields": {
+                "source": {"ref": node, "on_delete": "cascade", "description": "the node the edge leaves"},
+                "target": {"ref": node, "on_delete": "cascade", "description": "the node the edge reaches"},
+                "kind": {"type": "string(40)", "default": "related", "description": "the edge's type"},
+            },
+            "primary_key": ["source", "target", "kind"],
+            "checks": {} if use.self_loops else {"no_self_loop": f"source_{key} <> target_{key}"},
+            "indexes": [{"fields": ["target", "source"]}],  # the edges into a node, for walks backwards
+        }), path, generated=True)
 
     def _key_of(self, name: str) -> tuple[str, ...]:
         if name in self.keys:
@@ -378,6 +409,8 @@ class _Resolver:
         for i, use in enumerate(src.spec.patterns):
             if use.strategy and use.pattern != "hierarchy":
                 self.error(src.path + ("patterns", i, "strategy"), f"strategy applies to the hierarchy pattern only, not {use.pattern}", "SP105")
+            if use.self_loops is not None and use.pattern != "graph":
+                self.error(src.path + ("patterns", i, "self_loops"), f"self_loops applies to the graph pattern only, not {use.pattern}", "SP105")
         return tuple(dict.fromkeys(use.pattern for use in uses))
 
     def _add_field(self, entity: Entity, src, field: str, spec: FieldDef) -> list[str]:

@@ -57,6 +57,7 @@ class _Sections:
 
     def run(self) -> None:
         self._queries()
+        self._pattern_queries()
         self._rules()
         self._security()
         self._scaling()
@@ -67,6 +68,23 @@ class _Sections:
         return {
             name: {c.name: "text" for c in entity.columns} for name, entity in self.design.entities.items()
         }
+
+    def _pattern_queries(self) -> None:
+        """The traversal queries of each graph node entity, beside the design's own."""
+        from schemaforge.patterns.graph import edge_entity, graph_queries
+
+        for entity in list(self.design.entities.values()):
+            if "graph" not in entity.patterns or edge_entity(entity.name) not in self.design.entities:
+                continue  # the resolver said why there are no edges
+            for query in graph_queries(self.design, entity.name):
+                if query.name in self.doc.queries:
+                    self.error(("queries", query.name), f"query '{query.name}' has the name of a query the graph pattern "
+                               f"on '{entity.name}' makes", "SP202", key=True, fix="rename the query")
+                    continue
+                tree = self.sql.query(query.sql, entity.path, self._tables(), f"query '{query.name}'")
+                if tree is not None:
+                    self.design.queries[query.name] = AccessPattern(query.name, entity.path, sql=tree,
+                                                                    description=query.description)
 
     def _queries(self) -> None:
         for name, query in self.doc.queries.items():

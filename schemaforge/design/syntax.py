@@ -74,6 +74,8 @@ class PatternUse(Shorthand):
     pattern: PatternName
     strategy: Literal["adjacency", "closure_table", "materialized_path", "nested_set"] | None = None
     field: str | None = Field(default=None, description="hierarchy: the self reference to use")
+    self_loops: bool | None = Field(default=None, description="graph: whether an edge may join a node to itself "
+                                    "(default false)")
 
 
 class DomainType(Shorthand):
