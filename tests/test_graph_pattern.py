@@ -9,7 +9,6 @@ import json
 import logging
 import sqlite3
 from collections import deque
-from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq

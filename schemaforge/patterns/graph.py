@@ -55,5 +55,5 @@ def graph_queries(design: Design, node: str) -> list[GraphQuery]:
                    # No row when it is not reached (MIN of nothing is 0 on ClickHouse, not NULL).
                    f"{_walk(edges, source, target, 'origin', 'max_hops')} SELECT r.depth AS hops FROM reach r "
                    f"JOIN {edges} e ON e.{target} = r.node WHERE e.{target} = :destination ORDER BY r.depth LIMIT 1",
-                   f"graph pattern: the fewest edges from :origin to :destination, up to :max_hops"),
+                   "graph pattern: the fewest edges from :origin to :destination, up to :max_hops"),
     ]
