@@ -65,6 +65,13 @@ class EntityPlan:
         return {n for n in names if n in self.columns and n not in self.fixed}
 
 
+def _drawn_from_a_list(design: Design, entity: Entity, column: str) -> bool:
+    """A column whose seed setting draws from `values:` holds a few values: it cannot carry a
+    composite key's uniqueness (a graph edge's kind of three values repeated its key)."""
+    setting = design.doc.seed.fields.get(f"{entity.name}.{entity.column(column).field}")
+    return setting is not None and bool(setting.values)
+
+
 def plan_entity(design: Design, entity: Entity, rows: int, deferred: list[ForeignKey]) -> EntityPlan:
     fk_columns = {c for fk in entity.foreign_keys for c in fk.columns}
     generated = {c.name for c in entity.columns if c.generated is not None}
@@ -72,14 +79,16 @@ def plan_entity(design: Design, entity: Entity, rows: int, deferred: list[Foreig
     single_unique = {cols[0] for cols in unique_sets if len(cols) == 1}
     domains = column_domains(entity)
 
-    # A composite unique holds when one of its columns is unique by construction; when all its
-    # columns are references, the last reference is drawn distinct within the first one.
+    # A composite unique holds when one of its columns is unique by construction (one not drawn
+    # from a list of values); else, when it holds two references, the last is drawn distinct
+    # within the first.
     distinct_within: dict[str, str] = {}
     for cols in unique_sets:
         if len(cols) < 2 or single_unique & set(cols):
             continue
         carrier = next((c for c in cols if c not in fk_columns and c not in generated
-                        and entity.column(c).type.kind in UNIQUE_CARRIER_KINDS), None)
+                        and entity.column(c).type.kind in UNIQUE_CARRIER_KINDS
+                        and not _drawn_from_a_list(design, entity, c)), None)
         if carrier is not None:
             single_unique.add(carrier)
             continue
