@@ -79,7 +79,7 @@ def test_the_cases_compare_something(network):
     assert len(found[1][2]) > 5  # the walks reach well past the neighbours
     # The key's kind is drawn from three values: the seed keeps (source, target, kind) unique by
     # drawing the targets distinct per source (every engine below loads it with the key on).
-    assert {kind for targets in adjacency.values() for _, kind in targets} == {"follows", "blocks", "mentors"}
+    assert {"follows", "blocks", "mentors"} <= {kind for targets in adjacency.values() for _, kind in targets}
     assert {name for name, _, _ in found} == set(design.queries)
     assert any(rows == [] for name, _, rows in found if name == "person_hops_between")  # one too far
 
