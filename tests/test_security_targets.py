@@ -215,3 +215,38 @@ def test_on_mariadb_each_tenant_view_shows_and_takes_only_its_tenants_rows(maria
         placeholders = ", ".join(["%s"] * len(foreign))
         with pytest.raises(pymysql.err.OperationalError, match="CHECK OPTION"):
             cur.execute(f"INSERT INTO {table}_tenant VALUES ({placeholders})", foreign)
+
+
+def test_on_mariadb_an_update_and_a_delete_through_the_tenant_view_are_in_the_audit_log(mariadb_carenet):
+    """As the app's login, tenant set: a charge updated and then deleted through its tenant view;
+    the audit triggers record both, with the login and the row before and after."""
+    design, db, login = mariadb_carenet
+    charge, tenant = db.query("SELECT c.id, p.organization_id FROM charge c JOIN card k ON k.id = c.card_id "
+                              "JOIN patient p ON p.id = k.patient_id ORDER BY c.id LIMIT 1")[0]
+    with login("app") as app, app.cursor() as cur:
+        cur.execute("SET @tenant_id = %s", (tenant,))
+        assert cur.execute("UPDATE charge_tenant SET amount = amount + 1 WHERE id = %s", (charge,)) == 1
+        assert cur.execute("DELETE FROM charge_tenant WHERE id = %s", (charge,)) == 1
+    entries = db.query("SELECT actor, operation, row_before, row_after FROM audit_log WHERE table_name = 'charge' "
+                       f"AND JSON_VALUE(COALESCE(row_before, row_after), '$.id') = {charge} ORDER BY id")
+    login_name = f"{role_name(design, 'app')}_login"
+    assert [(actor.split("@")[0], operation) for actor, operation, _, _ in entries] == [
+        (login_name, "update"), (login_name, "delete")]
+    import json
+
+    (_, _, before, after), (_, _, deleted, nothing) = entries
+    assert float(json.loads(after)["amount"]) == float(json.loads(before)["amount"]) + 1
+    assert json.loads(deleted)["id"] == charge and nothing is None
+
+
+def test_on_mariadb_the_masked_role_reads_the_masked_view_and_not_the_base_columns(mariadb_carenet):
+    pymysql = require_module("pymysql")
+    design, db, login = mariadb_carenet
+    tenant, email = db.query("SELECT organization_id, email FROM staff ORDER BY id LIMIT 1")[0]
+    with login("analyst") as analyst, analyst.cursor() as cur:
+        cur.execute("SET @tenant_id = %s", (tenant,))
+        cur.execute("SELECT email FROM staff_masked WHERE email LIKE %s ORDER BY id LIMIT 1", (email[0] + "***@%",))
+        masked = cur.fetchone()[0]
+        assert masked == email[0] + "***@" + email.split("@", 1)[1]
+        with pytest.raises(pymysql.err.OperationalError, match="denied"):
+            cur.execute("SELECT email FROM staff_tenant")
