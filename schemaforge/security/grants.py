@@ -63,7 +63,12 @@ def _union(a: Access, b: Access) -> Access:
 
 def privilege_matrix(design: Design) -> dict[str, dict[str, Access]]:
     """role (the design's name for it) -> entity -> its access: its own grants, and those of the
-    roles it inherits (membership, as PostgreSQL has it: each keeps its own column limits)."""
+    roles it inherits (membership, as PostgreSQL has it: each keeps its own column limits). Made
+    once per loaded design: every writer, the lint and the checklist read it (and none changes it)."""
+    return design.derived("privilege matrix", lambda: _matrix(design))
+
+
+def _matrix(design: Design) -> dict[str, dict[str, Access]]:
     roles = design.doc.security.roles
 
     def access_of(name: str, seen: frozenset[str]) -> dict[str, Access]:

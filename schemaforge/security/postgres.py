@@ -73,14 +73,15 @@ class PostgresSecurity(SecurityWriter):
     def grants(self) -> list[str]:
         lines = super().grants()
         # pgcrypto's functions, to the roles that read or write an encrypted column in clear.
+        readers, writers = {}, {}
         for entity, column in self.encrypted():
-            readers = [self.roles[name] for name, by in self.matrix.items() if (a := by.get(entity.name))
-                       and ("select" in a.privileges or column.name in (a.readable or ()))]
-            writers = self.roles_with(entity, {"insert", "update"})
-            if readers:
-                lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_decrypt(bytea, text) TO {', '.join(readers)};")
-            if writers:
-                lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_encrypt(text, text) TO {', '.join(writers)};")
+            readers |= dict.fromkeys(self.roles[name] for name, by in self.matrix.items() if (a := by.get(entity.name))
+                                     and ("select" in a.privileges or column.name in (a.readable or ())))
+            writers |= dict.fromkeys(self.roles_with(entity, {"insert", "update"}))
+        if readers:
+            lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_decrypt(bytea, text) TO {', '.join(readers)};")
+        if writers:
+            lines.append(f"GRANT EXECUTE ON FUNCTION pgp_sym_encrypt(text, text) TO {', '.join(writers)};")
         return lines
 
     # -- column encryption ---------------------------------------------------------------------
