@@ -11,7 +11,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from conftest import DESIGNS, EXAMPLES, load_example
+from conftest import DESIGNS, EXAMPLES, ROOT, load_example
 from test_ddl_engines import SHOP_ROWS, assert_rejected_for_their_reason
 from schemaforge.ddl.render import render_ddl
 from schemaforge.design.loader import load_design
@@ -63,6 +63,8 @@ def assert_parses_back(sql: str, dialect: str) -> int:
 def all_designs():
     yield from ((f"designs/{e}.yaml", DESIGNS / f"{e}.yaml") for e in EXAMPLES)
     yield from ((f"designs/{c}.yaml", GOLDEN / f"{c}.yaml") for c in CASES)
+    # The pattern designs (graph, multi_tenant, the security policy's carenet).
+    yield from ((f"tests/designs/{p.name}", p) for p in sorted((ROOT / "tests" / "designs").glob("*.yaml")))
 
 
 @pytest.mark.parametrize("target,dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])

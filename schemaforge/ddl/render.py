@@ -422,8 +422,10 @@ class DdlRenderer:
             if action is None:
                 continue
             action_sql = action.replace("_", " ").upper()
-            problem = None
-            if action not in table:
+            problem, clause = None, table.get(action)
+            if action == "set_null" and fk.tenant_scoped:
+                problem, clause = self.tenant_set_null(entity, fk, event)
+            elif action not in table:
                 problem = f"{self.target.title} has no ON {event} {action_sql}"
             elif self.target.SINGLE_CASCADE_PATH and action in _CASCADING and not self.cascades[event].add(fk.target, entity.name):
                 problem = (f"ON {event} {action_sql} would close a cycle or open a second cascade path, "
@@ -432,9 +434,18 @@ class DdlRenderer:
                 self.finding(fk.path, "TG102", "warning",
                              f"foreign key {fk.name} on '{entity.name}': {problem}; the {self.target.name} DDL "
                              "uses the default (no action)", fix="perform the action in the application for this target")
-            elif table[action]:
-                options.append(f"ON {event} {table[action]}")
+            elif clause:
+                options.append(f"ON {event} {clause}")
         return options
+
+    def tenant_set_null(self, entity: Entity, fk: ForeignKey, event: str) -> tuple[str | None, str | None]:
+        """(problem, clause) of SET NULL on a tenant-scoped reference: the tenant key it leads
+        with is NOT NULL, so only the reference's own columns may be cleared."""
+        if self.target.SET_NULL_COLUMNS and event == "DELETE":
+            own = ", ".join(self.ident(entity.physical(c)).sql(self.target.dialect) for c in fk.columns[1:])
+            return None, f"SET NULL ({own})"
+        return (f"SET NULL would also clear the NOT NULL tenant key, and {self.target.title} cannot clear only "
+                "the reference's own columns"), None
 
     def foreign_key(self, entity: Entity, fk: ForeignKey) -> exp.Constraint:
         target = self.design.entities[fk.target]

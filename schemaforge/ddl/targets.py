@@ -113,6 +113,9 @@ class SqlTarget:
         "set_default": "SET DEFAULT", "no_action": "NO ACTION",
     }
     FK_UPDATE_ACTIONS: ClassVar[dict[str, str | None]] = FK_DELETE_ACTIONS
+    # ON DELETE SET NULL (column, ...): only the listed columns are cleared, so a tenant-scoped
+    # reference can keep its NOT NULL tenant key (PostgreSQL 15).
+    SET_NULL_COLUMNS: ClassVar[bool] = False
     FOREIGN_KEYS: ClassVar[bool] = True  # False: a reference is documented, not enforced (TG108)
     # SQL Server refuses a cascading action that closes a cycle or opens a second cascade path.
     SINGLE_CASCADE_PATH: ClassVar[bool] = False
@@ -316,6 +319,7 @@ class Postgres(SqlTarget):
     }
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
+    SET_NULL_COLUMNS = True
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
     UNIQUE_INDEX_METHODS = frozenset({"btree"})
     # Default operator classes (pg_opclass): GIN has them for jsonb and arrays only, GiST for none

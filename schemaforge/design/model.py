@@ -65,6 +65,14 @@ class ForeignKey:
     nullable: bool
     one_to_one: bool
     path: Path
+    # multi_tenant: the reference leads with the tenant key on both sides, so it cannot reach
+    # another tenant's row (its first column is the tenant key, shared with the tenant reference).
+    tenant_scoped: bool = False
+
+    @property
+    def own_columns(self) -> tuple[str, ...]:
+        """The columns that name the parent row, without a tenant-scoped reference's tenant key."""
+        return self.columns[1:] if self.tenant_scoped else self.columns
 
 
 @dataclass
@@ -102,6 +110,7 @@ class Entity:
     indexes: list[Index] = field(default_factory=list)
     patterns: tuple[str, ...] = ()
     junction: bool = False
+    tenant_key: str | None = None  # multi_tenant: the logical column naming the row's tenant
 
     def column(self, name: str) -> Column:
         """The column named `name` (the first, while the resolver still reports a duplicate)."""

@@ -19,6 +19,7 @@ from schemaforge.naming import (
     DESIGN_NAME, NAME_RULE, PHYSICAL_NAME, PHYSICAL_RULE, apply_convention,
 )
 from schemaforge.design.expressions import ExpressionChecker
+from schemaforge.design import tenants
 from schemaforge.design.formats import FORMAT_PATTERNS
 from schemaforge.design.literals import LiteralProblem, canonical_literal
 from schemaforge.design.model import (
@@ -93,6 +94,8 @@ class _Resolver:
         self._resolving: set[tuple[str, str]] = set()
         self.names = _Names()
         self.enum_types: dict[str, tuple[str, ...]] = {}
+        self.tenant: str | None = None  # multi_tenant: the tenant entity
+        self.tenant_fields: dict[str, str] = {}  # owned entity -> its reference to the tenant
 
     # -- helpers -----------------------------------------------------------------------------
     def error(self, path: Path, message: str, code: str, *, key: bool = False, fix: str | None = None):
@@ -116,6 +119,8 @@ class _Resolver:
             self._key_of(name)
         entities = {name: self._entity(src) for name, src in self.sources.items()}
         self._table_names(entities)
+        if self.tenant is not None:
+            tenants.scope_to_tenants(entities, self.tenant, self.names.claim)
         self._cycles(entities)
         targets = self.doc.targets or self._default_targets()
         return Design(
@@ -186,6 +191,61 @@ class _Resolver:
             for i, use in enumerate(spec.patterns):
                 if use.pattern == "graph":
                     self._graph_edges(name, spec, ("entities", name, "patterns", i), use)
+        self._tenant_sources()
+
+    def _pattern_path(self, pattern: str) -> Path:
+        """Where the design first asks for `pattern`: in `patterns:` or on an entity."""
+        for i, use in enumerate(self.doc.patterns):
+            if use.pattern == pattern:
+                return ("patterns", i)
+        return next(("entities", name, "patterns", i) for name, spec in self.doc.entities.items()
+                    for i, use in enumerate(spec.patterns) if use.pattern == pattern)
+
+    def _tenant_sources(self) -> None:
+        """The multi_tenant pattern, first step: the tenant reference on every owned entity."""
+        for i, use in enumerate(self.doc.patterns):
+            if use.shared is not None and use.pattern != tenants.PATTERN:
+                self.error(("patterns", i, "shared"), f"shared applies to the multi_tenant pattern only, not "
+                           f"{use.pattern}", "SP105")
+        if not tenants.uses_pattern(self.doc):
+            return
+        tenancy = self.doc.security.tenancy
+        if tenancy is None:
+            self.error(self._pattern_path(tenants.PATTERN), "the multi_tenant pattern needs to know which entity "
+                       "is the tenant", "SP105", fix="add security: {tenancy: {entity: <the tenant entity>}}")
+            return
+        if tenancy.entity not in self.sources:
+            return  # the security section reports the unknown entity
+        self.tenant = tenancy.entity
+        design_wide = tenants.design_wide_use(self.doc)
+        for i, name in enumerate(design_wide.shared or () if design_wide else ()):
+            where = self._pattern_path(tenants.PATTERN) + ("shared", i)
+            if name not in self.sources:
+                self.error(where, f"unknown entity '{name}'{suggest(name, self.sources)}", "SP401")
+            elif name == self.tenant:
+                self.error(where, f"'{name}' is the tenant; it is neither shared nor owned", "SP105",
+                           fix=f"remove '{name}' from shared")
+            elif tenants.tenant_reference(self.sources[name].spec, self.tenant):
+                self.error(where, f"'{name}' references the tenant '{self.tenant}', so its rows belong to one; "
+                           "it cannot be shared", "SP105", fix=f"remove '{name}' from shared")
+        specs = {name: src.spec for name, src in self.sources.items()}
+        generated = {name for name, src in self.sources.items() if src.generated}
+        for name in tenants.owned_entities(self.doc, specs, generated, self.tenant):
+            src = self.sources[name]
+            field = tenants.tenant_reference(src.spec, self.tenant)
+            if field is None and self.tenant in src.spec.fields:
+                self.error(src.field_path(self.tenant), f"'{name}' belongs to a tenant (multi_tenant pattern) and its "
+                           f"field '{self.tenant}' is not a reference to the tenant entity", "SP202",
+                           fix=f"rename the field, or make it `{{ref: {self.tenant}}}`")
+                continue
+            if field is None:
+                src.spec = tenants.with_tenant_field(src.spec, self.tenant)
+                field = self.tenant
+            elif src.spec.fields[field].nullable:
+                self.error(src.field_path(field) + ("nullable",), f"the tenant reference '{name}.{field}' cannot be "
+                           "nullable: every row of a tenant-owned entity belongs to a tenant", "SP105")
+                continue
+            self.tenant_fields[name] = field
 
     def _renamed_from(self, old_name: str | None, path: Path, what: str, siblings) -> None:
         """`renamed_from:` names what the object was called in an earlier release: a valid name
@@ -402,6 +462,13 @@ class _Resolver:
         for field, spec in src.spec.fields.items():
             self._field_constraints(entity, src, field, spec, field_columns.get(field, []), column_names)
         self._entity_constraints(entity, src, field_columns, column_names)
+        tenant_columns = field_columns.get(self.tenant_fields.get(src.name), [])
+        if len(tenant_columns) == 1:
+            entity.tenant_key = tenant_columns[0]
+        elif tenant_columns:
+            self.error(src.field_path(self.tenant_fields[src.name]), f"the multi_tenant pattern needs a tenant key of "
+                       f"one column; '{self.tenant}' has a composite key", "SP105",
+                       fix=f"give '{self.tenant}' a single-field key (pk: true)")
         return entity
 
     def _patterns(self, src: _EntitySource) -> tuple[str, ...]:
@@ -411,6 +478,9 @@ class _Resolver:
                 self.error(src.path + ("patterns", i, "strategy"), f"strategy applies to the hierarchy pattern only, not {use.pattern}", "SP105")
             if use.self_loops is not None and use.pattern != "graph":
                 self.error(src.path + ("patterns", i, "self_loops"), f"self_loops applies to the graph pattern only, not {use.pattern}", "SP105")
+            if use.shared is not None:
+                self.error(src.path + ("patterns", i, "shared"), "shared applies to the design-wide multi_tenant "
+                           "pattern only (the entities no tenant owns)", "SP105", fix="list it under the design's patterns:")
         return tuple(dict.fromkeys(use.pattern for use in uses))
 
     def _add_field(self, entity: Entity, src, field: str, spec: FieldDef) -> list[str]:

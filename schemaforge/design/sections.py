@@ -106,6 +106,7 @@ class _Sections:
             if entity is None:
                 continue
             filters, order_by, select, ok = [], [], [], True
+            filters += self._tenant_filter(entity, query, path)
             for field, how in query.filter.items():
                 ok &= self.field(entity, field, path + ("filter", field), key=True)
                 if ok:
@@ -133,6 +134,17 @@ class _Sections:
                 self.design.queries[name] = AccessPattern(
                     name, path, entity.name, tuple(filters), tuple(order_by), tuple(dict.fromkeys(select)),
                     query.limit, **common)
+
+    @staticmethod
+    def _tenant_filter(entity: Entity, query, path: Path) -> list[QueryFilter]:
+        """multi_tenant: a query of a tenant-owned entity runs inside one tenant, so it filters by
+        the tenant key first (and the index plan leads its index with it)."""
+        if entity.tenant_key is None:
+            return []
+        field = entity.column(entity.tenant_key).field
+        if field in query.filter:
+            return []
+        return [QueryFilter(field, (entity.tenant_key,), "eq", path + ("entity",))]
 
     def _filter_fits(self, entity: Entity, condition: QueryFilter) -> bool:
         """A filter its field's type can answer: `prefix` on text, `{eq: literal}` on one column

@@ -76,6 +76,8 @@ class PatternUse(Shorthand):
     field: str | None = Field(default=None, description="hierarchy: the self reference to use")
     self_loops: bool | None = Field(default=None, description="graph: whether an edge may join a node to itself "
                                     "(default false)")
+    shared: list[str] | None = Field(default=None, description="multi_tenant, design-wide: the entities every "
+                                     "tenant reads, which hold no tenant key (a country list, the plans)")
 
 
 class DomainType(Shorthand):

@@ -30,6 +30,7 @@ from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
 from schemaforge.seed.sql import parquet_path, sandboxed_connection
 from schemaforge.seed.streams import stream
+from schemaforge.seed.tenants import DistinctWithinTenant, tenant_blocks
 from schemaforge.seed.values import INTEGER_RANGES, Unsatisfiable, arrow_type, column_values, with_nulls
 from schemaforge.seed.verify import verify
 from schemaforge.design.literals import python_value
@@ -101,14 +102,32 @@ class _EntityGenerator:
         self.store = store
         self.con = con
         self.random_seed = design.doc.seed.random_seed
-        self.distinct = {
-            name: keys.DistinctWithinGroup(
-                counts[self._fk(group).target], counts[self._fk(name).target], self._key(name),
-                excluding_own_group=self._excludes_own_group(name, group),
-            )
-            for name, group in plan.distinct_within.items()
-        }
+        self.blocks = tenant_blocks(design, counts) if self.entity.tenant_key else None
+        self.distinct = {name: self._distinct(name, group) for name, group in plan.distinct_within.items()}
         self._group_rows: dict[str, np.ndarray] = {}  # group reference -> this batch's parent rows
+
+    def _distinct(self, name: str, group: str):
+        group_n, second_n = self.counts[self._fk(group).target], self.counts[self._fk(name).target]
+        excluding = self._excludes_own_group(name, group)
+        if self._fk(name).tenant_scoped and self.blocks is not None:
+            return DistinctWithinTenant(self.blocks, group_n, second_n, self._key(name), excluding_own_group=excluding)
+        return keys.DistinctWithinGroup(group_n, second_n, self._key(name), excluding_own_group=excluding)
+
+    def _in_tenant(self, fk: ForeignKey, rows: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(parent rows, has one) of the tenant reference and of each tenant-scoped reference:
+        the row's own tenant, and parents of that tenant only (see seed/tenants.py)."""
+        n, parent_n = self.counts[self.entity.name], self.counts[fk.target]
+        if not fk.tenant_scoped:  # the tenant reference itself
+            return self.blocks.tenant_of(n, rows), np.ones(len(rows), dtype=bool)
+        if fk.target == self.entity.name:
+            picked, valid = self.blocks.earlier(rng, n, rows)
+            return (picked, valid) if fk.nullable else (np.where(valid, picked, rows), np.ones(len(rows), dtype=bool))
+        picked, valid = (self.blocks.one_each if one_per_parent(self.entity, fk) else
+                         lambda *a: self.blocks.parents(rng, *a))(n, parent_n, rows)
+        if not fk.nullable and not valid.all():
+            raise Unsatisfiable(f"'{self.entity.name}' needs a '{fk.target}' row of the same tenant for each of its rows, "
+                                f"and {self.counts[fk.target]} rows of '{fk.target}' leave some tenants without one", fk.path)
+        return picked, valid
 
     def _excludes_own_group(self, name: str, group: str) -> bool:
         """Must the reference `name` differ from its group reference, both to the same table?"""
@@ -136,8 +155,11 @@ class _EntityGenerator:
         self.store.add(self.entity.name, values)
         fk_values: dict[str, pa.Array] = {}
         for fk in self.plan.foreign_keys:
-            fk_values.update(self.references(fk, number, rows, values | fk_values))
-        self.store.add(self.entity.name, fk_values)
+            drawn = self.references(fk, number, rows, values | fk_values)
+            # Stored as soon as drawn (once per column: a tenant key comes from several
+            # references), for a self reference drawn next to read this batch's rows.
+            self.store.add(self.entity.name, {c: v for c, v in drawn.items() if c not in fk_values})
+            fk_values.update(drawn)
         values |= fk_values
         for fk in self.plan.deferred:
             for column in fk.columns:
@@ -193,6 +215,8 @@ class _EntityGenerator:
                 picked = self.distinct[fk.name].avoiding_groups(new_groups, picked)
             if not np.array_equal(new_groups, group_rows):  # a full group passed children on
                 return self._take(group_fk, new_groups, valid) | self._take(fk, picked, valid)
+        elif self.blocks is not None and (fk.tenant_scoped or fk.columns == (self.entity.tenant_key,)):
+            picked, valid = self._in_tenant(fk, rows, rng)
         elif fk.target == self.entity.name and fk.one_to_one:
             # Distinct earlier rows: each row points `lag` rows back (a reversal of an entry).
             lag = 1 + self._key(fk.name, "lag") % 7
@@ -235,7 +259,10 @@ class _EntityGenerator:
     def _take(self, fk: ForeignKey, parent_rows: np.ndarray, valid: np.ndarray) -> dict[str, pa.Array]:
         out = {}
         mask = pa.array(~valid)
-        for column, target_column in zip(fk.columns, fk.target_columns):
+        # A tenant-scoped reference writes its own columns: the tenant key is the tenant
+        # reference's, and stays set where the reference is NULL.
+        skip = len(fk.columns) - len(fk.own_columns)
+        for column, target_column in zip(fk.columns[skip:], fk.target_columns[skip:]):
             taken = self.store.take(fk.target, target_column, parent_rows)
             out[column] = pc.if_else(mask, pa.nulls(len(taken), taken.type), taken) if not valid.all() else taken
         return out

@@ -78,15 +78,21 @@ class DistinctWithinGroup:
         return np.where(same, last, seconds)
 
     def _ranks(self, groups: np.ndarray) -> np.ndarray:
-        order = np.argsort(groups, kind="stable")
-        ordered = groups[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
-        first_of_row = np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))
-        ranks = np.empty(len(groups), dtype=np.int64)
-        ranks[order] = np.arange(len(ordered)) - first_of_row
-        ranks += self.taken[groups]
-        self.taken += np.bincount(groups, minlength=len(self.taken))
-        return ranks
+        return group_ranks(groups, self.taken)
+
+
+def group_ranks(groups: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """Each child's place among its group parent's children: after the `taken` earlier ones,
+    in row order; `taken` counts this batch's children too afterwards."""
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
+    first_of_row = np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))
+    ranks = np.empty(len(groups), dtype=np.int64)
+    ranks[order] = np.arange(len(ordered)) - first_of_row
+    ranks += taken[groups]
+    taken += np.bincount(groups, minlength=len(taken))
+    return ranks
 
 
 class KeyStore:

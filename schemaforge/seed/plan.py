@@ -92,7 +92,7 @@ def plan_entity(design: Design, entity: Entity, rows: int, deferred: list[Foreig
         if carrier is not None:
             single_unique.add(carrier)
             continue
-        fks = [fk for fk in entity.foreign_keys if set(fk.columns) <= set(cols)]
+        fks = [fk for fk in entity.foreign_keys if set(fk.own_columns) <= set(cols)]
         if len(fks) >= 2 and fks[-1].name not in distinct_within:
             distinct_within[fks[-1].name] = fks[0].name
 
@@ -112,10 +112,12 @@ def plan_entity(design: Design, entity: Entity, rows: int, deferred: list[Foreig
              and (o.earlier in columns or o.earlier in fk_columns) and columns[o.later].seed is None}
     fixed = fk_columns | {c.name for c in entity.columns if c.identity} | {n for n, s in columns.items() if s.unique}
     deferred_names = {fk.name for fk in deferred}
-    drawn = [fk for fk in entity.foreign_keys if fk.name not in deferred_names]
+    # The tenant reference first: the tenant-scoped references after it read the tenant key.
+    drawn = sorted((fk for fk in entity.foreign_keys if fk.name not in deferred_names),
+                   key=lambda fk: fk.columns != (entity.tenant_key,))
     return EntityPlan(
         entity=entity, rows=rows, columns=columns,
-        foreign_keys=[fk for fk in entity.foreign_keys if fk.name not in deferred_names],
+        foreign_keys=drawn,
         deferred=[fk for fk in entity.foreign_keys if fk.name in deferred_names],
         orderings=order, distinct_within=distinct_within, fixed=fixed | set(generated),
         differs_from=different_references(entity, drawn),
