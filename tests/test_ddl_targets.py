@@ -19,8 +19,8 @@ from schemaforge.design.loader import load_design
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yaml"))
 # Statements sqlglot keeps as text (no tree): procedural bodies and Oracle's identity reset.
-PROCEDURAL = re.compile(r"^(CREATE (OR REPLACE )?(TRIGGER|FUNCTION)|ALTER TABLE \S+ MODIFY)", re.I)
-BLOCK = re.compile(r"^CREATE (OR REPLACE )?(TRIGGER|FUNCTION)", re.I)  # bodies hold ';' themselves
+PROCEDURAL = re.compile(r"^(CREATE (OR (REPLACE|ALTER) )?(TRIGGER|FUNCTION)|ALTER TABLE \S+ MODIFY)", re.I)
+BLOCK = re.compile(r"^CREATE (OR (REPLACE|ALTER) )?(TRIGGER|FUNCTION)", re.I)  # bodies hold ';' themselves
 
 
 _QUOTE = re.compile(r"\\.")  # a backslash escape (MySQL's \') is not a quote of its own

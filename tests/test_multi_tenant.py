@@ -101,7 +101,7 @@ def test_on_postgresql_a_cross_tenant_reference_is_refused(helpdesk, pg_database
     # ON DELETE SET NULL clears the assignee only: the ticket keeps its tenant.
     [(agent, count)] = execute("SELECT assignee_id, COUNT(*) FROM ticket WHERE assignee_id IS NOT NULL "
                                "GROUP BY assignee_id ORDER BY 2 DESC, 1 LIMIT 1")
-    execute_tickets = f"SELECT COUNT(*) FROM ticket WHERE company_id IS NOT NULL AND assignee_id IS NULL"
+    execute_tickets = "SELECT COUNT(*) FROM ticket WHERE company_id IS NOT NULL AND assignee_id IS NULL"
     before = execute(execute_tickets)[0][0]
     pg_database.execute(f"DELETE FROM reply WHERE author_id = {agent}")
     pg_database.execute(f"DELETE FROM agent WHERE id = {agent}")

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from schemaforge.design.model import Entity
 from schemaforge.security.masking import Mask, masked_view_name
-from schemaforge.security.policy import AUDIT_TABLE
+
 from schemaforge.security.tenancy import TenantScope, tenant_key_type_column
 from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
@@ -100,28 +100,6 @@ class MysqlSecurity(SecurityWriter):
                 "DROP FUNCTION IF EXISTS decrypt_value;",
                 f"CREATE FUNCTION decrypt_value(cipher VARBINARY(4096)) RETURNS TEXT NOT DETERMINISTIC NO SQL "
                 f"RETURN CAST(AES_DECRYPT(cipher, UNHEX(SHA2({KEY_VARIABLE}, 256))) AS CHAR);"]
-
-    # -- audit: triggers into the audit log ----------------------------------------------------
-    def row_json(self, entity: Entity, row: str) -> str:
-        pairs = ", ".join(f"'{c.physical}', {row}.{self.name(c.physical)}" for c in entity.columns)
-        return f"JSON_OBJECT({pairs})"
-
-    def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
-        table = self.name(AUDIT_TABLE)
-        lines = [f"CREATE TABLE IF NOT EXISTS {table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-                 "at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), actor VARCHAR(288) NOT NULL, "
-                 "table_name VARCHAR(64) NOT NULL, operation VARCHAR(8) NOT NULL, row_before JSON, row_after JSON, "
-                 "INDEX audit_log_table_at (table_name, at));"]
-        for entity in entities:
-            for operation in operations:
-                trigger = self.name(f"audit_{entity.table}_{operation}")
-                before = self.row_json(entity, "OLD") if operation != "insert" else "NULL"
-                after = self.row_json(entity, "NEW") if operation != "delete" else "NULL"
-                lines += [f"DROP TRIGGER IF EXISTS {trigger};",
-                          f"CREATE TRIGGER {trigger} AFTER {operation.upper()} ON {self.table_name(entity)} FOR EACH ROW "
-                          f"INSERT INTO {table} (actor, table_name, operation, row_before, row_after) VALUES "
-                          f"(USER(), '{entity.table}', '{operation}', {before}, {after});"]
-        return lines
 
     # -- retention: a daily event per table ----------------------------------------------------
     def write_retention(self, purges) -> list[str]:

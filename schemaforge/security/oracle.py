@@ -9,7 +9,7 @@ from __future__ import annotations
 from schemaforge.design.model import Entity
 from schemaforge.security.grants import Access
 from schemaforge.security.masking import Mask
-from schemaforge.security.policy import AUDIT_TABLE
+
 from schemaforge.security.tenancy import TenantScope
 from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
@@ -126,25 +126,10 @@ class OracleSecurity(SecurityWriter):
         return lines
 
     # -- audit ---------------------------------------------------------------------------------
-    def row_json(self, entity: Entity, row: str) -> str:
-        pairs = ", ".join(f"'{c.physical}' VALUE {row}.{self.name(c.physical)}" for c in entity.columns)
-        return f"JSON_OBJECT({pairs})"
-
     def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
-        table = self.name(AUDIT_TABLE)
-        lines = _ignoring(f"CREATE TABLE {table} (id NUMBER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at TIMESTAMP "
-                          "WITH TIME ZONE DEFAULT SYSTIMESTAMP NOT NULL, actor VARCHAR2(128) NOT NULL, table_name "
-                          "VARCHAR2(128) NOT NULL, operation VARCHAR2(8) NOT NULL, row_before CLOB, row_after CLOB)", -955)
-        events = " OR ".join(op.upper() for op in operations)
-        for entity in entities:
-            if not events:
-                continue
-            lines += [f"CREATE OR REPLACE TRIGGER {self.name('audit_' + entity.table)} AFTER {events} ON "
-                      f"{self.table_name(entity)} FOR EACH ROW BEGIN INSERT INTO {table} (actor, table_name, operation, "
-                      "row_before, row_after) VALUES (SYS_CONTEXT('USERENV', 'SESSION_USER'), "
-                      f"'{entity.table}', CASE WHEN INSERTING THEN 'insert' WHEN UPDATING THEN 'update' ELSE 'delete' END, "
-                      f"CASE WHEN NOT INSERTING THEN {self.row_json(entity, ':OLD')} END, "
-                      f"CASE WHEN NOT DELETING THEN {self.row_json(entity, ':NEW')} END); END;", "/"]
+        lines = self.audit_log(entities, operations)
+        if lines:  # the DDL of an audit pattern may have made the log already
+            lines[:1] = _ignoring(lines[0].rstrip(";"), -955)
         actions = ", ".join(f"{op.upper()} ON {self.table_name(e)}" for e in entities
                             for op in self.design.doc.security.audit.operations)
         name = f"{self.design.name}_audit"

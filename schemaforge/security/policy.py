@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemaforge.design.model import Column, Design, Entity
+from schemaforge.patterns.audit import AUDIT_TABLE  # one log, for the pattern and the policy
 
-AUDIT_TABLE = "audit_log"
 # Durations of `retention:` (`7y`, `30d`) as interval units.
 DURATION_UNITS = {"h": "hour", "d": "day", "w": "week", "m": "month", "y": "year"}
 TIME_KINDS = ("timestamptz", "timestamp", "date")

@@ -10,7 +10,7 @@ from sqlglot import exp
 from schemaforge.ddl.render import render_ddl
 from schemaforge.design.model import Entity
 from schemaforge.security.masking import Mask, masked_view_name
-from schemaforge.security.policy import AUDIT_TABLE, KEY_SETTING
+from schemaforge.security.policy import KEY_SETTING
 from schemaforge.security.tenancy import TENANT_SETTING, TenantScope, tenant_key_type_column
 from schemaforge.security.writer import SecurityWriter, privilege
 
@@ -214,32 +214,7 @@ class PostgresSecurity(SecurityWriter):
 
     # -- audit ---------------------------------------------------------------------------------
     def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
-        table = self.name(AUDIT_TABLE)
-        # The trigger runs as its owner (nobody else may write the log); the actor is the role the
-        # session acts as: SET ROLE's, else the login.
-        lines = [
-            f"CREATE TABLE IF NOT EXISTS {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-            "at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, login text NOT NULL DEFAULT session_user, "
-            "table_name text NOT NULL, operation text NOT NULL, row_before jsonb, row_after jsonb);",
-            f"REVOKE ALL ON {table} FROM PUBLIC;",
-            f"CREATE INDEX IF NOT EXISTS audit_log_table_at ON {table} (table_name, at);",
-            "CREATE OR REPLACE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-            f"SET search_path = {self.SCHEMA}, pg_temp AS $$ BEGIN "
-            f"INSERT INTO {table} (actor, table_name, operation, row_before, row_after) VALUES ("
-            "CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END, "
-            "TG_TABLE_NAME, lower(TG_OP), "
-            "CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END, CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END); "
-            "RETURN NULL; END $$;",
-            "REVOKE EXECUTE ON FUNCTION audit_row() FROM PUBLIC;",
-        ]
-        events = " OR ".join(op.upper() for op in operations)
-        for entity in entities:
-            if events:
-                trigger = self.name(f"audit_{entity.table}")
-                lines.append(f"CREATE OR REPLACE TRIGGER {trigger} AFTER {events} ON {self.table_name(entity)} "
-                             "FOR EACH ROW EXECUTE FUNCTION audit_row();")
-        lines += self.statement_audit(entities)
-        return lines
+        return self.audit_log(entities, operations) + self.statement_audit(entities)
 
     def statement_audit(self, entities: list[Entity]) -> list[str]:
         """pgaudit (preloaded by the server) logs the statements of the login roles that touch an

@@ -8,7 +8,7 @@ from __future__ import annotations
 from schemaforge.design.model import Entity
 from schemaforge.security.grants import Access
 from schemaforge.security.masking import Mask
-from schemaforge.security.policy import AUDIT_TABLE
+
 from schemaforge.security.tenancy import TenantScope, tenant_key_type_column
 from schemaforge.security.writer import WITHOUT_TRUNCATE, SecurityWriter
 
@@ -137,22 +137,11 @@ class SqlServerSecurity(SecurityWriter):
         return lines
 
     # -- audit ---------------------------------------------------------------------------------
+    def audited_table(self, entity: Entity) -> str:
+        return self.qualified(entity)
+
     def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
-        table = f"{self.SCHEMA}.{self.name(AUDIT_TABLE)}"
-        lines = [f"IF OBJECT_ID(N'{self.SCHEMA}.{AUDIT_TABLE}') IS NULL CREATE TABLE {table} (id BIGINT IDENTITY PRIMARY KEY, "
-                 "at DATETIME2 NOT NULL DEFAULT SYSUTCDATETIME(), actor NVARCHAR(128) NOT NULL DEFAULT USER_NAME(), "
-                 "table_name NVARCHAR(128) NOT NULL, operation NVARCHAR(8) NOT NULL, row_before NVARCHAR(MAX), "
-                 "row_after NVARCHAR(MAX));"]
-        events = ", ".join(op.upper() for op in operations)
-        for entity in entities:
-            if not events:
-                continue
-            lines.append(
-                f"CREATE OR ALTER TRIGGER {self.SCHEMA}.{self.name('audit_' + entity.table)} ON {self.qualified(entity)} "
-                f"AFTER {events} AS INSERT INTO {table} (table_name, operation, row_before, row_after) SELECT "
-                f"'{entity.table}', CASE WHEN EXISTS (SELECT 1 FROM inserted) AND EXISTS (SELECT 1 FROM deleted) THEN 'update' "
-                "WHEN EXISTS (SELECT 1 FROM inserted) THEN 'insert' ELSE 'delete' END, "
-                "(SELECT * FROM deleted FOR JSON PATH), (SELECT * FROM inserted FOR JSON PATH);")
+        lines = self.audit_log(entities, operations)
         actions = ", ".join(f"{op.upper()} ON OBJECT::{self.qualified(e)} BY public"
                             for e in entities for op in self.design.doc.security.audit.operations)
         name = f"{self.design.name}_audit"

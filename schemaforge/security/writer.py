@@ -29,6 +29,7 @@ from schemaforge.design.model import Design, Entity
 from schemaforge.findings import Finding
 from schemaforge.security.grants import TABLE_PRIVILEGES, Access, privilege_matrix, role_name
 from schemaforge.security.masking import Mask, mask_of, masked_entities
+from schemaforge.patterns import audit
 from schemaforge.security.policy import (
     audited_entities, audited_operations, encrypted_columns, key_columns, retentions,
 )
@@ -262,7 +263,19 @@ class SecurityWriter:
         return self.write_audit(entities, operations) if entities else []
 
     def write_audit(self, entities: list[Entity], operations: list[str]) -> list[str]:
-        return []
+        return self.audit_log(entities, operations)
+
+    def audited_table(self, entity: Entity) -> str:
+        return self.table_name(entity)
+
+    def audit_log(self, entities: list[Entity], operations: list[str]) -> list[str]:
+        """The audit log and its triggers (patterns/audit.py), for the entities the DDL does not
+        audit already: an entity with the audit pattern has every change recorded there."""
+        log = audit.AUDIT_LOGS[self.target](self.name, self.audited_table)
+        unaudited = [e for e in entities if audit.PATTERN not in e.patterns]
+        end = self.renderer.target.PROCEDURAL_END
+        # One statement a line, as the rest of the policy script is written.
+        return [" ".join(s.sql.split()) + (end if s.procedural else ";") for s in log.statements(unaudited, operations)]
 
     def retention(self) -> list[str]:
         purges = [r for r in retentions(self.design) if r.column and (r.entity or audited_entities(self.design))]
