@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge import __version__
+from schemaforge.ddl.rule_triggers import rendered_rules
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.generate import DUCKDB_MEMORY_MB
@@ -161,6 +162,14 @@ class _Script:
             if statement:
                 self.out.write(statement + "\n")
 
+    def rule_lines(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(before the rows, once every row is in): what the rule triggers ask of a load
+        (ddl/rule_triggers.py): on MySQL, hold the checks and run each rule once at the end."""
+        writer, rules, assertions = rendered_rules(self.design, self.renderer)
+        if writer is None:
+            return (), ()
+        return tuple(writer.seed_prologue(rules)), tuple(writer.seed_loaded(rules, assertions))
+
     def header(self) -> None:
         self.out.write(
             f"-- {self.target.title} seed data for design '{self.design.name}' (random_seed "
@@ -173,11 +182,12 @@ class _Script:
         if not self.target.FOREIGN_KEYS:
             deferred = []  # nothing checks references: every row goes in whole
         self.header()
-        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE))
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + self.rule_lines()[0]))
         for entity in order:
             self.inserts(entity, {c for e, fk in deferred if e is entity for c in fk.columns})
         for entity, fk in deferred:
             self.updates(entity, [entity.column(c) for c in fk.columns])
+        self.out.write("".join(line + "\n" for line in self.rule_lines()[1]))
         for entity in order:
             self.identities(entity)
         self.out.write("".join(line + "\n" for line in self.target.SEED_EPILOGUE))
@@ -227,12 +237,13 @@ class _CopyScript(_Script):
         order = creation_order(self.design)[0]
         keys = [(entity, fk) for entity in order for fk in entity.foreign_keys]
         self.header()
-        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE))
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + self.rule_lines()[0]))
         for entity, fk in keys:  # named as the DDL names them
             name = self.target.generate(self.renderer.foreign_key(entity, fk).this)
             self.out.write(f"ALTER TABLE {self.ident(entity.table)} DROP CONSTRAINT {name};\n")
         for entity in order:
             self.copy(entity)
+        self.out.write("".join(line + "\n" for line in self.rule_lines()[1]))
         for entity, fk in keys:
             self.out.write(self.target.generate(exp.Alter(
                 this=self.renderer.table(entity), kind="TABLE",

@@ -5,6 +5,7 @@ tree and repaired with one DuckDB statement each, rewriting the Parquet file in 
 
 - aggregate equality along a reference:
   `FROM parent p JOIN child c ON c.ref = p.key GROUP BY ... HAVING p.x <> SUM(<expr over c>)`
+  (or COUNT(*))
   sets each parent's `x` to the aggregate of its children (parents without children keep theirs);
 - ordering along a reference:
   `FROM child c JOIN parent p ON c.ref = p.key WHERE c.a < p.b` (or >, <=, >=)
@@ -46,10 +47,11 @@ class _Join:
         return next(fk for fk in self.child.foreign_keys if fk.target == self.parent.name)
 
     def child_ref(self) -> str:
-        return f"{ident(self.child_alias)}.{ident(self.child.physical(self.reference.columns[0]))}"
+        return f"{ident(self.child_alias)}.{ident(self.child.physical(self.reference.own_columns[0]))}"
 
     def parent_key(self) -> str:
-        return f"{ident(self.parent_alias)}.{ident(self.parent.physical(self.reference.target_columns[0]))}"
+        reference = self.reference  # a tenant-scoped one also names the tenant key, first
+        return f"{ident(self.parent_alias)}.{ident(self.parent.physical(reference.target_columns[-len(reference.own_columns)]))}"
 
 
 def _join_of(design: Design, query: exp.Expression) -> _Join | None:
@@ -66,7 +68,8 @@ def _join_of(design: Design, query: exp.Expression) -> _Join | None:
         child, parent = aliases.get(a.table), aliases.get(b.table)
         if child is None or parent is None or child is parent:
             continue
-        if any(fk.target == parent.name and fk.columns == (a.name,) and fk.target_columns == (b.name,) for fk in child.foreign_keys):
+        if any(fk.target == parent.name and fk.own_columns == (a.name,) and fk.target_columns[-1:] == (b.name,)
+               for fk in child.foreign_keys):
             return _Join(child, a.table, parent, b.table)
     return None
 
@@ -96,7 +99,9 @@ def _aggregate_equality(design: Design, rule: Rule, out_dir: Path, con) -> bool:
         return False
     sides = (having.this.left, having.this.right)
     target = next((s for s in sides if isinstance(s, exp.Column) and s.table == join.parent_alias), None)
-    aggregate = next((s for s in sides if isinstance(s, exp.AggFunc) and _columns_of(s, join.child_alias)), None)
+    # An aggregate over the children's columns, or over none (COUNT(*): how many children).
+    aggregate = next((s for s in sides if isinstance(s, exp.AggFunc)
+                      and (_columns_of(s, join.child_alias) or not list(s.find_all(exp.Column)))), None)
     if target is None or aggregate is None:
         return False
     column = join.parent.column(target.name)
