@@ -99,7 +99,7 @@ def test_on_mariadb_the_rule_is_checked_after_each_row_and_once_after_the_seed(h
     # The seed load's last statements run the rule once: a load that breaks it is refused.
     epilogue = [line for line in (seed / "mysql.sql").read_text().splitlines() if line.startswith("INSERT INTO rule_violation")]
     assert len(epilogue) == 1
-    execute(f"SET @schemaforge_seed_load = 1")
+    execute("SET @schemaforge_seed_load = 1")
     execute(f"UPDATE ticket SET replies = replies + 5 WHERE id = {ticket}")
     with pytest.raises(pymysql.err.OperationalError, match="rule_reply_count_matches"):
         execute(epilogue[0])

@@ -10,7 +10,8 @@ index method or INCLUDE it lacks; TG106 no trigger for updated_at; TG107 a type 
 approximately; TG108 no foreign keys; TG109 keys and uniques not enforced; TG110 no identity;
 TG111 a column type it cannot index; TG112 a CHECK over a column it may not read; TG114 no
 triggers for the audit pattern (with what to do instead); TG115 a rule trigger the target runs
-at once instead of at commit; TG116 a rule trigger on a target without triggers; NM102 a
+at once instead of at commit; TG116 a rule trigger on a target without triggers; TG117 no
+triggers for the temporal pattern; NM102 a
 generated name shortened to the target's identifier limit.
 """
 
@@ -29,7 +30,7 @@ from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name, sql_t
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
 from schemaforge.ddl.rule_triggers import read_entities, rendered_rules
-from schemaforge.patterns import audit
+from schemaforge.patterns import audit, temporal
 from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
 from schemaforge.design.order import creation_order
 from schemaforge.design.physical import physical_tree
@@ -182,6 +183,7 @@ class DdlRenderer:
         for entity in order:
             self.indexes(entity)
             self.updated_at_trigger(entity)
+        self.temporal()
         self.audit_log()
         self.rule_triggers()
         header = (
@@ -813,6 +815,22 @@ class DdlRenderer:
         for statement in log.statements(entities):
             self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
 
+
+    def temporal(self) -> None:
+        """The temporal pattern: history table, versions view and triggers (patterns/temporal.py)."""
+        entities = temporal.temporal_entities(self.design)
+        writer = temporal.TEMPORAL_TABLES.get(self.target.name)
+        if writer is None:
+            for entity in entities:
+                self.finding(audit.pattern_path(self.design, entity, temporal.PATTERN), "TG117", "warning",
+                             f"{self.target.title} has no triggers: the versions of '{entity.name}' are not kept there",
+                             fix=temporal.WITHOUT_TRIGGERS.get(self.target.name))
+            return
+        if not entities:
+            return
+        tables = writer(self)
+        for statement in tables.functions() + [s for entity in entities for s in tables.statements(entity)]:
+            self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
 
     def rule_triggers(self) -> None:
         """Rules with `enforce: trigger` or `both`: a trigger that refuses a violating change

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Callable, ClassVar
 
 from schemaforge.design.model import Entity, Rule
-from schemaforge.patterns.audit import Statement
+from schemaforge.patterns.triggers import Statement
 
 SEED_LOAD_SETTING = "@schemaforge_seed_load"  # MySQL: set while its seed load script runs
 

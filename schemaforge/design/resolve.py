@@ -40,6 +40,7 @@ PATTERN_COLUMNS = {
     ],
     "soft_delete": [("deleted_at", LogicalType("timestamptz"), True, None)],
     "versioned": [("lock_version", LogicalType("integer"), False, Default("literal", 1))],
+    "temporal": [("valid_from", LogicalType("timestamptz"), False, Default("now"))],
 }
 
 

@@ -70,8 +70,22 @@ class _Sections:
         }
 
     def _pattern_queries(self) -> None:
-        """The traversal queries of each graph node entity, beside the design's own."""
+        """The queries the patterns make, beside the design's own: the traversals of each graph
+        node entity, and the "as of" of each temporal entity."""
         from schemaforge.patterns.graph import edge_entity, graph_queries
+        from schemaforge.patterns.temporal import VALID_TO, as_of_query, temporal_entities, versions_view
+
+        for entity in temporal_entities(self.design):
+            name = f"{entity.name}_as_of"
+            if name in self.doc.queries:
+                self.error(("queries", name), f"query '{name}' has the name of the query the temporal pattern on "
+                           f"'{entity.name}' makes", "SP202", key=True, fix="rename the query")
+                continue
+            relations = self._tables() | {versions_view(entity): {c.name: "text" for c in entity.columns} | {VALID_TO: "text"}}
+            tree = self.sql.query(as_of_query(entity), entity.path, relations, f"query '{name}'")
+            if tree is not None:
+                self.design.queries[name] = AccessPattern(
+                    name, entity.path, sql=tree, description=f"every version of {entity.name} that held at :at")
 
         for entity in list(self.design.entities.values()):
             if "graph" not in entity.patterns or edge_entity(entity.name) not in self.design.entities:

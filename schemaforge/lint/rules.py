@@ -23,7 +23,7 @@ from schemaforge.security.lint import security_lint
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
 PLANNED_SECTIONS = ("scaling", "stores")
-PLANNED_PATTERNS = ("temporal", "event_sourcing", "hierarchy")
+PLANNED_PATTERNS = ("event_sourcing", "hierarchy")
 
 
 # Column names the seed's DuckDB queries cannot tell from their own (read_parquet's row numbers).

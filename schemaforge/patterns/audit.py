@@ -14,10 +14,10 @@ DuckDB and ClickHouse have no triggers: `WITHOUT_TRIGGERS` says what to do inste
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 from schemaforge.design.model import Design, Entity
+from schemaforge.patterns.triggers import MAINTAINED, Statement, changed_beyond_maintained
 
 AUDIT_TABLE = "audit_log"
 PATTERN = "audit"
@@ -31,12 +31,6 @@ WITHOUT_TRIGGERS = {
     "clickhouse": "keep every version of a row instead (a ReplacingMergeTree with a version column, or an "
                   "append-only change table the loader writes)",
 }
-
-
-@dataclass(frozen=True)
-class Statement:
-    sql: str
-    procedural: bool = False  # a function or trigger body: ends as the target ends those
 
 
 def pattern_entities(design: Design) -> list[Entity]:
@@ -161,7 +155,7 @@ class SqliteAuditLog(AuditLog):
     """SQLite has no users and no session settings: the application names its user (and, if it
     likes, its transaction) in the one row of `audit_session` inside its write transaction (one
     writer at a time, so the row is the session's); without it the actor is 'anonymous'. An
-    update that changes nothing but updated_at is not recorded (the timestamps pattern's own)."""
+    update that changes nothing but updated_at or valid_from is not recorded (the patterns' own)."""
 
     target = "sqlite"
     SESSION = "audit_session"
@@ -183,14 +177,12 @@ class SqliteAuditLog(AuditLog):
     def row_json(self, entity: Entity, row: str, names=None) -> str:
         return f"json_object({self.json_pairs(entity, row, names or [c.name for c in entity.columns])})"
 
-    def only_updated_at(self, entity: Entity) -> str:
-        """` WHEN` the update changes more than updated_at: SQLite keeps updated_at with a second
-        UPDATE from an AFTER trigger, which would be a second audit row of each change."""
-        if "timestamps" not in entity.patterns or not any(c.name == "updated_at" for c in entity.columns):
+    def only_maintained(self, entity: Entity) -> str:
+        """` WHEN` the update changes more than the columns the patterns keep (their follow-up
+        UPDATEs would be a second audit row of each change)."""
+        if not MAINTAINED & {c.name for c in entity.columns}:
             return ""
-        same = " AND ".join(f"OLD.{self.quote(c.physical)} IS NEW.{self.quote(c.physical)}"
-                            for c in entity.columns if c.name != "updated_at" and c.generated is None)
-        return f" WHEN NOT ({same})"
+        return f" WHEN {changed_beyond_maintained(entity, self.quote)}"
 
     def triggers(self, entity: Entity, operations: tuple[str, ...]) -> list[Statement]:
         session = self.quote(self.SESSION)
@@ -199,7 +191,7 @@ class SqliteAuditLog(AuditLog):
             row = "OLD" if operation == "delete" else "NEW"
             before = self.row_json(entity, "OLD") if operation != "insert" else "NULL"
             after = self.row_json(entity, "NEW") if operation != "delete" else "NULL"
-            when = self.only_updated_at(entity) if operation == "update" else ""
+            when = self.only_maintained(entity) if operation == "update" else ""
             found.append(Statement(
                 f"CREATE TRIGGER {self.trigger_name(entity, operation)} AFTER {operation.upper()} ON {self.table(entity)}"
                 f"{when}\n"
