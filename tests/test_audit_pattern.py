@@ -37,7 +37,7 @@ def helpdesk(tmp_path_factory):
 
 def unaudited(design):
     """The same design without the audit pattern: what a database held before auditing began."""
-    text = HELPDESK.read_text().replace("patterns: [audit, temporal]", "patterns: [temporal]", 1)
+    text = HELPDESK.read_text().replace("patterns: [audit, temporal, event_sourcing]", "patterns: [temporal, event_sourcing]", 1)
     assert text != HELPDESK.read_text()
     return load_design_text(text, SHOWN, "helpdesk")
 
@@ -175,7 +175,7 @@ def test_a_target_without_triggers_says_so_at_the_pattern(helpdesk, target):
     design, _ = helpdesk
     result = render_ddl(design, target)
     [finding] = [f for f in result.findings if f.code == "TG114"]
-    line = next(i for i, text in enumerate(HELPDESK.read_text().splitlines(), 1) if "patterns: [audit, temporal]" in text)
+    line = next(i for i, text in enumerate(HELPDESK.read_text().splitlines(), 1) if "patterns: [audit, temporal, event_sourcing]" in text)
     assert finding.location.line == line and finding.fix
     assert "audit_log" not in result.sql
     # The twin: without the pattern there is nothing to say.

@@ -116,6 +116,8 @@ class SqlTarget:
     # ON DELETE SET NULL (column, ...): only the listed columns are cleared, so a tenant-scoped
     # reference can keep its NOT NULL tenant key (PostgreSQL 15).
     SET_NULL_COLUMNS: ClassVar[bool] = False
+    # The read models (scaling.read_models) as materialized views with their refresh.
+    MATERIALIZED_READ_MODELS: ClassVar[bool] = False
     FOREIGN_KEYS: ClassVar[bool] = True  # False: a reference is documented, not enforced (TG108)
     # SQL Server refuses a cascading action that closes a cycle or opens a second cascade path.
     SINGLE_CASCADE_PATH: ClassVar[bool] = False
@@ -320,6 +322,7 @@ class Postgres(SqlTarget):
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
     SET_NULL_COLUMNS = True
+    MATERIALIZED_READ_MODELS = True
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
     UNIQUE_INDEX_METHODS = frozenset({"btree"})
     # Default operator classes (pg_opclass): GIN has them for jsonb and arrays only, GiST for none

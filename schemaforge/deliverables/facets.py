@@ -17,10 +17,11 @@ from schemaforge.design.model import Design
 # Bump a generator's version when its output changes for the same design.
 # Issue 13 moved: the ERD of a large design drawn per cluster, lint ER101, the history's data
 # version (what its readers read of it). Issue 15 moved the lint (the SC codes of the security policy).
+# Issue 16 moved the DDL, seed, queries, indexes, lint and security (the patterns, rules as triggers).
 GENERATOR_VERSIONS = {
-    "spec": "2", "ddl": "3", "erd": "3", "lint": "6", "seed": "3", "manifest": "3", "history": "2", "migrations": "2",
-    "queries": "2", "indexes": "2", "monitoring": "1",
-    "performance": "1", "security": "1", "checklist": "1",
+    "spec": "3", "ddl": "4", "erd": "3", "lint": "7", "seed": "4", "manifest": "3", "history": "2", "migrations": "3",
+    "queries": "3", "indexes": "3", "monitoring": "1",
+    "performance": "1", "security": "2", "checklist": "1", "read_models": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -70,6 +71,10 @@ def facet(design: Design, name: str) -> Any:
         return doc["monitoring"]
     if name == "security":  # roles, tenancy, masking, encryption, audit, retention, compliance
         return doc["security"]
+    if name == "rules":  # the business rules: expectations, and triggers where enforced so
+        return doc["rules"]
+    if name == "scaling":  # partitions, sharding, replicas, read models
+        return doc["scaling"]
     if name == "release":  # what a migration to this version depends on besides the structure
         return {"version": design.version, "allow_destructive": design.doc.allow_destructive, "targets": doc["targets"]}
     raise KeyError(name)
@@ -78,13 +83,14 @@ def facet(design: Design, name: str) -> Any:
 # The facets each generator reads.
 READS = {
     "spec": ("design",),
-    "ddl": ("structure", "descriptions"),
+    "ddl": ("structure", "descriptions", "rules"),  # rules: enforce: trigger
+    "read_models": ("structure", "scaling", "rules"),  # rules: the project's audits
     "erd": ("structure",),
     "lint": ("design",),
     "seed": ("structure", "seed"),
     "manifest": ("design",),
     "history": ("design",),
-    "migrations": ("structure", "descriptions", "release"),  # plus the earlier releases: `extra`
+    "migrations": ("structure", "descriptions", "rules", "release"),  # plus the earlier releases: `extra`
     "queries": ("structure", "queries"),
     "indexes": ("structure", "queries", "rows"),  # the seed's row counts size each index
     "monitoring": ("structure", "queries", "rows", "monitoring"),  # rows: which tables are large

@@ -33,6 +33,8 @@ from schemaforge.design.model import Design
 from schemaforge.findings import DesignErrors, Finding
 from schemaforge.migrate.history import History, read_history
 from schemaforge.migrate.plan import MigrationBlocked, migration_artifacts, migrations
+from schemaforge.read_models.project import read_model_artifacts, read_models
+from schemaforge.read_models.run import run_read_models
 from schemaforge.security.checklist import CHECKLIST, checklist_artifacts, checklist_paths
 from schemaforge.security.render import policy_targets, security_artifacts
 
@@ -519,6 +521,30 @@ def _seed(plan: Plan) -> list[Deliverable]:
                         build, kinds=frozenset({"parquet", "duckdb"}), checks=checks)]
 
 
+def _read_models(plan: Plan) -> list[Deliverable]:
+    d = plan.design
+    if not read_models(d):
+        return []
+
+    def matches(root: Path) -> CheckOutcome:
+        run = run_read_models(d, root)
+        rows = {m.name: m.rows for m in run.models}
+        mismatched = [f"- {m.name}: {line}" for m in run.models for line in m.mismatched]
+        return CheckOutcome(run.passed, {
+            "rows": Shown("json", rows), "failed_audits": Shown("json", run.failed_audits),
+            "mismatched": Shown("md", "\n".join(mismatched) or "none"),
+            "sqlmesh": Shown("md", f"```\n{run.output[-4000:]}\n```")})
+
+    return [Deliverable(
+        "read_models", "read_models", code_version(d, "read_models"),
+        "The read models (CQRS) as a SQLMesh project over the seed, DuckDB its gateway (read_models/).",
+        _write(lambda: read_model_artifacts(d)), kinds=frozenset({"sqlmesh", "duckdb"}),
+        checks=(single_check("match_the_seed", "SQLMesh plans and applies the project over the seed (in a process "
+                             "of its own); each read model equals the same aggregate computed directly over the "
+                             "seed's Parquet files, and every audit (the grain, the design's rules) passes.",
+                             matches, also_reads=("seed",)),))]
+
+
 def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
     d, history = plan.design, plan.history
 
@@ -544,7 +570,8 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # with lint errors builds no further from the CLI. The performance analysis, built beside the
 # rest, comes as soon as the seed it measures is there. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _performance, _monitoring, _security, _migrations)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _read_models, _performance, _monitoring, _security,
+    _migrations)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

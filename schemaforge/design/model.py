@@ -111,6 +111,7 @@ class Entity:
     patterns: tuple[str, ...] = ()
     junction: bool = False
     tenant_key: str | None = None  # multi_tenant: the logical column naming the row's tenant
+    append_only: bool = False  # an event store: rows are inserted, never updated or deleted
 
     def column(self, name: str) -> Column:
         """The column named `name` (the first, while the resolver still reports a duplicate)."""

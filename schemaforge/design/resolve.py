@@ -53,6 +53,7 @@ class _EntitySource:
     path: Path  # where its definition stands
     junction: bool = False
     generated: bool = False
+    append_only: bool = False
 
     def field_path(self, field: str) -> Path:
         return self.path if self.generated else self.path + ("fields", field)
@@ -192,6 +193,8 @@ class _Resolver:
             for i, use in enumerate(spec.patterns):
                 if use.pattern == "graph":
                     self._graph_edges(name, spec, ("entities", name, "patterns", i), use)
+                if use.pattern == "event_sourcing":
+                    self._event_store(name, spec, ("entities", name, "patterns", i))
         self._tenant_sources()
 
     def _pattern_path(self, pattern: str) -> Path:
@@ -296,17 +299,10 @@ class _Resolver:
         """The graph pattern: an entity `<node>_edge` of typed, directed edges between two nodes,
         one edge per (source, target, kind), none from a node to itself unless `self_loops: true`,
         indexed both ways."""
-        keys = [f for f, d in spec.fields.items() if d.pk]
-        if len(keys) != 1 or spec.primary_key or spec.fields[keys[0]].ref:
-            self.error(path, f"the graph pattern needs '{node}' to have a key of one field (pk: true), not a "
-                       "composite key or a reference", "SP105")
-            return
+        key = self._single_key(node, spec, path, "graph")
         edges = f"{node}_edge"
-        if edges in self.sources:
-            self.error(path, f"the graph pattern on '{node}' makes the entity '{edges}', which the design already has",
-                       "SP202", fix=f"rename the entity '{edges}'")
+        if key is None or not self._generated_entity(edges, "graph", node, path):
             return
-        key = keys[0]
         self.sources[edges] = _EntitySource(edges, EntityDef.model_validate({
             "description": f"Typed, directed edges between {node} nodes (graph pattern).",
             "fields": {
@@ -318,6 +314,48 @@ class _Resolver:
             "checks": {} if use.self_loops else {"no_self_loop": f"source_{key} <> target_{key}"},
             "indexes": [{"fields": ["target", "source"]}],  # the edges into a node, for walks backwards
         }), path, generated=True)
+
+    def _single_key(self, node: str, spec, path: Path, pattern: str) -> str | None:
+        """The one key field a pattern that references `node` needs (reported where it has none)."""
+        keys = [f for f, d in spec.fields.items() if d.pk]
+        if len(keys) != 1 or spec.primary_key or spec.fields[keys[0]].ref:
+            self.error(path, f"the {pattern} pattern needs '{node}' to have a key of one field (pk: true), not a "
+                       "composite key or a reference", "SP105")
+            return None
+        return keys[0]
+
+    def _generated_entity(self, name: str, pattern: str, node: str, path: Path) -> bool:
+        """Whether the entity a pattern generates may take `name` (reported where it may not)."""
+        if name in self.sources or name in self.doc.entities:
+            self.error(path, f"the {pattern} pattern on '{node}' makes the entity '{name}', which the design already has",
+                       "SP202", fix=f"rename the entity '{name}'")
+            return False
+        return True
+
+    def _event_store(self, node: str, spec, path: Path) -> None:
+        """The event_sourcing pattern: `<node>_event`, the append-only store of the events of each
+        `<node>` (its stream), numbered 1, 2, 3... in the stream (unique: two writers of one
+        version conflict, which is the optimistic concurrency check), and placed in the whole
+        store by `position`."""
+        if self._single_key(node, spec, path, "event_sourcing") is None:
+            return
+        events = f"{node}_event"
+        if not self._generated_entity(events, "event_sourcing", node, path):
+            return
+        self.sources[events] = _EntitySource(events, EntityDef.model_validate({
+            "description": f"The append-only store of the events of each {node} (event_sourcing pattern).",
+            "fields": {
+                "position": {"type": "bigint", "pk": True, "description": "the event's place in the whole store"},
+                "stream": {"ref": node, "on_delete": "restrict", "description": f"the {node} the event belongs to"},
+                "version": {"type": "integer", "check": "value >= 1",
+                            "description": "the event's number in its stream: 1, 2, 3... without a gap"},
+                "event_type": {"type": "string(100)", "description": "what happened"},
+                "payload": {"type": "json", "description": "the event's data"},
+                "metadata": {"type": "json", "nullable": True, "description": "who caused it, correlation ids"},
+                "recorded_at": {"type": "timestamptz", "default": "now"},
+            },
+            "unique": [["stream", "version"]],
+        }), path, generated=True, append_only=True)
 
     def _key_of(self, name: str) -> tuple[str, ...]:
         if name in self.keys:
@@ -450,7 +488,7 @@ class _Resolver:
             self.check_name(src.spec.table, src.path + ("table",), "table", physical=True)
         entity = Entity(
             name=src.name, table=table, path=src.path, description=src.spec.description,
-            patterns=self._patterns(src), junction=src.junction,
+            patterns=self._patterns(src), junction=src.junction, append_only=src.append_only,
         )
         field_columns: dict[str, list[str]] = {}
         for field, spec in src.spec.fields.items():

@@ -1,7 +1,8 @@
 """Who may do what: the design's `security.roles` as a privilege matrix, and as PostgreSQL.
 
 Least privilege is the default: a role gets exactly what it is granted (`"*"` is every entity),
-plus what the roles it `inherits` get, and PUBLIC gets nothing. What a role reads of personal
+plus what the roles it `inherits` get, and PUBLIC gets nothing. An event store
+(event_sourcing) is never granted more than SELECT, INSERT and REFERENCES. What a role reads of personal
 data follows its `pii:` setting: `clear` (the default) reads every column; `masked` and `hidden`
 read none of the columns marked `pii` (a masked role reads them through masked views, in their
 own module); a list of kinds reads only those. Writing is granted on the whole table.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from schemaforge.design.model import Design, Entity
 
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references")
+REFUSED_ON_EVENTS = frozenset({"update", "delete", "truncate"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def _own_access(design: Design, role) -> dict[str, Access]:
             granted.setdefault(name, set()).update(privileges)
     access = {}
     for name, privileges in granted.items():
+        if design.entities[name].append_only:  # an event store: events are added and read, never changed
+            privileges -= REFUSED_ON_EVENTS
         readable = _readable(design.entities[name], role.pii) if "select" in privileges else None
         access[name] = Access(frozenset(privileges - {"select"} if readable is not None else privileges), readable)
     return access

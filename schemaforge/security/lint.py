@@ -4,7 +4,8 @@ Codes: SC101 a role reads personal data in clear without a stated reason; SC103 
 entity that reaches its tenant only through a parent (no tenant key of its own); SC104 a role
 that may write every entity; SC110 a target without roles, where no policy is written; SC111 a
 default that looks like a secret; SC112 a retention on an entity with no time column to age
-rows by; SC113 an encrypted key column; SC114 a retention of the audit log with no audit. The
+rows by; SC113 an encrypted key column; SC114 a retention of the audit log with no audit; SC118
+an update, delete or truncate granted on an event store, which is never granted. The
 writers add SC105-SC109 (what a target cannot express), the checklist SC2xx-SC5xx (a control
 not met).
 """
@@ -17,7 +18,7 @@ from schemaforge.ddl.targets import SQL_TARGETS
 from schemaforge.design.model import Design
 from schemaforge.findings import Finding
 from schemaforge.security.checklist import WRITES, checklist_findings
-from schemaforge.security.grants import privilege_matrix
+from schemaforge.security.grants import REFUSED_ON_EVENTS, privilege_matrix
 from schemaforge.security.policy import AUDIT_TABLE, audited_entities, encrypted_columns, key_columns, retentions
 from schemaforge.security.render import WRITERS, security_findings
 from schemaforge.security.tenancy import tenant_scopes
@@ -43,6 +44,12 @@ def security_lint(design: Design) -> list[Finding]:
             found.append(Finding(source.key(path), f"role '{name}' reads personal data in clear and says no reason",
                                  "SC101", "warning", "give it pii: masked (or the kinds it needs), or say why in "
                                  "its description:"))
+        for entity_name, privileges in role.grants.items():
+            changes = sorted(set(privileges) & REFUSED_ON_EVENTS)
+            if entity_name in design.entities and design.entities[entity_name].append_only and changes:
+                found.append(Finding(source.value(path + ("grants", entity_name)), f"role '{name}' is granted "
+                                     f"{', '.join(changes)} on the event store '{entity_name}', which is append-only: "
+                                     "it is not granted", "SC118", "warning", "grant select and insert on an event store"))
         if set(role.grants.get("*", [])) & WRITES:
             found.append(Finding(source.value(path + ("grants", "*")), f"role '{name}' may write every entity",
                                  "SC104", "warning", "grant its writes entity by entity"))

@@ -25,6 +25,7 @@ from sqlglot import exp
 
 from schemaforge.seed import keys
 from schemaforge.seed.estimate import LARGE_SEED_ROWS
+from schemaforge.seed.events import number_the_streams
 from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
 from schemaforge.seed.report import SeedProblem, SeedResult
 from schemaforge.seed.rules import make_rules_hold
@@ -514,6 +515,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     pa.default_memory_pool().release_unused()  # and Arrow's cached blocks go back to the system
     if sum(counts.values()) >= LARGE_SEED_ROWS:
         log.info("%s: seed: the rules made to hold, every constraint counted again", design.name)
+    number_the_streams(design, out_dir, con)
     result.repaired_rules = make_rules_hold(design, out_dir, con)
     result.problems += verify(design, out_dir, con)
     con.close()

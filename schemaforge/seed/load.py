@@ -26,6 +26,7 @@ from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.rule_triggers import rendered_rules
+from schemaforge.read_models.project import read_models
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.generate import DUCKDB_MEMORY_MB
@@ -164,11 +165,13 @@ class _Script:
 
     def rule_lines(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(before the rows, once every row is in): what the rule triggers ask of a load
-        (ddl/rule_triggers.py): on MySQL, hold the checks and run each rule once at the end."""
+        (ddl/rule_triggers.py: on MySQL, hold the checks and run each rule once at the end), and
+        the read models' materialized views, refreshed over the rows."""
         writer, rules, assertions = rendered_rules(self.design, self.renderer)
+        refresh = ("CALL refresh_read_models();",) if self.target.MATERIALIZED_READ_MODELS and read_models(self.design) else ()
         if writer is None:
-            return (), ()
-        return tuple(writer.seed_prologue(rules)), tuple(writer.seed_loaded(rules, assertions))
+            return (), refresh
+        return tuple(writer.seed_prologue(rules)), tuple(writer.seed_loaded(rules, assertions)) + refresh
 
     def header(self) -> None:
         self.out.write(

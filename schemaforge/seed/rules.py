@@ -16,14 +16,13 @@ Other rules are only verified; one that fails is reported by name (see verify.py
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
-from schemaforge.seed.sql import duckdb_type, ident, literal, parquet_path, physical_sql, read_parquet
+from schemaforge.seed.sql import duckdb_type, ident, physical_sql, read_parquet, rewrite_parquet
 from schemaforge.design.model import Column, Design, Entity, ForeignKey, Rule
 
 _MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
@@ -86,10 +85,7 @@ def _replace_column(con, out_dir: Path, entity: Entity, alias: str, column: Colu
         f"SELECT {a}.* EXCLUDE (file_row_number) REPLACE (CAST({value_sql} AS {duckdb_type(column.type)}) AS {physical}) "
         f"FROM {read_parquet(out_dir, entity, row_numbers=True)} AS {a} LEFT JOIN {join_sql} ORDER BY {a}.file_row_number"
     )
-    path = parquet_path(out_dir, entity)
-    temporary = path.with_suffix(".rewrite.parquet")
-    con.execute(f"COPY ({select}) TO {literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)")
-    os.replace(temporary, path)
+    rewrite_parquet(con, out_dir, entity, select)
 
 
 def _aggregate_equality(design: Design, rule: Rule, out_dir: Path, con) -> bool:

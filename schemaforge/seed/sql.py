@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +38,15 @@ def parquet_path(out_dir: Path, entity: Entity) -> Path:
 def read_parquet(out_dir: Path, entity: Entity, row_numbers: bool = False) -> str:
     option = ", file_row_number = true" if row_numbers else ""
     return f"read_parquet({literal(str(parquet_path(out_dir, entity)))}{option})"
+
+
+def rewrite_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, entity: Entity, select: str) -> None:
+    """Replace an entity's Parquet file with what `select` gives (written beside it, then moved
+    over it: a reader never sees half a file)."""
+    path = parquet_path(out_dir, entity)
+    temporary = path.with_suffix(".rewrite.parquet")
+    con.execute(f"COPY ({select}) TO {literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(temporary, path)
 
 
 def create_views(con: duckdb.DuckDBPyConnection, design: Design, out_dir: Path,
