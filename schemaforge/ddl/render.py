@@ -116,6 +116,7 @@ class DdlRenderer:
         self.target = target
         self.findings: list[Finding] = []
         self.statements: list[str] = []
+        self.pattern_statements: list = []  # the Statements emit_pattern emitted, objects and all
         self.cascades = {event: CascadePaths() for event in ("DELETE", "UPDATE")}
 
     # -- names and findings ------------------------------------------------------------------
@@ -155,6 +156,12 @@ class DdlRenderer:
         if self.target.BATCH_SEPARATOR:
             text += "\n" + self.target.BATCH_SEPARATOR
         self.statements.append(text)
+
+    def emit_pattern(self, statement) -> None:
+        """A statement of an object a pattern or a rule adds (patterns/triggers.py), kept in
+        `pattern_statements` too: migrations create, replace and drop those objects."""
+        self.pattern_statements.append(statement)
+        self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
 
     def captured(self, build, *args) -> list[str]:
         """The statements that `build(*args)` emits, taken instead of added to the file."""
@@ -816,7 +823,7 @@ class DdlRenderer:
         dialect = self.target.dialect
         log = writer(lambda name: self.ident(name).sql(dialect), lambda entity: self.table(entity).sql(dialect))
         for statement in log.statements(entities):
-            self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
+            self.emit_pattern(statement)
 
 
     def temporal(self) -> None:
@@ -833,7 +840,7 @@ class DdlRenderer:
             return
         tables = writer(self)
         for statement in tables.functions() + [s for entity in entities for s in tables.statements(entity)]:
-            self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
+            self.emit_pattern(statement)
 
     def append_only(self) -> None:
         """The event stores: a trigger refuses an update or a delete (patterns/event_store.py)."""
@@ -849,13 +856,13 @@ class DdlRenderer:
             return
         store = writer(self)
         for statement in store.functions() + [s for entity in entities for s in store.triggers(entity)]:
-            self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
+            self.emit_pattern(statement)
 
     def read_model_views(self) -> None:
         """Where the target has materialized views (MATERIALIZED_READ_MODELS), the read models."""
         if self.target.MATERIALIZED_READ_MODELS:
             for statement in materialized_views(self.design, self):
-                self.emit(statement, end="")
+                self.emit_pattern(statement)
 
     def rule_triggers(self) -> None:
         """Rules with `enforce: trigger` or `both`: a trigger that refuses a violating change
@@ -876,7 +883,7 @@ class DdlRenderer:
             return
         for statement in writer.setup(rules) + [s for rule in rules for s in writer.triggers(
                 rule, assertions[rule.name], read_entities(self.design, rule))]:
-            self.emit(statement.sql, end=self.target.PROCEDURAL_END if statement.procedural else ";")
+            self.emit_pattern(statement)
 
 
 def _one_line(text: str) -> str:

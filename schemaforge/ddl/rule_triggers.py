@@ -51,6 +51,9 @@ class RuleTriggers:
         parts = ["rule", rule.name] + ([entity.table] if entity else []) + ([operation] if operation else [])
         return self.quote("_".join(parts))
 
+    def trigger(self, rule: Rule, entity: Entity, sql: str, operation: str | None = None, procedural: bool = True) -> Statement:
+        return Statement(sql, procedural, object=("trigger", self.name(rule, entity, operation), self.table(entity)))
+
     def seed_prologue(self, rules: list[Rule]) -> list[str]:
         return []
 
@@ -84,12 +87,11 @@ class PostgresRuleTriggers(RuleTriggers):
                 f"    RAISE EXCEPTION 'rule {rule.name} is violated' USING ERRCODE = 'check_violation', "
                 f"HINT = {_literal(rule.description or 'the rule query returns the violating rows')};\n"
                 "  END IF;\n  RETURN NULL;\nEND\n$$")
-        found = [Statement(body, procedural=True)]
+        found = [Statement(body, procedural=True, object=("function", f"{function}()", None))]
         for entity in entities:
-            found.append(Statement(
-                f"CREATE CONSTRAINT TRIGGER {self.name(rule, entity)} AFTER INSERT OR UPDATE OR DELETE ON "
-                f"{self.table(entity)} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()",
-                procedural=True))
+            found.append(self.trigger(rule, entity, f"CREATE CONSTRAINT TRIGGER {self.name(rule, entity)} AFTER INSERT OR "
+                                      f"UPDATE OR DELETE ON {self.table(entity)} DEFERRABLE INITIALLY DEFERRED FOR EACH "
+                                      f"ROW EXECUTE FUNCTION {function}()"))
         return found
 
 
@@ -99,18 +101,19 @@ class SqliteRuleTriggers(RuleTriggers):
     PENDING, HOLDS = "rule_pending", "rule_holds"
 
     def setup(self, rules: list[Rule]) -> list[Statement]:
+        holds, pending = self.quote(self.HOLDS), self.quote(self.PENDING)
         return [
-            Statement(f"CREATE TABLE {self.quote(self.HOLDS)} (rule_name TEXT PRIMARY KEY)"),
-            Statement(f"CREATE TABLE {self.quote(self.PENDING)} (rule_name TEXT PRIMARY KEY REFERENCES "
-                      f"{self.quote(self.HOLDS)} (rule_name) DEFERRABLE INITIALLY DEFERRED)"),
+            Statement(f"CREATE TABLE {pending} (rule_name TEXT PRIMARY KEY REFERENCES {holds} (rule_name) DEFERRABLE "
+                      "INITIALLY DEFERRED)", object=("table", pending, None)),
+            Statement(f"CREATE TABLE {holds} (rule_name TEXT PRIMARY KEY)", object=("table", holds, None)),
         ]
 
     def triggers(self, rule: Rule, assertion: str, entities: list[Entity]) -> list[Statement]:
         pending = self.quote(self.PENDING)
         body = (f"  DELETE FROM {pending} WHERE rule_name = '{rule.name}';\n"
                 f"  INSERT INTO {pending} (rule_name) SELECT '{rule.name}' WHERE EXISTS ({assertion});")
-        return [Statement(f"CREATE TRIGGER {self.name(rule, entity, operation)} AFTER {operation.upper()} ON "
-                          f"{self.table(entity)}\nBEGIN\n{body}\nEND", procedural=True)
+        return [self.trigger(rule, entity, f"CREATE TRIGGER {self.name(rule, entity, operation)} AFTER "
+                             f"{operation.upper()} ON {self.table(entity)}\nBEGIN\n{body}\nEND", operation)
                 for entity in entities for operation in ("insert", "update", "delete")]
 
 
@@ -121,7 +124,8 @@ class MySQLRuleTriggers(RuleTriggers):
 
     def setup(self, rules: list[Rule]) -> list[Statement]:
         checks = ", ".join(f"CONSTRAINT {self.name(rule)} CHECK (rule_name <> '{rule.name}')" for rule in rules)
-        return [Statement(f"CREATE TABLE {self.quote(self.VIOLATION)} (rule_name VARCHAR(64) NOT NULL, {checks})")]
+        table = self.quote(self.VIOLATION)
+        return [Statement(f"CREATE TABLE {table} (rule_name VARCHAR(64) NOT NULL, {checks})", object=("table", table, None))]
 
     def refusal(self, rule: Rule, assertion: str, condition: str = "") -> str:
         return (f"INSERT INTO {self.quote(self.VIOLATION)} (rule_name) SELECT '{rule.name}' FROM DUAL WHERE "
@@ -132,9 +136,10 @@ class MySQLRuleTriggers(RuleTriggers):
         for entity in entities:
             for operation in ("insert", "update", "delete"):
                 name = self.name(rule, entity, operation)
-                found += [Statement(f"DROP TRIGGER IF EXISTS {name}"), Statement(
-                    f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {self.table(entity)} FOR EACH ROW "
-                    + self.refusal(rule, assertion, f"{SEED_LOAD_SETTING} IS NULL AND "))]
+                found += [self.trigger(rule, entity, f"DROP TRIGGER IF EXISTS {name}", operation, procedural=False),
+                          self.trigger(rule, entity, f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {self.table(entity)} "
+                                       "FOR EACH ROW " + self.refusal(rule, assertion, f"{SEED_LOAD_SETTING} IS NULL AND "),
+                                       operation, procedural=False)]
         return found
 
     def seed_prologue(self, rules: list[Rule]) -> list[str]:
@@ -150,10 +155,10 @@ class SqlServerRuleTriggers(RuleTriggers):
     target = "sqlserver"
 
     def triggers(self, rule: Rule, assertion: str, entities: list[Entity]) -> list[Statement]:
-        return [Statement(
-            f"CREATE OR ALTER TRIGGER {self.name(rule, entity)} ON {self.table(entity)} AFTER INSERT, UPDATE, DELETE AS\n"
-            f"BEGIN\n  SET NOCOUNT ON;\n  IF EXISTS ({assertion})\n"
-            f"    THROW 50001, N'rule {rule.name} is violated', 1;\nEND", procedural=True) for entity in entities]
+        return [self.trigger(
+            rule, entity, f"CREATE OR ALTER TRIGGER {self.name(rule, entity)} ON {self.table(entity)} AFTER INSERT, UPDATE, "
+            f"DELETE AS\nBEGIN\n  SET NOCOUNT ON;\n  IF EXISTS ({assertion})\n"
+            f"    THROW 50001, N'rule {rule.name} is violated', 1;\nEND") for entity in entities]
 
 
 class OracleRuleTriggers(RuleTriggers):
@@ -161,11 +166,11 @@ class OracleRuleTriggers(RuleTriggers):
 
     def triggers(self, rule: Rule, assertion: str, entities: list[Entity]) -> list[Statement]:
         # A statement trigger (no FOR EACH ROW) may read its own table: no mutating-table error.
-        return [Statement(
-            f"CREATE OR REPLACE TRIGGER {self.name(rule, entity)} AFTER INSERT OR UPDATE OR DELETE ON {self.table(entity)}\n"
+        return [self.trigger(
+            rule, entity, f"CREATE OR REPLACE TRIGGER {self.name(rule, entity)} AFTER INSERT OR UPDATE OR DELETE ON {self.table(entity)}\n"
             f"DECLARE\n  violations NUMBER;\nBEGIN\n  SELECT COUNT(*) INTO violations FROM ({assertion}) WHERE ROWNUM = 1;\n"
             f"  IF violations > 0 THEN\n    RAISE_APPLICATION_ERROR(-20001, 'rule {rule.name} is violated');\n"
-            "  END IF;\nEND;", procedural=True) for entity in entities]
+            "  END IF;\nEND;") for entity in entities]
 
 
 RULE_TRIGGERS: dict[str, type[RuleTriggers]] = {

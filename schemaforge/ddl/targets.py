@@ -213,6 +213,12 @@ class SqlTarget:
     NAMED_PRIMARY_KEY: ClassVar[bool] = True  # MySQL's is always PRIMARY
     # The updated_at trigger on the alter path, with {trigger}, {old}, {new}, {table}.
     DROP_TRIGGER: ClassVar[str | None] = None
+    # How a migration drops an object a pattern added (patterns/triggers.py): kind -> statement
+    # over {name} (and {table} for a trigger). A kind that is not listed is never made here.
+    DROP_PATTERN_OBJECT: ClassVar[dict[str, str]] = {
+        "trigger": "DROP TRIGGER IF EXISTS {name}", "view": "DROP VIEW IF EXISTS {name}",
+        "table": "DROP TABLE IF EXISTS {name}",
+    }
     RENAME_TRIGGER: ClassVar[str | None] = None
     MIGRATION_SETTINGS: ClassVar[tuple[str, ...]] = ()  # session settings a migration starts with
     # Rebuilt tables with a self-reference go in level by level, up to this depth, where the
@@ -352,6 +358,11 @@ class Postgres(SqlTarget):
     MIGRATION = "alter"
     ONLINE_DDL = True
     DROP_TRIGGER = "DROP TRIGGER {trigger} ON {table}"
+    DROP_PATTERN_OBJECT = {
+        **SqlTarget.DROP_PATTERN_OBJECT, "trigger": "DROP TRIGGER IF EXISTS {name} ON {table}",
+        "function": "DROP FUNCTION IF EXISTS {name}", "procedure": "DROP PROCEDURE IF EXISTS {name}",
+        "materialized_view": "DROP MATERIALIZED VIEW IF EXISTS {name}",
+    }
     RENAME_TRIGGER = "ALTER TRIGGER {old} ON {table} RENAME TO {new}"
     # Give up rather than queue behind a long transaction and block every query behind us.
     MIGRATION_SETTINGS = ("SET lock_timeout = '5s';", "SET statement_timeout = '30min';")
@@ -649,6 +660,9 @@ class Oracle(SqlTarget):
         "CREATE OR REPLACE TRIGGER {trigger}\n  BEFORE UPDATE ON {table}\n  FOR EACH ROW\n"
         "BEGIN\n  :NEW.{column} := SYSTIMESTAMP;\nEND;"
     )
+    # No IF EXISTS before 23ai: the object may have gone with its rebuilt table.
+    DROP_PATTERN_OBJECT = {kind: "BEGIN EXECUTE IMMEDIATE 'DROP " + kind.upper() + " {name}'; EXCEPTION WHEN OTHERS THEN "
+                           "IF SQLCODE NOT IN (-942, -4080) THEN RAISE; END IF; END;" for kind in ("trigger", "view", "table")}
     PROCEDURAL_END = "\n/"  # SQL*Plus runs a PL/SQL block at a lone slash
     SEED_LITERALS = {
         **SqlTarget.SEED_LITERALS,

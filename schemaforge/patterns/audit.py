@@ -60,6 +60,13 @@ class AuditLog:
     def log(self) -> str:
         return self.quote(AUDIT_TABLE)
 
+    @property
+    def log_object(self) -> dict:
+        return {"object": ("table", self.log, None), "holds_data": True}
+
+    def trigger_object(self, entity: Entity, name: str) -> dict:
+        return {"object": ("trigger", name, self.table(entity))}
+
     def statements(self, entities: list[Entity], operations: tuple[str, ...] | list[str] = OPERATIONS) -> list[Statement]:
         if not entities or not operations:
             return []
@@ -84,6 +91,7 @@ class AuditLog:
 
 class PostgresAuditLog(AuditLog):
     target = "postgres"
+    FUNCTION = ("function", "audit_row()", None)
 
     def log_table(self) -> list[Statement]:
         log = self.log
@@ -93,9 +101,9 @@ class PostgresAuditLog(AuditLog):
             Statement(f"CREATE TABLE IF NOT EXISTS {log} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
                       "at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, login text NOT NULL DEFAULT "
                       "session_user, table_name text NOT NULL, operation text NOT NULL, row_key jsonb, row_before "
-                      "jsonb, row_after jsonb, transaction_id text NOT NULL DEFAULT txid_current()::text)"),
-            Statement(f"REVOKE ALL ON {log} FROM PUBLIC"),
-            Statement(f"CREATE INDEX IF NOT EXISTS audit_log_table_at ON {log} (table_name, at)"),
+                      "jsonb, row_after jsonb, transaction_id text NOT NULL DEFAULT txid_current()::text)", **self.log_object),
+            Statement(f"REVOKE ALL ON {log} FROM PUBLIC", **self.log_object),
+            Statement(f"CREATE INDEX IF NOT EXISTS audit_log_table_at ON {log} (table_name, at)", **self.log_object),
             Statement(
                 "CREATE OR REPLACE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
                 "SET search_path FROM CURRENT AS $$\n"
@@ -105,15 +113,17 @@ class PostgresAuditLog(AuditLog):
                 "current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END),\n"
                 "    TG_TABLE_NAME, lower(TG_OP), (SELECT jsonb_object_agg(k, changed -> k) FROM unnest(TG_ARGV) AS k),\n"
                 "    CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END, CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END);\n"
-                "  RETURN NULL;\nEND\n$$", procedural=True),
-            Statement("REVOKE EXECUTE ON FUNCTION audit_row() FROM PUBLIC"),
+                "  RETURN NULL;\nEND\n$$", procedural=True, object=self.FUNCTION),
+            Statement("REVOKE EXECUTE ON FUNCTION audit_row() FROM PUBLIC", object=self.FUNCTION),
         ]
 
     def triggers(self, entity: Entity, operations: tuple[str, ...]) -> list[Statement]:
         key = ", ".join(f"'{entity.physical(c)}'" for c in entity.primary_key)
         events = " OR ".join(op.upper() for op in operations)
-        return [Statement(f"CREATE OR REPLACE TRIGGER {self.trigger_name(entity)} AFTER {events} ON {self.table(entity)} "
-                          f"FOR EACH ROW EXECUTE FUNCTION audit_row({key})", procedural=True)]
+        name = self.trigger_name(entity)
+        return [Statement(f"CREATE OR REPLACE TRIGGER {name} AFTER {events} ON {self.table(entity)} "
+                          f"FOR EACH ROW EXECUTE FUNCTION audit_row({key})", procedural=True,
+                          **self.trigger_object(entity, name))]
 
 
 class MySQLAuditLog(AuditLog):
@@ -131,7 +141,7 @@ class MySQLAuditLog(AuditLog):
             f"CREATE TABLE IF NOT EXISTS {self.log} (id BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6) NOT NULL "
             "DEFAULT CURRENT_TIMESTAMP(6), actor VARCHAR(288) NOT NULL, login VARCHAR(288) NOT NULL, table_name "
             "VARCHAR(64) NOT NULL, operation VARCHAR(8) NOT NULL, row_key JSON, row_before JSON, row_after JSON, "
-            "transaction_id VARCHAR(40), INDEX audit_log_table_at (table_name, at))")]
+            "transaction_id VARCHAR(40), INDEX audit_log_table_at (table_name, at))", **self.log_object)]
 
     def row_json(self, entity: Entity, row: str, names=None) -> str:
         return f"JSON_OBJECT({self.json_pairs(entity, row, names or [c.name for c in entity.columns])})"
@@ -143,11 +153,12 @@ class MySQLAuditLog(AuditLog):
             before = self.row_json(entity, "OLD") if operation != "insert" else "NULL"
             after = self.row_json(entity, "NEW") if operation != "delete" else "NULL"
             name = self.trigger_name(entity, operation)
-            found += [Statement(f"DROP TRIGGER IF EXISTS {name}"), Statement(
+            found += [Statement(f"DROP TRIGGER IF EXISTS {name}", **self.trigger_object(entity, name)), Statement(
                 f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {self.table(entity)} FOR EACH ROW "
                 f"INSERT INTO {self.log} (actor, login, table_name, operation, row_key, row_before, row_after, "
                 f"transaction_id) VALUES ({self.ACTOR}, USER(), '{entity.table}', '{operation}', "
-                f"{self.row_json(entity, row, entity.primary_key)}, {before}, {after}, {self.TRANSACTION})")]
+                f"{self.row_json(entity, row, entity.primary_key)}, {before}, {after}, {self.TRANSACTION})",
+                **self.trigger_object(entity, name))]
         return found
 
 
@@ -165,9 +176,10 @@ class SqliteAuditLog(AuditLog):
         return [
             Statement(f"CREATE TABLE IF NOT EXISTS {self.log} (id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT "
                       "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), actor TEXT NOT NULL, login TEXT, table_name TEXT NOT "
-                      "NULL, operation TEXT NOT NULL, row_key TEXT, row_before TEXT, row_after TEXT, transaction_id TEXT)"),
+                      "NULL, operation TEXT NOT NULL, row_key TEXT, row_before TEXT, row_after TEXT, transaction_id TEXT)",
+                      **self.log_object),
             Statement(f"CREATE TABLE IF NOT EXISTS {session} (id INTEGER PRIMARY KEY CHECK (id = 1), actor TEXT NOT "
-                      "NULL, transaction_id TEXT)"),
+                      "NULL, transaction_id TEXT)", object=("table", session, None)),
         ]
 
     def value(self, entity: Entity, column, row: str) -> str:
@@ -192,13 +204,15 @@ class SqliteAuditLog(AuditLog):
             before = self.row_json(entity, "OLD") if operation != "insert" else "NULL"
             after = self.row_json(entity, "NEW") if operation != "delete" else "NULL"
             when = self.only_maintained(entity) if operation == "update" else ""
+            name = self.trigger_name(entity, operation)
             found.append(Statement(
-                f"CREATE TRIGGER {self.trigger_name(entity, operation)} AFTER {operation.upper()} ON {self.table(entity)}"
+                f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {self.table(entity)}"
                 f"{when}\n"
                 f"BEGIN\n  INSERT INTO {self.log} (actor, table_name, operation, row_key, row_before, row_after, "
                 f"transaction_id) VALUES (COALESCE((SELECT actor FROM {session} WHERE id = 1), 'anonymous'), "
                 f"'{entity.table}', '{operation}', {self.row_json(entity, row, entity.primary_key)}, {before}, {after}, "
-                f"(SELECT transaction_id FROM {session} WHERE id = 1));\nEND", procedural=True))
+                f"(SELECT transaction_id FROM {session} WHERE id = 1));\nEND", procedural=True,
+                **self.trigger_object(entity, name)))
         return found
 
 
@@ -213,7 +227,8 @@ class SqlServerAuditLog(AuditLog):
             f"IF OBJECT_ID(N'{AUDIT_TABLE}') IS NULL CREATE TABLE {self.log} (id BIGINT IDENTITY PRIMARY KEY, at "
             "DATETIMEOFFSET NOT NULL DEFAULT SYSDATETIMEOFFSET(), actor NVARCHAR(256) NOT NULL, login NVARCHAR(256) "
             "NOT NULL DEFAULT SUSER_SNAME(), table_name NVARCHAR(128) NOT NULL, operation NVARCHAR(8) NOT NULL, "
-            "row_key NVARCHAR(MAX), row_before NVARCHAR(MAX), row_after NVARCHAR(MAX), transaction_id NVARCHAR(40))")]
+            "row_key NVARCHAR(MAX), row_before NVARCHAR(MAX), row_after NVARCHAR(MAX), transaction_id NVARCHAR(40))",
+            **self.log_object)]
 
     def triggers(self, entity: Entity, operations: tuple[str, ...]) -> list[Statement]:
         keys = [self.quote(entity.physical(c)) for c in entity.primary_key]
@@ -221,8 +236,9 @@ class SqlServerAuditLog(AuditLog):
         match = " AND ".join(f"x.{k} = {{row}}.{k}" for k in keys)
         key_json = ", ".join(f"COALESCE(i.{k}, d.{k}) AS {k}" for k in keys)
         events = ", ".join(op.upper() for op in operations)
+        name = self.trigger_name(entity)
         return [Statement(
-            f"CREATE OR ALTER TRIGGER {self.trigger_name(entity)} ON {self.table(entity)} AFTER {events} AS\n"
+            f"CREATE OR ALTER TRIGGER {name} ON {self.table(entity)} AFTER {events} AS\n"
             f"BEGIN\n  SET NOCOUNT ON;\n  INSERT INTO {self.log} (actor, table_name, operation, row_key, row_before, "
             "row_after, transaction_id)\n"
             f"  SELECT COALESCE(CAST(SESSION_CONTEXT(N'{ACTOR_SETTING}') AS NVARCHAR(256)), USER_NAME()), "
@@ -231,7 +247,8 @@ class SqlServerAuditLog(AuditLog):
             f"(SELECT * FROM deleted AS x WHERE {match.format(row='d')} FOR JSON PATH, WITHOUT_ARRAY_WRAPPER), "
             f"(SELECT * FROM inserted AS x WHERE {match.format(row='i')} FOR JSON PATH, WITHOUT_ARRAY_WRAPPER), "
             "CAST(CURRENT_TRANSACTION_ID() AS NVARCHAR(40))\n"
-            f"  FROM inserted AS i FULL OUTER JOIN deleted AS d ON {on};\nEND", procedural=True)]
+            f"  FROM inserted AS i FULL OUTER JOIN deleted AS d ON {on};\nEND", procedural=True,
+            **self.trigger_object(entity, name))]
 
 
 class OracleAuditLog(AuditLog):
@@ -244,7 +261,7 @@ class OracleAuditLog(AuditLog):
             f"CREATE TABLE {self.log} (id NUMBER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at TIMESTAMP WITH TIME "
             "ZONE DEFAULT SYSTIMESTAMP NOT NULL, actor VARCHAR2(128) NOT NULL, login VARCHAR2(128) NOT NULL, "
             "table_name VARCHAR2(128) NOT NULL, operation VARCHAR2(8) NOT NULL, row_key CLOB, row_before CLOB, "
-            "row_after CLOB, transaction_id VARCHAR2(40))")]
+            "row_after CLOB, transaction_id VARCHAR2(40))", **self.log_object)]
 
     def row_json(self, entity: Entity, row: str, names=None) -> str:
         names = names or [c.name for c in entity.columns]
@@ -252,8 +269,9 @@ class OracleAuditLog(AuditLog):
 
     def triggers(self, entity: Entity, operations: tuple[str, ...]) -> list[Statement]:
         events = " OR ".join(op.upper() for op in operations)
+        name = self.trigger_name(entity)
         return [Statement(
-            f"CREATE OR REPLACE TRIGGER {self.trigger_name(entity)} AFTER {events} ON {self.table(entity)} FOR EACH ROW\n"
+            f"CREATE OR REPLACE TRIGGER {name} AFTER {events} ON {self.table(entity)} FOR EACH ROW\n"
             "DECLARE\n  op_name VARCHAR2(8) := CASE WHEN INSERTING THEN 'insert' WHEN UPDATING THEN 'update' "
             "ELSE 'delete' END;\nBEGIN\n"
             f"  INSERT INTO {self.log} (actor, login, table_name, operation, row_key, row_before, row_after, "
@@ -263,7 +281,7 @@ class OracleAuditLog(AuditLog):
             f"ELSE {self.row_json(entity, ':NEW', entity.primary_key)} END, "
             f"CASE WHEN op_name <> 'insert' THEN {self.row_json(entity, ':OLD')} END, "
             f"CASE WHEN op_name <> 'delete' THEN {self.row_json(entity, ':NEW')} END, "
-            "DBMS_TRANSACTION.LOCAL_TRANSACTION_ID);\nEND;", procedural=True)]
+            "DBMS_TRANSACTION.LOCAL_TRANSACTION_ID);\nEND;", procedural=True, **self.trigger_object(entity, name))]
 
 
 AUDIT_LOGS: dict[str, type[AuditLog]] = {

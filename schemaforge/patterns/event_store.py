@@ -40,6 +40,9 @@ class AppendOnly:
     def name(self, entity: Entity, what: str) -> str:
         return self.renderer.ident(f"{entity.table}_{what}").sql(self.dialect)
 
+    def trigger(self, entity: Entity, what: str, sql: str, procedural: bool = True) -> Statement:
+        return Statement(sql, procedural, object=("trigger", self.name(entity, what), self.table(entity)))
+
     def table(self, entity: Entity) -> str:
         return self.renderer.table(entity).sql(self.dialect)
 
@@ -56,50 +59,51 @@ class PostgresAppendOnly(AppendOnly):
     def functions(self) -> list[Statement]:
         return [Statement("CREATE OR REPLACE FUNCTION refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                           "BEGIN\n  RAISE EXCEPTION '% is append-only: an event is never updated or deleted', "
-                          "TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\nEND\n$$", procedural=True)]
+                          "TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\nEND\n$$", procedural=True,
+                          object=("function", "refuse_event_change()", None))]
 
     def triggers(self, entity: Entity) -> list[Statement]:
         table = self.table(entity)
-        return [Statement(f"CREATE TRIGGER {self.name(entity, 'append_only')} BEFORE UPDATE OR DELETE ON {table} "
-                          "FOR EACH ROW EXECUTE FUNCTION refuse_event_change()", procedural=True),
-                Statement(f"CREATE TRIGGER {self.name(entity, 'no_truncate')} BEFORE TRUNCATE ON {table} "
-                          "FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change()", procedural=True)]
+        return [self.trigger(entity, "append_only", f"CREATE TRIGGER {self.name(entity, 'append_only')} BEFORE UPDATE OR "
+                             f"DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_event_change()"),
+                self.trigger(entity, "no_truncate", f"CREATE TRIGGER {self.name(entity, 'no_truncate')} BEFORE TRUNCATE "
+                             f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change()")]
 
 
 class MySQLAppendOnly(AppendOnly):
     target = "mysql"
 
     def triggers(self, entity: Entity) -> list[Statement]:
-        return [Statement(f"CREATE TRIGGER {self.name(entity, 'no_' + operation)} BEFORE {operation.upper()} ON "
-                          f"{self.table(entity)} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
-                          f"'{self.message(entity)}'") for operation in ("update", "delete")]
+        return [self.trigger(entity, "no_" + operation, f"CREATE TRIGGER {self.name(entity, 'no_' + operation)} BEFORE "
+                             f"{operation.upper()} ON {self.table(entity)} FOR EACH ROW SIGNAL SQLSTATE '45000' SET "
+                             f"MESSAGE_TEXT = '{self.message(entity)}'", procedural=False) for operation in ("update", "delete")]
 
 
 class SqliteAppendOnly(AppendOnly):
     target = "sqlite"
 
     def triggers(self, entity: Entity) -> list[Statement]:
-        return [Statement(f"CREATE TRIGGER {self.name(entity, 'no_' + operation)} BEFORE {operation.upper()} ON "
-                          f"{self.table(entity)}\nBEGIN\n  SELECT RAISE(ABORT, '{self.message(entity)}');\nEND",
-                          procedural=True) for operation in ("update", "delete")]
+        return [self.trigger(entity, "no_" + operation, f"CREATE TRIGGER {self.name(entity, 'no_' + operation)} BEFORE "
+                             f"{operation.upper()} ON {self.table(entity)}\nBEGIN\n  SELECT RAISE(ABORT, "
+                             f"'{self.message(entity)}');\nEND") for operation in ("update", "delete")]
 
 
 class SqlServerAppendOnly(AppendOnly):
     target = "sqlserver"
 
     def triggers(self, entity: Entity) -> list[Statement]:
-        return [Statement(f"CREATE OR ALTER TRIGGER {self.name(entity, 'append_only')} ON {self.table(entity)} "
-                          f"INSTEAD OF UPDATE, DELETE AS\nBEGIN\n  THROW 50002, N'{self.message(entity)}', 1;\nEND",
-                          procedural=True)]
+        return [self.trigger(entity, "append_only", f"CREATE OR ALTER TRIGGER {self.name(entity, 'append_only')} ON "
+                             f"{self.table(entity)} INSTEAD OF UPDATE, DELETE AS\nBEGIN\n  THROW 50002, "
+                             f"N'{self.message(entity)}', 1;\nEND")]
 
 
 class OracleAppendOnly(AppendOnly):
     target = "oracle"
 
     def triggers(self, entity: Entity) -> list[Statement]:
-        return [Statement(f"CREATE OR REPLACE TRIGGER {self.name(entity, 'append_only')} BEFORE UPDATE OR DELETE ON "
-                          f"{self.table(entity)} FOR EACH ROW\nBEGIN\n  RAISE_APPLICATION_ERROR(-20002, "
-                          f"'{self.message(entity)}');\nEND;", procedural=True)]
+        return [self.trigger(entity, "append_only", f"CREATE OR REPLACE TRIGGER {self.name(entity, 'append_only')} BEFORE "
+                             f"UPDATE OR DELETE ON {self.table(entity)} FOR EACH ROW\nBEGIN\n  "
+                             f"RAISE_APPLICATION_ERROR(-20002, '{self.message(entity)}');\nEND;")]
 
 
 APPEND_ONLY: dict[str, type[AppendOnly]] = {

@@ -85,17 +85,18 @@ class TemporalTables:
         valid_to = entity.column(VALID_FROM)
         definitions.append(exp.ColumnDef(this=self.renderer.ident(VALID_TO), kind=self.renderer.data_type(valid_to.type),
                                          constraints=[exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]))
-        tree = exp.Create(kind="TABLE", this=exp.Schema(this=exp.to_table(self.q(history_table(entity))),
-                                                       expressions=definitions))
-        return Statement(self.renderer.sql(tree))
+        name = self.q(history_table(entity))
+        tree = exp.Create(kind="TABLE", this=exp.Schema(this=exp.to_table(name), expressions=definitions))
+        return Statement(self.renderer.sql(tree), object=("table", name, None), holds_data=True)
 
     def view(self, entity: Entity) -> Statement:
         columns = ", ".join(self.columns(entity))
         timestamp = self.renderer.data_type(entity.column(VALID_FROM).type).sql(self.dialect)
+        name = self.q(versions_view(entity))
         return Statement(
-            f"CREATE VIEW {self.q(versions_view(entity))} AS SELECT {columns}, CAST(NULL AS {timestamp}) AS {VALID_TO} "
+            f"CREATE VIEW {name} AS SELECT {columns}, CAST(NULL AS {timestamp}) AS {VALID_TO} "
             f"FROM {self.renderer.table(entity).sql(self.dialect)} UNION ALL SELECT {columns}, {VALID_TO} "
-            f"FROM {self.q(history_table(entity))}")
+            f"FROM {self.q(history_table(entity))}", object=("view", name, None))
 
     def insert_history(self, entity: Entity, row: str) -> str:
         """The INSERT of the version `row` (OLD, :OLD) ends, into the history."""
@@ -105,6 +106,10 @@ class TemporalTables:
 
     def name(self, entity: Entity, what: str) -> str:
         return self.q(f"{entity.table}_{what}")
+
+    def trigger(self, entity: Entity, what: str, sql: str, procedural: bool = True) -> Statement:
+        """The trigger `<table>_<what>` on the entity's table, created by `sql`."""
+        return Statement(sql, procedural, object=("trigger", self.name(entity, what), self.renderer.table(entity).sql(self.dialect)))
 
     def triggers(self, entity: Entity) -> list[Statement]:
         raise NotImplementedError
@@ -117,28 +122,33 @@ class PostgresTemporal(TemporalTables):
     def functions(self) -> list[Statement]:
         return [
             Statement("CREATE OR REPLACE FUNCTION temporal_valid_from() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                      f"BEGIN\n  NEW.{VALID_FROM} := now();\n  RETURN NEW;\nEND\n$$", procedural=True),
-            # The history table is the changed table's name + _history, its columns in the same order.
+                      f"BEGIN\n  NEW.{VALID_FROM} := now();\n  RETURN NEW;\nEND\n$$", procedural=True,
+                      object=("function", "temporal_valid_from()", None)),
+            # The history table is the changed table's name + _history; the ended version goes in
+            # by column name (a history that has gained or kept columns takes it all the same).
             Statement("CREATE OR REPLACE FUNCTION temporal_keep_history() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                      "BEGIN\n  EXECUTE format('INSERT INTO %I.%I SELECT ($1).*, now()', TG_TABLE_SCHEMA, "
-                      "TG_TABLE_NAME || '_history') USING OLD;\n  RETURN NULL;\nEND\n$$", procedural=True),
+                      "BEGIN\n  EXECUTE format('INSERT INTO %1$I.%2$I SELECT (jsonb_populate_record(NULL::%1$I.%2$I, "
+                      "to_jsonb($1) || jsonb_build_object(''valid_to'', now()))).*', TG_TABLE_SCHEMA, "
+                      "TG_TABLE_NAME || '_history') USING OLD;\n  RETURN NULL;\nEND\n$$", procedural=True,
+                      object=("function", "temporal_keep_history()", None)),
         ]
 
     def triggers(self, entity: Entity) -> list[Statement]:
         table = self.renderer.table(entity).sql(self.dialect)
         return [
-            Statement(f"CREATE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON {table} FOR EACH ROW "
-                      "EXECUTE FUNCTION temporal_valid_from()", procedural=True),
-            Statement(f"CREATE TRIGGER {self.name(entity, 'keep_history')} AFTER UPDATE OR DELETE ON {table} "
-                      "FOR EACH ROW EXECUTE FUNCTION temporal_keep_history()", procedural=True),
+            self.trigger(entity, "valid_from", f"CREATE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON "
+                         f"{table} FOR EACH ROW EXECUTE FUNCTION temporal_valid_from()"),
+            self.trigger(entity, "keep_history", f"CREATE TRIGGER {self.name(entity, 'keep_history')} AFTER UPDATE OR "
+                         f"DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION temporal_keep_history()"),
         ]
 
     def as_of(self, entity: Entity) -> list[Statement]:
         view = self.q(versions_view(entity))
+        function = self.name(entity, "as_of")
         return [Statement(
-            f"CREATE OR REPLACE FUNCTION {self.name(entity, 'as_of')}(at timestamptz) RETURNS SETOF {view} "
+            f"CREATE OR REPLACE FUNCTION {function}(at timestamptz) RETURNS SETOF {view} "
             f"LANGUAGE sql STABLE AS $$ SELECT * FROM {view} WHERE {VALID_FROM} <= at AND ({VALID_TO} IS NULL OR "
-            f"{VALID_TO} > at) $$", procedural=True)]
+            f"{VALID_TO} > at) $$", procedural=True, object=("function", f"{function}(timestamptz)", None))]
 
 
 class MySQLTemporal(TemporalTables):
@@ -148,12 +158,12 @@ class MySQLTemporal(TemporalTables):
     def triggers(self, entity: Entity) -> list[Statement]:
         table = self.renderer.table(entity).sql(self.dialect)
         return [
-            Statement(f"CREATE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON {table} FOR EACH ROW "
-                      f"SET NEW.{VALID_FROM} = {self.NOW}"),
-            Statement(f"CREATE TRIGGER {self.name(entity, 'history_update')} AFTER UPDATE ON {table} FOR EACH ROW "
-                      + self.insert_history(entity, "OLD")),
-            Statement(f"CREATE TRIGGER {self.name(entity, 'history_delete')} AFTER DELETE ON {table} FOR EACH ROW "
-                      + self.insert_history(entity, "OLD")),
+            self.trigger(entity, "valid_from", f"CREATE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON "
+                         f"{table} FOR EACH ROW SET NEW.{VALID_FROM} = {self.NOW}", procedural=False),
+            self.trigger(entity, "history_update", f"CREATE TRIGGER {self.name(entity, 'history_update')} AFTER UPDATE "
+                         f"ON {table} FOR EACH ROW " + self.insert_history(entity, "OLD"), procedural=False),
+            self.trigger(entity, "history_delete", f"CREATE TRIGGER {self.name(entity, 'history_delete')} AFTER DELETE "
+                         f"ON {table} FOR EACH ROW " + self.insert_history(entity, "OLD"), procedural=False),
         ]
 
 
@@ -169,12 +179,12 @@ class SqliteTemporal(TemporalTables):
         valid_from = self.q(VALID_FROM)
         changed = changed_beyond_maintained(entity, self.q)
         return [
-            Statement(f"CREATE TRIGGER {self.name(entity, 'history_update')} AFTER UPDATE ON {table}\n"
-                      f"  WHEN NEW.{valid_from} IS OLD.{valid_from} AND {changed}\n"
-                      f"BEGIN\n  {self.insert_history(entity, 'OLD')};\n"
-                      f"  UPDATE {table} SET {valid_from} = {self.NOW} WHERE rowid = NEW.rowid;\nEND", procedural=True),
-            Statement(f"CREATE TRIGGER {self.name(entity, 'history_delete')} AFTER DELETE ON {table}\n"
-                      f"BEGIN\n  {self.insert_history(entity, 'OLD')};\nEND", procedural=True),
+            self.trigger(entity, "history_update", f"CREATE TRIGGER {self.name(entity, 'history_update')} AFTER UPDATE "
+                         f"ON {table}\n  WHEN NEW.{valid_from} IS OLD.{valid_from} AND {changed}\n"
+                         f"BEGIN\n  {self.insert_history(entity, 'OLD')};\n"
+                         f"  UPDATE {table} SET {valid_from} = {self.NOW} WHERE rowid = NEW.rowid;\nEND"),
+            self.trigger(entity, "history_delete", f"CREATE TRIGGER {self.name(entity, 'history_delete')} AFTER DELETE "
+                         f"ON {table}\nBEGIN\n  {self.insert_history(entity, 'OLD')};\nEND"),
         ]
 
 
@@ -186,12 +196,12 @@ class SqlServerTemporal(TemporalTables):
         table = self.renderer.table(entity).sql(self.dialect)
         columns = ", ".join(self.columns(entity))
         key_join = " AND ".join(f"t.{self.q(entity.physical(c))} = i.{self.q(entity.physical(c))}" for c in entity.primary_key)
-        return [Statement(
-            f"CREATE OR ALTER TRIGGER {self.name(entity, 'keep_history')} ON {table} AFTER UPDATE, DELETE AS\n"
+        return [self.trigger(
+            entity, "keep_history", f"CREATE OR ALTER TRIGGER {self.name(entity, 'keep_history')} ON {table} AFTER UPDATE, DELETE AS\n"
             f"BEGIN\n  SET NOCOUNT ON;\n  INSERT INTO {self.q(history_table(entity))} ({columns}, {VALID_TO}) "
             f"SELECT {columns}, {self.NOW} FROM deleted;\n"
             f"  UPDATE t SET {self.q(VALID_FROM)} = {self.NOW} FROM {table} AS t INNER JOIN inserted AS i ON {key_join};\n"
-            "END", procedural=True)]
+            "END")]
 
 
 class OracleTemporal(TemporalTables):
@@ -201,13 +211,31 @@ class OracleTemporal(TemporalTables):
     def triggers(self, entity: Entity) -> list[Statement]:
         table = self.renderer.table(entity).sql(self.dialect)
         return [
-            Statement(f"CREATE OR REPLACE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON {table} "
-                      f"FOR EACH ROW\nBEGIN\n  :NEW.{VALID_FROM} := {self.NOW};\nEND;", procedural=True),
-            Statement(f"CREATE OR REPLACE TRIGGER {self.name(entity, 'keep_history')} AFTER UPDATE OR DELETE ON {table} "
-                      f"FOR EACH ROW\nBEGIN\n  {self.insert_history(entity, ':OLD')};\nEND;", procedural=True),
+            self.trigger(entity, "valid_from", f"CREATE OR REPLACE TRIGGER {self.name(entity, 'valid_from')} BEFORE "
+                         f"UPDATE ON {table} FOR EACH ROW\nBEGIN\n  :NEW.{VALID_FROM} := {self.NOW};\nEND;"),
+            self.trigger(entity, "keep_history", f"CREATE OR REPLACE TRIGGER {self.name(entity, 'keep_history')} AFTER "
+                         f"UPDATE OR DELETE ON {table} FOR EACH ROW\nBEGIN\n  {self.insert_history(entity, ':OLD')};\nEND;"),
         ]
 
 
 TEMPORAL_TABLES: dict[str, type[TemporalTables]] = {
     cls.target: cls for cls in (PostgresTemporal, MySQLTemporal, SqliteTemporal, SqlServerTemporal, OracleTemporal)
 }
+
+
+def history_additions(old: Design, new: Design, renderer) -> list[str]:
+    """ALTER TABLE ... ADD for each column a temporal entity gained since `old`: its history
+    takes the column too (nullable: the versions before it had none)."""
+    dialect = renderer.target.dialect
+    statements = []
+    for entity in temporal_entities(new):
+        before = old.entities.get(entity.name)
+        if before is None or PATTERN not in before.patterns:
+            continue
+        had = {c.physical for c in before.columns}
+        for column in entity.columns:
+            if column.physical not in had:
+                definition = exp.ColumnDef(this=renderer.ident(column.physical), kind=renderer.data_type(column.type, column))
+                statements.append(renderer.sql(exp.Alter(this=exp.to_table(renderer.ident(history_table(entity)).sql(dialect)),
+                                                         kind="TABLE", actions=[definition])))
+    return statements

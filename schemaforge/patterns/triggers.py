@@ -13,8 +13,14 @@ MAINTAINED = frozenset({"updated_at", "valid_from"})
 
 @dataclass(frozen=True)
 class Statement:
+    """One statement of the objects a pattern adds, and the object it makes or belongs to:
+    (kind, name, table) with kind trigger, function, procedure, view, materialized_view or
+    table; migrations create, replace and drop the objects by it (migrate/patterns.py)."""
+
     sql: str
     procedural: bool = False  # a function or trigger body: ends as the target ends those
+    object: tuple[str, str, str | None] | None = None
+    holds_data: bool = False  # a table of rows (a log, a history): never dropped by a migration
 
 
 def changed_beyond_maintained(entity: Entity, quote) -> str:

@@ -20,6 +20,7 @@ from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Design, Entity
 from schemaforge.design.physical import physical_tree
 from schemaforge.patterns.event_store import event_stores
+from schemaforge.patterns.triggers import Statement
 
 FOLDER = "read_models"
 DATABASE = "warehouse.duckdb"  # its catalog must not take the schema's name
@@ -134,7 +135,7 @@ def read_model_artifacts(design: Design) -> list[Artifact]:
     return [Artifact(path, text.encode()) for path, text in sorted(files.items())]
 
 
-def materialized_views(design: Design, renderer) -> list[str]:
+def materialized_views(design: Design, renderer) -> list[Statement]:
     """PostgreSQL: each read model as a materialized view over the tables, a unique index on its
     grain (so it refreshes CONCURRENTLY, readers never blocked), and `refresh_read_models()`."""
     models = read_models(design)
@@ -144,11 +145,15 @@ def materialized_views(design: Design, renderer) -> list[str]:
     statements, refreshes = [], []
     for model in models:
         view = renderer.ident(model.name).sql(dialect)
-        statements.append(f"CREATE MATERIALIZED VIEW {view} AS {model.select(renderer.table(model.entity).sql(dialect))};")
+        made = ("materialized_view", view, None)
+        statements.append(Statement(f"CREATE MATERIALIZED VIEW {view} AS "
+                                    f"{model.select(renderer.table(model.entity).sql(dialect))}", object=made))
         if model.group_by:
             columns = ", ".join(_q(c) for c in model.group_by)
-            statements.append(f"CREATE UNIQUE INDEX {renderer.ident(f'ux_{model.name}').sql(dialect)} ON {view} ({columns});")
+            statements.append(Statement(f"CREATE UNIQUE INDEX {renderer.ident(f'ux_{model.name}').sql(dialect)} ON "
+                                        f"{view} ({columns})", object=made))
         refreshes.append(f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if model.group_by else ''}{view};")
-    statements.append("CREATE OR REPLACE PROCEDURE refresh_read_models() LANGUAGE plpgsql AS $$\nBEGIN\n  "
-                      + "\n  ".join(refreshes) + "\nEND\n$$;")
+    statements.append(Statement("CREATE OR REPLACE PROCEDURE refresh_read_models() LANGUAGE plpgsql AS $$\nBEGIN\n  "
+                                + "\n  ".join(refreshes) + "\nEND\n$$", procedural=True,
+                                object=("procedure", "refresh_read_models()", None)))
     return statements

@@ -1,0 +1,76 @@
+"""The objects patterns and rules add (triggers, functions, views, the audit log and history
+tables), from one release to the next.
+
+Each statement the DDL renderer emits for them names its object (patterns/triggers.py). On a
+target that alters tables in place, an object that is new is created, one whose definition
+changed is dropped and created again (a view always: it may read a column that changed), and
+one that is gone is dropped. Drops run before the tables change, creates after. A target that rebuilds
+changed tables drops every trigger with its table, so there every object is dropped (where it
+still is) and created again after the rows are back. A table of rows (the audit log, a
+history) is created once and never dropped: turning a pattern off keeps its rows, and the
+migration's header says so; a history table gains the columns its entity gained.
+"""
+
+from __future__ import annotations
+
+from schemaforge.ddl.render import DdlRenderer
+from schemaforge.ddl.targets import SqlTarget
+from schemaforge.design.model import Design
+from schemaforge.patterns.temporal import history_additions
+
+# Dependents before what they use: a trigger before its function, a view before its table.
+DROP_ORDER = ("trigger", "procedure", "function", "materialized_view", "view", "table")
+
+
+def pattern_objects(design: Design, target: SqlTarget) -> dict[tuple, list]:
+    """object -> its statements, in the order the DDL creates them."""
+    renderer = DdlRenderer(design, target)
+    renderer.render()
+    objects: dict[tuple, list] = {}
+    for statement in renderer.pattern_statements:
+        objects.setdefault(statement.object, []).append(statement)
+    return objects
+
+
+def _text(statements) -> str:
+    return "\n".join(s.sql for s in statements)
+
+
+def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list[str], list[str], list[str]]:
+    """(the drops, to run before the tables change; the creates, after; the header's notes) that
+    take the patterns' objects from `old` to `new`."""
+    before, after = pattern_objects(old, target), pattern_objects(new, target)
+    everything = target.MIGRATION == "rebuild"
+
+    def holds_data(statements) -> bool:
+        return any(s.holds_data for s in statements)
+
+    def changed(key) -> bool:
+        # A view is made again whatever changed: it may read a column a table change alters.
+        return key not in before or key[0] in ("view", "materialized_view") or _text(before[key]) != _text(after[key])
+
+    drops = [key for key, statements in before.items() if not holds_data(statements)
+             and (key not in after or everything or changed(key))]
+    creates = [key for key, statements in after.items()
+               if key not in before or (not holds_data(statements) and (everything or changed(key)))]
+    dropping = [_drop(target, key) for kind in DROP_ORDER for key in drops if key[0] == kind]
+    creating = [_end(target, line) for line in history_additions(old, new, DdlRenderer(new, target))]
+    for key in creates:
+        creating += [_end(target, s) for s in after[key]]
+    notes = [f"pattern objects: {len(creates)} created, {len(drops)} dropped"] if creates or drops else []
+    notes += [f"{key[1]} is kept with its rows: the pattern that wrote it is off; drop it when they are no longer needed"
+              for key, statements in before.items() if key not in after and holds_data(statements)]
+    return dropping, creating, notes
+
+
+def _drop(target: SqlTarget, key: tuple) -> str:
+    kind, name, table = key
+    return _end(target, target.DROP_PATTERN_OBJECT[kind].format(name=name, table=table))
+
+
+def _end(target: SqlTarget, statement) -> str:
+    sql, procedural = (statement, False) if isinstance(statement, str) else (statement.sql, statement.procedural)
+    procedural = procedural or sql.startswith("BEGIN ")  # Oracle's guarded DROP is a PL/SQL block
+    if not sql.endswith(";") or procedural:
+        sql += target.PROCEDURAL_END if procedural else ";"
+    return sql + ("\n" + target.BATCH_SEPARATOR if target.BATCH_SEPARATOR else "")
