@@ -11,7 +11,8 @@ approximately; TG108 no foreign keys; TG109 keys and uniques not enforced; TG110
 TG111 a column type it cannot index; TG112 a CHECK over a column it may not read; TG114 no
 triggers for the audit pattern (with what to do instead); TG115 a rule trigger the target runs
 at once instead of at commit; TG116 a rule trigger on a target without triggers; TG117 no
-triggers for the temporal pattern; TG118 no triggers to keep an event store append-only; NM102 a
+triggers for the temporal pattern; TG118 no triggers to keep an event store append-only; TG119
+no triggers to keep a hierarchy's closure table; NM102 a
 generated name shortened to the target's identifier limit.
 """
 
@@ -30,7 +31,7 @@ from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget, sequence_name, sql_t
 from schemaforge.findings import Finding
 from schemaforge.naming import shorten
 from schemaforge.ddl.rule_triggers import read_entities, rendered_rules
-from schemaforge.patterns import audit, event_store, temporal
+from schemaforge.patterns import audit, event_store, hierarchy, temporal
 from schemaforge.read_models.project import materialized_views
 from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
 from schemaforge.design.order import creation_order
@@ -192,6 +193,7 @@ class DdlRenderer:
             self.indexes(entity)
             self.updated_at_trigger(entity)
         self.temporal()
+        self.closure_tables()
         self.append_only()
         self.audit_log()
         self.rule_triggers()
@@ -841,6 +843,22 @@ class DdlRenderer:
         tables = writer(self)
         for statement in tables.functions() + [s for entity in entities for s in tables.statements(entity)]:
             self.emit_pattern(statement)
+
+    def closure_tables(self) -> None:
+        """The hierarchy pattern's closure tables, kept by triggers (patterns/hierarchy.py)."""
+        kept = [tree for tree in hierarchy.trees(self.design) if tree.strategy == "closure_table"
+                and hierarchy.closure_entity(tree.entity.name) in self.design.entities]
+        writer = hierarchy.CLOSURE_TRIGGERS.get(self.target.name)
+        if writer is None:
+            for tree in kept:
+                self.finding(tree.entity.path + ("patterns",), "TG119", "warning", f"{self.target.title} has no triggers: "
+                             f"the closure of '{tree.entity.name}' is not kept there as the tree changes",
+                             fix=hierarchy.WITHOUT_TRIGGERS.get(self.target.name))
+            return
+        triggers = writer(self)
+        for tree in kept:
+            for statement in triggers.triggers(tree):
+                self.emit_pattern(statement)
 
     def append_only(self) -> None:
         """The event stores: a trigger refuses an update or a delete (patterns/event_store.py)."""

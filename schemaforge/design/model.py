@@ -112,6 +112,8 @@ class Entity:
     junction: bool = False
     tenant_key: str | None = None  # multi_tenant: the logical column naming the row's tenant
     append_only: bool = False  # an event store: rows are inserted, never updated or deleted
+    hierarchy: tuple[str, str] | None = None  # (strategy, the parent reference's field): a tree
+    derived_from: str | None = None  # a closure table: its rows follow from this entity's, by triggers
 
     def column(self, name: str) -> Column:
         """The column named `name` (the first, while the resolver still reports a duplicate)."""

@@ -54,6 +54,7 @@ class _EntitySource:
     junction: bool = False
     generated: bool = False
     append_only: bool = False
+    derived_from: str | None = None
 
     def field_path(self, field: str) -> Path:
         return self.path if self.generated else self.path + ("fields", field)
@@ -98,6 +99,7 @@ class _Resolver:
         self.enum_types: dict[str, tuple[str, ...]] = {}
         self.tenant: str | None = None  # multi_tenant: the tenant entity
         self.tenant_fields: dict[str, str] = {}  # owned entity -> its reference to the tenant
+        self.hierarchies: dict[str, tuple[str, str]] = {}  # entity -> (strategy, parent field)
 
     # -- helpers -----------------------------------------------------------------------------
     def error(self, path: Path, message: str, code: str, *, key: bool = False, fix: str | None = None):
@@ -195,6 +197,8 @@ class _Resolver:
                     self._graph_edges(name, spec, ("entities", name, "patterns", i), use)
                 if use.pattern == "event_sourcing":
                     self._event_store(name, spec, ("entities", name, "patterns", i))
+                if use.pattern == "hierarchy":
+                    self._hierarchy(name, spec, ("entities", name, "patterns", i), use)
         self._tenant_sources()
 
     def _pattern_path(self, pattern: str) -> Path:
@@ -357,6 +361,44 @@ class _Resolver:
             "unique": [["stream", "version"]],
         }), path, generated=True, append_only=True)
 
+    def _hierarchy(self, node: str, spec, path: Path, use) -> None:
+        """The hierarchy pattern: the tree's parent reference (`field:`, else the one reference
+        to the entity itself), nullable for the roots; a closure_table adds `<node>_closure`."""
+        strategy = use.strategy or "adjacency"
+        own = [f for f, d in spec.fields.items() if d.ref and d.ref.split(".")[0] == node]
+        if use.field is not None and use.field not in own:
+            self.error(path + ("field",), f"'{use.field}' is not a reference of '{node}' to itself"
+                       f"{suggest(use.field, own) if own else ''}", "SP105", fix=f"add {use.field}: {{ref: {node}, nullable: true}}")
+            return
+        if use.field is None and len(own) != 1:
+            self.error(path, f"the hierarchy pattern on '{node}' needs its reference to itself (the parent): "
+                       + ("it has none" if not own else f"it has {len(own)} ({', '.join(own)}); name one with field:"),
+                       "SP105", fix=f"add parent: {{ref: {node}, nullable: true}}" if not own else "add field: <the parent>")
+            return
+        field = use.field or own[0]
+        if not spec.fields[field].nullable:
+            self.error(("entities", node, "fields", field), f"the parent reference '{node}.{field}' of a hierarchy must be "
+                       "nullable: a root has no parent", "SP105", fix="add nullable: true")
+            return
+        if self._single_key(node, spec, path, "hierarchy") is None:
+            return
+        self.hierarchies[node] = (strategy, field)
+        if strategy != "closure_table":
+            return
+        closure = f"{node}_closure"
+        if not self._generated_entity(closure, "hierarchy", node, path):
+            return
+        self.sources[closure] = _EntitySource(closure, EntityDef.model_validate({
+            "description": f"Every ancestor of each {node}, with its distance (hierarchy pattern, closure_table).",
+            "fields": {
+                "ancestor": {"ref": node, "on_delete": "cascade", "description": "a node on the path from the root"},
+                "descendant": {"ref": node, "on_delete": "cascade", "description": "the node the path leads to"},
+                "depth": {"type": "integer", "check": "value >= 0", "description": "edges between them; 0: the node itself"},
+            },
+            "primary_key": ["ancestor", "descendant"],
+            "indexes": [{"fields": ["descendant", "depth"]}],  # a node's ancestors, nearest first
+        }), path, generated=True, derived_from=node)
+
     def _key_of(self, name: str) -> tuple[str, ...]:
         if name in self.keys:
             return self.keys[name]
@@ -489,6 +531,7 @@ class _Resolver:
         entity = Entity(
             name=src.name, table=table, path=src.path, description=src.spec.description,
             patterns=self._patterns(src), junction=src.junction, append_only=src.append_only,
+            hierarchy=self.hierarchies.get(src.name), derived_from=src.derived_from,
         )
         field_columns: dict[str, list[str]] = {}
         for field, spec in src.spec.fields.items():

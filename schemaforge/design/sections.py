@@ -70,9 +70,11 @@ class _Sections:
         }
 
     def _pattern_queries(self) -> None:
-        """The queries the patterns make, beside the design's own: the traversals of each graph
-        node entity, and the "as of" of each temporal entity."""
+        """The queries the patterns make, beside the design's own: the "as of" of each temporal
+        entity, the ancestors, descendants and depth of each hierarchy, the traversals of each
+        graph node entity."""
         from schemaforge.patterns.graph import edge_entity, graph_queries
+        from schemaforge.patterns.hierarchy import tree_queries, trees
         from schemaforge.patterns.temporal import VALID_TO, as_of_query, temporal_entities, versions_view
 
         for entity in temporal_entities(self.design):
@@ -87,18 +89,19 @@ class _Sections:
                 self.design.queries[name] = AccessPattern(
                     name, entity.path, sql=tree, description=f"every version of {entity.name} that held at :at")
 
+        made = [(tree.entity, query) for tree in trees(self.design) for query in tree_queries(tree)]
         for entity in list(self.design.entities.values()):
-            if "graph" not in entity.patterns or edge_entity(entity.name) not in self.design.entities:
-                continue  # the resolver said why there are no edges
-            for query in graph_queries(self.design, entity.name):
-                if query.name in self.doc.queries:
-                    self.error(("queries", query.name), f"query '{query.name}' has the name of a query the graph pattern "
-                               f"on '{entity.name}' makes", "SP202", key=True, fix="rename the query")
-                    continue
-                tree = self.sql.query(query.sql, entity.path, self._tables(), f"query '{query.name}'")
-                if tree is not None:
-                    self.design.queries[query.name] = AccessPattern(query.name, entity.path, sql=tree,
-                                                                    description=query.description)
+            if "graph" in entity.patterns and edge_entity(entity.name) in self.design.entities:
+                made += [(entity, query) for query in graph_queries(self.design, entity.name)]
+        for entity, query in made:
+            if query.name in self.doc.queries:
+                self.error(("queries", query.name), f"query '{query.name}' has the name of a query a pattern on "
+                           f"'{entity.name}' makes", "SP202", key=True, fix="rename the query")
+                continue
+            tree = self.sql.query(query.sql, entity.path, self._tables(), f"query '{query.name}'")
+            if tree is not None:
+                self.design.queries[query.name] = AccessPattern(query.name, entity.path, sql=tree,
+                                                                description=query.description)
 
     def _queries(self) -> None:
         for name, query in self.doc.queries.items():

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge.seed import keys
+from schemaforge.seed.closures import derive_closures
 from schemaforge.seed.estimate import LARGE_SEED_ROWS
 from schemaforge.seed.events import number_the_streams
 from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
@@ -493,6 +494,9 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     result = SeedResult(rows=dict(counts))
     con = sandboxed_connection(out_dir, DUCKDB_MEMORY_LIMIT)
     for entity in order:
+        if entity.derived_from is not None:  # a closure table: written from its tree below
+            pq.write_table(physical_schema(entity).empty_table(), parquet_path(out_dir, entity))
+            continue
         plan = plan_entity(design, entity, counts[entity.name], [fk for e, fk in deferred if e is entity])
         generator = _EntityGenerator(design, plan, counts, store, con)
         try:
@@ -516,6 +520,8 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     if sum(counts.values()) >= LARGE_SEED_ROWS:
         log.info("%s: seed: the rules made to hold, every constraint counted again", design.name)
     number_the_streams(design, out_dir, con)
+    for name, rows in derive_closures(design, out_dir, con).items():
+        counts[name] = result.rows[name] = rows
     result.repaired_rules = make_rules_hold(design, out_dir, con)
     result.problems += verify(design, out_dir, con)
     con.close()

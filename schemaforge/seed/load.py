@@ -26,6 +26,7 @@ from sqlglot import exp
 
 from schemaforge import __version__
 from schemaforge.ddl.rule_triggers import rendered_rules
+from schemaforge.patterns.hierarchy import CLOSURE_TRIGGERS
 from schemaforge.read_models.project import read_models
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
@@ -163,6 +164,12 @@ class _Script:
             if statement:
                 self.out.write(statement + "\n")
 
+    def loaded(self, order: list[Entity]) -> list[Entity]:
+        """The entities whose rows the script loads: a closure table's rows are the triggers'
+        to make where the target has them."""
+        kept = self.target.name in CLOSURE_TRIGGERS
+        return [e for e in order if e.derived_from is None or not kept]
+
     def rule_lines(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(before the rows, once every row is in): what the rule triggers ask of a load
         (ddl/rule_triggers.py: on MySQL, hold the checks and run each rule once at the end), and
@@ -186,7 +193,7 @@ class _Script:
             deferred = []  # nothing checks references: every row goes in whole
         self.header()
         self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + self.rule_lines()[0]))
-        for entity in order:
+        for entity in self.loaded(order):
             self.inserts(entity, {c for e, fk in deferred if e is entity for c in fk.columns})
         for entity, fk in deferred:
             self.updates(entity, [entity.column(c) for c in fk.columns])
@@ -244,7 +251,7 @@ class _CopyScript(_Script):
         for entity, fk in keys:  # named as the DDL names them
             name = self.target.generate(self.renderer.foreign_key(entity, fk).this)
             self.out.write(f"ALTER TABLE {self.ident(entity.table)} DROP CONSTRAINT {name};\n")
-        for entity in order:
+        for entity in self.loaded(order):
             self.copy(entity)
         self.out.write("".join(line + "\n" for line in self.rule_lines()[1]))
         for entity, fk in keys:
