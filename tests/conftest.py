@@ -233,3 +233,37 @@ def fresh_database_on(url: str):
                 yield conn
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+HELPDESK = ROOT / "tests" / "designs" / "helpdesk.yaml"
+
+
+@pytest.fixture(scope="session")
+def helpdesk_build(tmp_path_factory):
+    """(design, build folder with its seed) of tests/designs/helpdesk.yaml, the design of the
+    patterns' tests (multi_tenant, audit, temporal, event_sourcing, rule triggers), built once."""
+    from schemaforge.deliverables.seed import build_seed
+    from schemaforge.design.loader import load_design
+
+    design = load_design(HELPDESK, shown_as="tests/designs/helpdesk.yaml")
+    root = tmp_path_factory.mktemp("helpdesk")
+    result = build_seed(design, root)
+    assert result.problems == [] and "reply_count_matches" in result.repaired_rules
+    return design, root
+
+
+def pg_rows(conn):
+    """execute(sql, params=None) on a psycopg connection: the rows, or [] for a statement."""
+    def execute(sql, params=None):
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+    return execute
+
+
+def mariadb_rows(database: MariaDB):
+    """execute(sql, params=None) on a MariaDB test database: the rows as a list."""
+    def execute(sql, params=None):
+        with database.conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    return execute

@@ -16,9 +16,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, psql_file
 from schemaforge.ddl.render import render_ddl
-from schemaforge.design.loader import load_design, load_design_text
+from schemaforge.design.loader import load_design_text
 from schemaforge.patterns.audit import AUDIT_LOGS
 
 HELPDESK = ROOT / "tests" / "designs" / "helpdesk.yaml"
@@ -26,13 +26,9 @@ SHOWN = "tests/designs/helpdesk.yaml"
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    from schemaforge.deliverables.seed import build_seed
-
-    design = load_design(HELPDESK, shown_as=SHOWN)
-    folder = tmp_path_factory.mktemp("helpdesk-audit")
-    assert build_seed(design, folder).problems == []
-    return design, folder / "seed"
+def helpdesk(helpdesk_build):
+    design, root = helpdesk_build
+    return design, root / "seed"
 
 
 def unaudited(design):
@@ -129,10 +125,7 @@ def test_on_mariadb_every_change_of_an_audited_row_is_recorded_with_its_actor(he
     mariadb_database.run((seed / "mysql.sql").read_text())
     conn = mariadb_database.conn
 
-    def execute(sql):
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
+    execute = mariadb_rows(mariadb_database)
 
     def transactions(statements):
         """MariaDB tells a trigger no transaction id: the application names its transactions."""

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, pg_rows, psql_file
 from schemaforge.ddl.render import render_ddl
 from schemaforge.deliverables.files import write_artifacts
 from schemaforge.design.loader import load_design
@@ -31,12 +31,8 @@ SHOWN = "tests/designs/helpdesk.yaml"
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    from schemaforge.deliverables.seed import build_seed
-
-    design = load_design(HELPDESK, shown_as=SHOWN)
-    root = tmp_path_factory.mktemp("helpdesk-events")
-    assert build_seed(design, root).problems == []
+def helpdesk(helpdesk_build):
+    design, root = helpdesk_build
     write_artifacts(root, read_model_artifacts(design))
     return design, root
 
@@ -83,9 +79,7 @@ def test_on_postgresql_the_event_store_is_append_only(helpdesk, pg_database):
     pg_database.execute(render_ddl(design, "postgres").sql)
     psql_file(pg_database, root / "seed" / "postgres.sql")
 
-    def execute(sql):
-        cursor = pg_database.execute(sql)
-        return cursor.fetchall() if cursor.description else []
+    execute = pg_rows(pg_database)
     refusals(execute, (psycopg.errors.RestrictViolation, psycopg.errors.UniqueViolation))
     with pytest.raises(psycopg.errors.RestrictViolation):
         execute("TRUNCATE ticket_event")
@@ -97,10 +91,7 @@ def test_on_mariadb_the_event_store_is_append_only(helpdesk, mariadb_database):
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((root / "seed" / "mysql.sql").read_text())
 
-    def execute(sql):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
+    execute = mariadb_rows(mariadb_database)
     refusals(execute, (pymysql.err.OperationalError, pymysql.err.IntegrityError))
 
 

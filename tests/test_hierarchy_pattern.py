@@ -15,7 +15,7 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, pg_rows, psql_file
 from schemaforge.ddl.render import render_ddl
 from schemaforge.design.loader import load_design, load_design_text
 from schemaforge.findings import DesignErrors
@@ -148,19 +148,14 @@ def test_on_postgresql_the_closure_follows_the_tree(pg_database, operations):
     if not pg_database.execute("SELECT to_regclass('category')").fetchone()[0]:
         pg_database.execute(render_ddl(DESIGN, "postgres").sql)
 
-    def execute(sql, params=None):
-        cursor = pg_database.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    execute = pg_rows(pg_database)
     run(operations, execute, lambda: execute("DELETE FROM category; DELETE FROM page"), "postgres")
 
 
 @SETTINGS
 @given(OPERATIONS)
 def test_on_mariadb_the_closure_follows_the_tree(mariadb_database, operations):
-    def execute(sql, params=None):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
+    execute = mariadb_rows(mariadb_database)
     if not execute("SHOW TABLES LIKE 'category'"):
         mariadb_database.run(render_ddl(DESIGN, "mysql").sql)
     def reset():

@@ -9,9 +9,9 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, pg_rows, psql_file
 from schemaforge.ddl.render import render_ddl
-from schemaforge.design.loader import load_design, load_design_text
+from schemaforge.design.loader import load_design_text
 from schemaforge.findings import DesignErrors
 
 HELPDESK = ROOT / "tests" / "designs" / "helpdesk.yaml"
@@ -19,13 +19,9 @@ OWNED = ["agent", "customer", "ticket", "reply", "label", "ticket_label", "ticke
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    from schemaforge.deliverables.seed import build_seed
-
-    design = load_design(HELPDESK, shown_as="tests/designs/helpdesk.yaml")
-    folder = tmp_path_factory.mktemp("helpdesk")
-    assert build_seed(design, folder).problems == []
-    return design, folder / "seed"
+def helpdesk(helpdesk_build):
+    design, root = helpdesk_build
+    return design, root / "seed"
 
 
 def scoped_references(design):
@@ -85,8 +81,7 @@ def test_on_postgresql_a_cross_tenant_reference_is_refused(helpdesk, pg_database
     pg_database.execute(render_ddl(design, "postgres").sql)
     psql_file(pg_database, seed / "postgres.sql")
 
-    def execute(sql):
-        return pg_database.execute(sql).fetchall()
+    execute = pg_rows(pg_database)
     total, crossing = cross_tenant_rows(execute, design)
     assert total > 5000 and crossing == 0  # the seed loaded with every scoped key on, all inside
     bad, good = a_crossing_insert(execute)
@@ -114,10 +109,7 @@ def test_on_mariadb_a_cross_tenant_reference_is_refused(helpdesk, mariadb_databa
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
 
-    def execute(sql):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
+    execute = mariadb_rows(mariadb_database)
     total, crossing = cross_tenant_rows(execute, design)
     assert total > 5000 and crossing == 0
     bad, good = a_crossing_insert(execute)

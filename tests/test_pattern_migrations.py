@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, mariadb_rows, pg_rows
 from schemaforge.ddl.render import render_ddl
 from schemaforge.design.loader import load_design_text
 from schemaforge.migrate.changes import Change
@@ -80,9 +80,7 @@ def test_on_postgresql_turning_the_patterns_on_and_off_keeps_the_rows(pg_databas
     for row in ROWS:
         pg_database.execute(row)
 
-    def execute(sql):
-        cursor = pg_database.execute(sql)
-        return cursor.fetchall() if cursor.description else []
+    execute = pg_rows(pg_database)
     pg_database.execute(up)
     after_upgrade(execute, psycopg.errors.RestrictViolation)
     with pytest.raises(psycopg.errors.CheckViolation):  # the rule, now a deferred trigger
@@ -99,10 +97,7 @@ def test_on_mariadb_turning_the_patterns_on_and_off_keeps_the_rows(mariadb_datab
     mariadb_database.run(render_ddl(older, "mysql").sql)
     mariadb_database.run(";\n".join(ROWS) + ";")
 
-    def execute(sql):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
+    execute = mariadb_rows(mariadb_database)
     mariadb_database.run(up)
     after_upgrade(execute, pymysql.err.OperationalError)
     mariadb_database.run(down)

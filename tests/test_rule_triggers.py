@@ -13,9 +13,9 @@ import sqlite3
 import pytest
 import sqlglot
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, psql_file
 from schemaforge.ddl.render import render_ddl
-from schemaforge.design.loader import load_design, load_design_text
+from schemaforge.design.loader import load_design_text
 
 HELPDESK = ROOT / "tests" / "designs" / "helpdesk.yaml"
 SHOWN = "tests/designs/helpdesk.yaml"
@@ -24,14 +24,9 @@ BUSIEST = ("SELECT t.id, t.replies FROM ticket t WHERE t.id IN (SELECT ticket_id
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    from schemaforge.deliverables.seed import build_seed
-
-    design = load_design(HELPDESK, shown_as=SHOWN)
-    folder = tmp_path_factory.mktemp("helpdesk-rules")
-    result = build_seed(design, folder)
-    assert result.problems == [] and "reply_count_matches" in result.repaired_rules
-    return design, folder / "seed"
+def helpdesk(helpdesk_build):
+    design, root = helpdesk_build
+    return design, root / "seed"
 
 
 def a_reply(ticket: int, company) -> str:
@@ -85,10 +80,7 @@ def test_on_mariadb_the_rule_is_checked_after_each_row_and_once_after_the_seed(h
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
 
-    def execute(sql):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
+    execute = mariadb_rows(mariadb_database)
     [(ticket, _)] = execute(BUSIEST)
     with pytest.raises(pymysql.err.OperationalError, match="rule_reply_count_matches"):
         execute(a_reply(ticket, None))  # refused at once: the count is behind

@@ -13,10 +13,10 @@ import time
 import pytest
 import sqlglot
 
-from conftest import ROOT, psql_file
+from conftest import ROOT, mariadb_rows, pg_rows, psql_file
 from schemaforge.ddl.render import DdlRenderer, render_ddl
 from schemaforge.ddl.targets import SQL_TARGETS
-from schemaforge.design.loader import load_design, load_design_text
+from schemaforge.design.loader import load_design_text
 from schemaforge.patterns.temporal import TEMPORAL_TABLES
 from schemaforge.queries.render import render_queries
 
@@ -26,13 +26,9 @@ STATES = ["first", "second", "third"]
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    from schemaforge.deliverables.seed import build_seed
-
-    design = load_design(HELPDESK, shown_as=SHOWN)
-    folder = tmp_path_factory.mktemp("helpdesk-temporal")
-    assert build_seed(design, folder).problems == []
-    return design, folder / "seed"
+def helpdesk(helpdesk_build):
+    design, root = helpdesk_build
+    return design, root / "seed"
 
 
 def as_of(design, target: str) -> str:
@@ -78,9 +74,7 @@ def test_on_postgresql_the_history_and_as_of_return_each_past_state(helpdesk, pg
     pg_database.execute(render_ddl(design, "postgres").sql)
     psql_file(pg_database, seed / "postgres.sql")
 
-    def execute(sql, params=None):
-        cursor = pg_database.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    execute = pg_rows(pg_database)
 
     def now():
         tick()
@@ -98,10 +92,7 @@ def test_on_mariadb_the_history_and_as_of_return_each_past_state(helpdesk, maria
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
 
-    def execute(sql, params=None):
-        with mariadb_database.conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+    execute = mariadb_rows(mariadb_database)
 
     def now():
         tick()

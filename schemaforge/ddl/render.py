@@ -32,6 +32,7 @@ from schemaforge.findings import Finding
 from schemaforge.naming import shorten
 from schemaforge.ddl.rule_triggers import read_entities, rendered_rules
 from schemaforge.patterns import audit, event_store, hierarchy, temporal
+from schemaforge.patterns.triggers import pattern_path
 from schemaforge.read_models.project import materialized_views
 from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
 from schemaforge.design.order import creation_order
@@ -812,69 +813,60 @@ class DdlRenderer:
         ), end=self.target.PROCEDURAL_END)
 
 
+    def pattern_triggers(self, placed: list[tuple], writers: dict, code: str, missing, without: dict, statements) -> None:
+        """A pattern that triggers keep: on a target in `writers`, the statements
+        `statements(writer class)` gives; elsewhere a `code` warning at each (entity, where) of
+        `placed` saying `missing(entity)`, with what to do instead (`without`)."""
+        writer = writers.get(self.target.name)
+        if writer is None:
+            for entity, where in placed:
+                self.finding(where, code, "warning", f"{self.target.title} has no triggers: {missing(entity)}",
+                             fix=without.get(self.target.name))
+        elif placed:
+            for statement in statements(writer):
+                self.emit_pattern(statement)
+
     def audit_log(self) -> None:
         """The audit pattern: the audit log and a trigger per audited table (patterns/audit.py)."""
         entities = audit.pattern_entities(self.design)
-        writer = audit.AUDIT_LOGS.get(self.target.name)
-        if writer is None:
-            for entity in entities:
-                self.finding(audit.pattern_path(self.design, entity, audit.PATTERN), "TG114", "warning",
-                             f"{self.target.title} has no triggers: changes of '{entity.name}' are not recorded in "
-                             f"an audit log there", fix=audit.WITHOUT_TRIGGERS.get(self.target.name))
-            return
         dialect = self.target.dialect
-        log = writer(lambda name: self.ident(name).sql(dialect), lambda entity: self.table(entity).sql(dialect))
-        for statement in log.statements(entities):
-            self.emit_pattern(statement)
-
+        self.pattern_triggers(
+            [(e, pattern_path(self.design, e, audit.PATTERN)) for e in entities], audit.AUDIT_LOGS, "TG114",
+            lambda e: f"changes of '{e.name}' are not recorded in an audit log there", audit.WITHOUT_TRIGGERS,
+            lambda writer: writer(lambda name: self.ident(name).sql(dialect),
+                                  lambda entity: self.table(entity).sql(dialect)).statements(entities))
 
     def temporal(self) -> None:
         """The temporal pattern: history table, versions view and triggers (patterns/temporal.py)."""
         entities = temporal.temporal_entities(self.design)
-        writer = temporal.TEMPORAL_TABLES.get(self.target.name)
-        if writer is None:
-            for entity in entities:
-                self.finding(audit.pattern_path(self.design, entity, temporal.PATTERN), "TG117", "warning",
-                             f"{self.target.title} has no triggers: the versions of '{entity.name}' are not kept there",
-                             fix=temporal.WITHOUT_TRIGGERS.get(self.target.name))
-            return
-        if not entities:
-            return
-        tables = writer(self)
-        for statement in tables.functions() + [s for entity in entities for s in tables.statements(entity)]:
-            self.emit_pattern(statement)
+
+        def statements(writer) -> list:
+            tables = writer(self)
+            return tables.functions() + [s for entity in entities for s in tables.statements(entity)]
+        self.pattern_triggers(
+            [(e, pattern_path(self.design, e, temporal.PATTERN)) for e in entities], temporal.TEMPORAL_TABLES, "TG117",
+            lambda e: f"the versions of '{e.name}' are not kept there", temporal.WITHOUT_TRIGGERS, statements)
 
     def closure_tables(self) -> None:
         """The hierarchy pattern's closure tables, kept by triggers (patterns/hierarchy.py)."""
         kept = [tree for tree in hierarchy.trees(self.design) if tree.strategy == "closure_table"
                 and hierarchy.closure_entity(tree.entity.name) in self.design.entities]
-        writer = hierarchy.CLOSURE_TRIGGERS.get(self.target.name)
-        if writer is None:
-            for tree in kept:
-                self.finding(tree.entity.path + ("patterns",), "TG119", "warning", f"{self.target.title} has no triggers: "
-                             f"the closure of '{tree.entity.name}' is not kept there as the tree changes",
-                             fix=hierarchy.WITHOUT_TRIGGERS.get(self.target.name))
-            return
-        triggers = writer(self)
-        for tree in kept:
-            for statement in triggers.triggers(tree):
-                self.emit_pattern(statement)
+        self.pattern_triggers(
+            [(tree.entity, tree.entity.path + ("patterns",)) for tree in kept], hierarchy.CLOSURE_TRIGGERS, "TG119",
+            lambda e: f"the closure of '{e.name}' is not kept there as the tree changes", hierarchy.WITHOUT_TRIGGERS,
+            lambda writer: [s for tree in kept for s in writer(self).triggers(tree)])
 
     def append_only(self) -> None:
         """The event stores: a trigger refuses an update or a delete (patterns/event_store.py)."""
         entities = event_store.event_stores(self.design)
-        writer = event_store.APPEND_ONLY.get(self.target.name)
-        if writer is None:
-            for entity in entities:
-                self.finding(entity.path, "TG118", "warning", f"{self.target.title} has no triggers: nothing refuses "
-                             f"an update or a delete of the events in '{entity.name}' there",
-                             fix=event_store.WITHOUT_TRIGGERS.get(self.target.name))
-            return
-        if not entities:
-            return
-        store = writer(self)
-        for statement in store.functions() + [s for entity in entities for s in store.triggers(entity)]:
-            self.emit_pattern(statement)
+
+        def statements(writer) -> list:
+            store = writer(self)
+            return store.functions() + [s for entity in entities for s in store.triggers(entity)]
+        self.pattern_triggers(
+            [(e, e.path) for e in entities], event_store.APPEND_ONLY, "TG118",
+            lambda e: f"nothing refuses an update or a delete of the events in '{e.name}' there",
+            event_store.WITHOUT_TRIGGERS, statements)
 
     def read_model_views(self) -> None:
         """Where the target has materialized views (MATERIALIZED_READ_MODELS), the read models."""

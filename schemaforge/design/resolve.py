@@ -304,10 +304,9 @@ class _Resolver:
         one edge per (source, target, kind), none from a node to itself unless `self_loops: true`,
         indexed both ways."""
         key = self._single_key(node, spec, path, "graph")
-        edges = f"{node}_edge"
-        if key is None or not self._generated_entity(edges, "graph", node, path):
+        if key is None:
             return
-        self.sources[edges] = _EntitySource(edges, EntityDef.model_validate({
+        self._generate(f"{node}_edge", "graph", node, path, {
             "description": f"Typed, directed edges between {node} nodes (graph pattern).",
             "fields": {
                 "source": {"ref": node, "on_delete": "cascade", "description": "the node the edge leaves"},
@@ -317,7 +316,7 @@ class _Resolver:
             "primary_key": ["source", "target", "kind"],
             "checks": {} if use.self_loops else {"no_self_loop": f"source_{key} <> target_{key}"},
             "indexes": [{"fields": ["target", "source"]}],  # the edges into a node, for walks backwards
-        }), path, generated=True)
+        })
 
     def _single_key(self, node: str, spec, path: Path, pattern: str) -> str | None:
         """The one key field a pattern that references `node` needs (reported where it has none)."""
@@ -328,13 +327,14 @@ class _Resolver:
             return None
         return keys[0]
 
-    def _generated_entity(self, name: str, pattern: str, node: str, path: Path) -> bool:
-        """Whether the entity a pattern generates may take `name` (reported where it may not)."""
+    def _generate(self, name: str, pattern: str, node: str, path: Path, definition: dict, **kind) -> None:
+        """The entity a pattern on `node` makes, from its `definition` (an entity as the design
+        would write it), unless the design has one of that name (reported at the pattern)."""
         if name in self.sources or name in self.doc.entities:
             self.error(path, f"the {pattern} pattern on '{node}' makes the entity '{name}', which the design already has",
                        "SP202", fix=f"rename the entity '{name}'")
-            return False
-        return True
+            return
+        self.sources[name] = _EntitySource(name, EntityDef.model_validate(definition), path, generated=True, **kind)
 
     def _event_store(self, node: str, spec, path: Path) -> None:
         """The event_sourcing pattern: `<node>_event`, the append-only store of the events of each
@@ -343,10 +343,7 @@ class _Resolver:
         store by `position`."""
         if self._single_key(node, spec, path, "event_sourcing") is None:
             return
-        events = f"{node}_event"
-        if not self._generated_entity(events, "event_sourcing", node, path):
-            return
-        self.sources[events] = _EntitySource(events, EntityDef.model_validate({
+        self._generate(f"{node}_event", "event_sourcing", node, path, {
             "description": f"The append-only store of the events of each {node} (event_sourcing pattern).",
             "fields": {
                 "position": {"type": "bigint", "pk": True, "description": "the event's place in the whole store"},
@@ -359,7 +356,7 @@ class _Resolver:
                 "recorded_at": {"type": "timestamptz", "default": "now"},
             },
             "unique": [["stream", "version"]],
-        }), path, generated=True, append_only=True)
+        }, append_only=True)
 
     def _hierarchy(self, node: str, spec, path: Path, use) -> None:
         """The hierarchy pattern: the tree's parent reference (`field:`, else the one reference
@@ -385,10 +382,7 @@ class _Resolver:
         self.hierarchies[node] = (strategy, field)
         if strategy != "closure_table":
             return
-        closure = f"{node}_closure"
-        if not self._generated_entity(closure, "hierarchy", node, path):
-            return
-        self.sources[closure] = _EntitySource(closure, EntityDef.model_validate({
+        self._generate(f"{node}_closure", "hierarchy", node, path, {
             "description": f"Every ancestor of each {node}, with its distance (hierarchy pattern, closure_table).",
             "fields": {
                 "ancestor": {"ref": node, "on_delete": "cascade", "description": "a node on the path from the root"},
@@ -397,7 +391,7 @@ class _Resolver:
             },
             "primary_key": ["ancestor", "descendant"],
             "indexes": [{"fields": ["descendant", "depth"]}],  # a node's ancestors, nearest first
-        }), path, generated=True, derived_from=node)
+        }, derived_from=node)
 
     def _key_of(self, name: str) -> tuple[str, ...]:
         if name in self.keys:

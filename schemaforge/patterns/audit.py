@@ -38,14 +38,6 @@ def pattern_entities(design: Design) -> list[Entity]:
     return [e for e in design.entities.values() if PATTERN in e.patterns]
 
 
-def pattern_path(design: Design, entity: Entity, pattern: str) -> tuple:
-    """Where `entity` asks for `pattern`: its own patterns: list, else the design's."""
-    declared = design.doc.entities.get(entity.name)
-    if declared is not None and any(use.pattern == pattern for use in declared.patterns):
-        return entity.path + ("patterns",)
-    return ("patterns",)
-
-
 class AuditLog:
     """Writes the audit log and the triggers of one target. `quote` quotes an identifier and
     `table` names an entity's table, as the caller's script writes them."""

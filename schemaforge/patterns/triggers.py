@@ -30,3 +30,11 @@ def changed_beyond_maintained(entity: Entity, quote) -> str:
     same = " AND ".join(f"OLD.{quote(c.physical)} IS NEW.{quote(c.physical)}"
                         for c in entity.columns if c.name not in MAINTAINED and c.generated is None)
     return f"NOT ({same})"
+
+
+def pattern_path(design, entity: Entity, pattern: str) -> tuple:
+    """Where `entity` asks for `pattern`: its own patterns: list, else the design's."""
+    declared = design.doc.entities.get(entity.name)
+    if declared is not None and any(use.pattern == pattern for use in declared.patterns):
+        return entity.path + ("patterns",)
+    return ("patterns",)
