@@ -5,8 +5,9 @@ at another tenant's row.
 The tenant is `security.tenancy.entity`. With `patterns: [multi_tenant]` on the design, every
 entity belongs to a tenant except the tenant itself and the ones listed as shared
 (`{pattern: multi_tenant, shared: [country, plan]}`: what every tenant reads). On an entity,
-`patterns: [multi_tenant]` makes that entity owned, and the entities generated for it (a
-junction, a graph's edges) with it.
+`patterns: [multi_tenant]` makes that entity owned. An entity a pattern or a relationship
+generates (a junction, a graph's edges, an event store, a closure table) belongs to a tenant
+when it links an entity that does.
 
 Two steps, around the resolution of fields into columns:
 1. `owned_entities` + `tenant_fields`: the entities that belong to a tenant, and the reference to
@@ -40,10 +41,11 @@ def design_wide_use(doc):
 def owned_entities(doc, specs: dict[str, EntityDef], generated: set[str], tenant: str) -> list[str]:
     """The entities that belong to a tenant, in the order of `specs` (the tenant itself excluded)."""
     design_wide = design_wide_use(doc)
-    if design_wide is not None:
+    if design_wide is not None:  # every declared entity but the tenant and the shared ones
         shared = set(design_wide.shared or ())
-        return [name for name in specs if name != tenant and name not in shared]
-    owned = {name for name, spec in specs.items() if any(use.pattern == PATTERN for use in spec.patterns)} - {tenant}
+        owned = {name for name in specs if name not in generated and name != tenant and name not in shared}
+    else:
+        owned = {name for name, spec in specs.items() if any(use.pattern == PATTERN for use in spec.patterns)} - {tenant}
     while True:  # a generated junction or edge entity belongs with an owned entity it links
         more = {name for name, spec in specs.items() if name in generated and name not in owned and _targets(spec) & owned}
         if not more:

@@ -73,8 +73,12 @@ class AuditLog:
     def trigger_name(self, entity: Entity, operation: str | None = None) -> str:
         return self.quote(f"audit_{entity.table}" + (f"_{operation}" if operation else ""))
 
+    # A bytes column as JSON holds it: as hex text where the JSON functions refuse raw bytes.
+    BYTES_AS_TEXT: ClassVar[str] = "{value}"
+
     def value(self, entity: Entity, column, row: str) -> str:
-        return f"{row}.{self.quote(column.physical)}"
+        value = f"{row}.{self.quote(column.physical)}"
+        return self.BYTES_AS_TEXT.format(value=value) if column.type.kind == "bytes" else value
 
     def json_pairs(self, entity: Entity, row: str, names, separator: str = ", ") -> str:
         return ", ".join(f"'{entity.physical(name)}'{separator}{self.value(entity, entity.column(name), row)}"
@@ -125,6 +129,7 @@ class MySQLAuditLog(AuditLog):
     @app_transaction, set when it begins one."""
 
     target = "mysql"
+    BYTES_AS_TEXT = "HEX({value})"  # JSON text must be valid UTF-8
     ACTOR = "COALESCE(@app_actor, USER())"
     TRANSACTION = "@app_transaction"
 
@@ -162,6 +167,7 @@ class SqliteAuditLog(AuditLog):
 
     target = "sqlite"
     SESSION = "audit_session"
+    BYTES_AS_TEXT = "hex({value})"  # JSON holds no BLOB
 
     def log_table(self) -> list[Statement]:
         session = self.quote(self.SESSION)
@@ -174,9 +180,6 @@ class SqliteAuditLog(AuditLog):
                       "NULL, transaction_id TEXT)", object=("table", session, None)),
         ]
 
-    def value(self, entity: Entity, column, row: str) -> str:
-        value = super().value(entity, column, row)
-        return f"hex({value})" if column.type.kind == "bytes" else value  # JSON holds no BLOB
 
     def row_json(self, entity: Entity, row: str, names=None) -> str:
         return f"json_object({self.json_pairs(entity, row, names or [c.name for c in entity.columns])})"
@@ -247,6 +250,7 @@ class OracleAuditLog(AuditLog):
     """The actor is the CLIENTCONTEXT app_actor (DBMS_SESSION.SET_CONTEXT), else the session user."""
 
     target = "oracle"
+    BYTES_AS_TEXT = "RAWTOHEX({value})"
 
     def log_table(self) -> list[Statement]:
         return [Statement(

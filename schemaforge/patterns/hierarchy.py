@@ -108,7 +108,7 @@ class ClosureTriggers:
     def names(self, tree: Tree) -> dict[str, str]:
         entity, closure = tree.entity, tree.entity.name
         closure_table = self.renderer.design.entities[closure_entity(closure)]
-        return {
+        names = {
             "table": self.renderer.table(entity).sql(self.dialect),
             "closure": self.renderer.table(closure_table).sql(self.dialect),
             "key": self.q(entity.physical(tree.key)), "parent": self.q(entity.physical(tree.parent_column)),
@@ -116,6 +116,17 @@ class ClosureTriggers:
             "descendant": self.q(closure_table.physical(f"descendant_{tree.key}")),
             "depth": self.q(closure_table.physical("depth")),
         }
+        # A tree that belongs to a tenant (multi_tenant): its closure rows carry the tenant key too.
+        names["tenant"] = names["node_tenant"] = ""
+        if closure_table.tenant_key and entity.tenant_key:
+            names["tenant"] = self.q(closure_table.physical(closure_table.tenant_key)) + ", "
+            names["node_tenant"] = self.q(entity.physical(entity.tenant_key))
+        return names
+
+    @staticmethod
+    def tenant_of(n: dict, row: str) -> str:
+        """`row`'s tenant key as the first value of a closure row, where there is one."""
+        return f"{row}.{n['node_tenant']}, " if n["tenant"] else ""
 
     def trigger(self, tree: Tree, what: str, sql: str, procedural: bool = True) -> Statement:
         name = self.q(f"{tree.entity.table}_closure_{what}")
@@ -124,9 +135,11 @@ class ClosureTriggers:
 
     def added(self, n: dict, new: str) -> str:
         """The new node's paths: itself, and each of its parent's ancestors one step further."""
-        return (f"INSERT INTO {n['closure']} ({n['ancestor']}, {n['descendant']}, {n['depth']}) "
-                f"SELECT {new}.{n['key']}, {new}.{n['key']}, 0{self.FROM_NOTHING} UNION ALL SELECT c.{n['ancestor']}, "
-                f"{new}.{n['key']}, c.{n['depth']} + 1 FROM {n['closure']} c WHERE c.{n['descendant']} = {new}.{n['parent']}")
+        tenant = self.tenant_of(n, new)
+        return (f"INSERT INTO {n['closure']} ({n['tenant']}{n['ancestor']}, {n['descendant']}, {n['depth']}) "
+                f"SELECT {tenant}{new}.{n['key']}, {new}.{n['key']}, 0{self.FROM_NOTHING} UNION ALL SELECT {tenant}"
+                f"c.{n['ancestor']}, {new}.{n['key']}, c.{n['depth']} + 1 FROM {n['closure']} c "
+                f"WHERE c.{n['descendant']} = {new}.{n['parent']}")
 
     FROM_NOTHING: ClassVar[str] = ""
 
@@ -140,8 +153,9 @@ class ClosureTriggers:
 
     def graft(self, n: dict, node: str, parent: str) -> str:
         """Each new ancestor's path to each node of the moved subtree."""
-        return (f"INSERT INTO {n['closure']} ({n['ancestor']}, {n['descendant']}, {n['depth']}) "
-                f"SELECT above.{n['ancestor']}, below.{n['descendant']}, above.{n['depth']} + below.{n['depth']} + 1 "
+        tenant = f"below.{n['tenant']}" if n["tenant"] else ""
+        return (f"INSERT INTO {n['closure']} ({n['tenant']}{n['ancestor']}, {n['descendant']}, {n['depth']}) "
+                f"SELECT {tenant}above.{n['ancestor']}, below.{n['descendant']}, above.{n['depth']} + below.{n['depth']} + 1 "
                 f"FROM {n['closure']} above JOIN {n['closure']} below ON below.{n['ancestor']} = {node} "
                 f"WHERE above.{n['descendant']} = {parent}")
 
@@ -221,8 +235,9 @@ class SqlServerClosure(ClosureTriggers):
         key_type = self.renderer.data_type(tree.entity.column(tree.key).type).sql(self.dialect)
         return [
             self.trigger(tree, "insert", f"CREATE OR ALTER TRIGGER {{name}} ON {n['table']} AFTER INSERT AS\nBEGIN\n"
-                         f"  SET NOCOUNT ON;\n  INSERT INTO {n['closure']} ({n['ancestor']}, {n['descendant']}, {n['depth']}) "
-                         f"SELECT i.{n['key']}, i.{n['key']}, 0 FROM inserted AS i UNION ALL SELECT c.{n['ancestor']}, "
+                         f"  SET NOCOUNT ON;\n  INSERT INTO {n['closure']} ({n['tenant']}{n['ancestor']}, {n['descendant']}, "
+                         f"{n['depth']}) SELECT {self.tenant_of(n, 'i')}i.{n['key']}, i.{n['key']}, 0 FROM inserted AS i "
+                         f"UNION ALL SELECT {self.tenant_of(n, 'i')}c.{n['ancestor']}, "
                          f"i.{n['key']}, c.{n['depth']} + 1 FROM inserted AS i JOIN {n['closure']} AS c ON "
                          f"c.{n['descendant']} = i.{n['parent']};\nEND"),
             self.trigger(tree, "move", f"CREATE OR ALTER TRIGGER {{name}} ON {n['table']} AFTER UPDATE AS\nBEGIN\n"

@@ -21,10 +21,14 @@ def derive_closures(design: Design, out_dir: Path, con) -> dict[str, int]:
             continue
         closure, node = design.entities[name], tree.entity
         key, parent = ident(node.physical(tree.key)), ident(node.physical(tree.parent_column))
+        # A tree of a tenant (multi_tenant): each path carries its nodes' tenant key.
+        tenant = ident(node.physical(node.tenant_key)) if closure.tenant_key and node.tenant_key else "NULL"
         source = read_parquet(out_dir, node)
-        paths = (f"WITH RECURSIVE paths (a, d, depth) AS (SELECT {key}, {key}, 0 FROM {source} UNION ALL "
-                 f"SELECT p.a, n.{key}, p.depth + 1 FROM paths p JOIN {source} n ON n.{parent} = p.d)")
+        paths = (f"WITH RECURSIVE paths (a, d, depth, t) AS (SELECT {key}, {key}, 0, {tenant} FROM {source} UNION ALL "
+                 f"SELECT p.a, n.{key}, p.depth + 1, p.t FROM paths p JOIN {source} n ON n.{parent} = p.d)")
         columns = {f"ancestor_{tree.key}": "a", f"descendant_{tree.key}": "d", "depth": "depth"}
+        if closure.tenant_key:
+            columns = {closure.tenant_key: "t", **columns}
         select = ", ".join(f"CAST({value} AS {duckdb_type(closure.column(logical).type)}) AS {ident(closure.physical(logical))}"
                            for logical, value in columns.items())
         rewrite_parquet(con, out_dir, closure, f"{paths} SELECT {select} FROM paths ORDER BY depth, a, d")

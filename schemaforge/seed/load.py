@@ -218,7 +218,8 @@ _COPY_TEXT = {
     "time": "CAST({v} AS VARCHAR)",
     "timestamp": "strftime({v}, '%Y-%m-%d %H:%M:%S.%f')",
     "timestamptz": "strftime({v}, '%Y-%m-%d %H:%M:%S.%f') || '+00'",
-    "bytes": "'\\x' || lower(hex({v}))",
+    # bytea's hex form, its backslash doubled: COPY would read \x with two digits as one byte.
+    "bytes": "'\\\\x' || lower(hex({v}))",
 }
 
 
