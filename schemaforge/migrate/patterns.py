@@ -13,7 +13,7 @@ migration's header says so; a history table gains the columns its entity gained.
 
 from __future__ import annotations
 
-from schemaforge.ddl.render import DdlRenderer
+from schemaforge.ddl.render import DdlRenderer, render_ddl
 from schemaforge.ddl.targets import SqlTarget
 from schemaforge.design.model import Design
 from schemaforge.patterns.temporal import history_additions
@@ -23,11 +23,10 @@ DROP_ORDER = ("trigger", "procedure", "function", "materialized_view", "view", "
 
 
 def pattern_objects(design: Design, target: SqlTarget) -> dict[tuple, list]:
-    """object -> its statements, in the order the DDL creates them."""
-    renderer = DdlRenderer(design, target)
-    renderer.render()
+    """object -> its statements, in the order the DDL creates them (from the DDL rendered once
+    per loaded design: the DDL deliverable's own, and one per target for an earlier release)."""
     objects: dict[tuple, list] = {}
-    for statement in renderer.pattern_statements:
+    for statement in render_ddl(design, target.name).pattern_statements:
         objects.setdefault(statement.object, []).append(statement)
     return objects
 
