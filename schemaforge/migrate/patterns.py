@@ -16,7 +16,10 @@ from __future__ import annotations
 from schemaforge.ddl.render import DdlRenderer, render_ddl
 from schemaforge.ddl.targets import SqlTarget
 from schemaforge.design.model import Design
+from schemaforge.ddl.rule_triggers import triggered_rules
+from schemaforge.patterns import audit, event_store, hierarchy, temporal
 from schemaforge.patterns.temporal import history_additions
+from schemaforge.read_models.project import read_models
 
 # Dependents before what they use: a trigger before its function, a view before its table.
 DROP_ORDER = ("trigger", "procedure", "function", "materialized_view", "view", "table")
@@ -35,9 +38,19 @@ def _text(statements) -> str:
     return "\n".join(s.sql for s in statements)
 
 
+def adds_objects(design: Design) -> bool:
+    """Whether any pattern or rule of `design` adds objects to its DDL (read off the model: a
+    design without them needs no DDL rendered to know it has none)."""
+    return bool(audit.pattern_entities(design) or temporal.temporal_entities(design)
+                or event_store.event_stores(design) or any(t.strategy == "closure_table" for t in hierarchy.trees(design))
+                or triggered_rules(design) or read_models(design))
+
+
 def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list[str], list[str], list[str]]:
     """(the drops, to run before the tables change; the creates, after; the header's notes) that
     take the patterns' objects from `old` to `new`."""
+    if not (adds_objects(old) or adds_objects(new)):
+        return [], [], []
     before, after = pattern_objects(old, target), pattern_objects(new, target)
     everything = target.MIGRATION == "rebuild"
 
