@@ -185,6 +185,7 @@ class DdlRenderer:
     def render(self) -> DdlResult:
         order, deferred = creation_order(self.design)
         self.enum_types()
+        self.tree_path_type()
         self.sequences()
         self.updated_at_function()
         for entity in order:
@@ -195,7 +196,7 @@ class DdlRenderer:
             self.indexes(entity)
             self.updated_at_trigger(entity)
         self.temporal()
-        self.closure_tables()
+        self.hierarchies()
         self.append_only()
         self.audit_log()
         self.rule_triggers()
@@ -214,6 +215,11 @@ class DdlRenderer:
         for name, values in self.design.enum_types.items():
             if name in used:
                 self.emit(self.enum_type(name, values))
+
+    def tree_path_type(self) -> None:
+        """The type of the materialized paths, where the target has one (an extension)."""
+        if self.target.TREE_PATH and any(t.strategy == "materialized_path" for t in hierarchy.trees(self.design)):
+            self.emit(self.target.TREE_PATH[2])
 
     def enum_type(self, name: str, values: tuple[str, ...]) -> exp.Create:
         return exp.Create(
@@ -246,6 +252,8 @@ class DdlRenderer:
         return typ.kind
 
     def type_text(self, typ: LogicalType, column: Column | None = None) -> str:
+        if column is not None and self.target.TREE_PATH and hierarchy.is_tree_path(column):
+            return self.target.TREE_PATH[0]
         if typ.kind == "enum" and self.target.ENUMS == "named_type" and column and column.enum_type:
             return self.target.generate(self.ident(column.enum_type))
         template = self.target.TYPE_MAPPING[self.stored_kind(typ)]
@@ -658,6 +666,8 @@ class DdlRenderer:
         return where
 
     def index_method(self, entity: Entity, index: Index) -> str | None:
+        if self.target.TREE_PATH and index.columns == (hierarchy.TREE_PATH,) and hierarchy.is_tree_path(entity.column(index.columns[0])):
+            return self.target.TREE_PATH[1]
         using = index.using if index.using in self.target.INDEX_METHODS else None
         if index.using and using is None:
             self.finding(index.path, "TG105", "info",
@@ -849,14 +859,22 @@ class DdlRenderer:
             [(e, pattern_path(self.design, e, temporal.PATTERN)) for e in entities], temporal.TEMPORAL_TABLES, "TG117",
             lambda e: f"the versions of '{e.name}' are not kept there", temporal.WITHOUT_TRIGGERS, statements)
 
-    def closure_tables(self) -> None:
-        """The hierarchy pattern's closure tables, kept by triggers (patterns/hierarchy.py)."""
-        kept = [tree for tree in hierarchy.trees(self.design) if tree.strategy == "closure_table"
-                and hierarchy.closure_entity(tree.entity.name) in self.design.entities]
-        self.pattern_triggers(
-            [(tree.entity, tree.entity.path + ("patterns",)) for tree in kept], hierarchy.CLOSURE_TRIGGERS, "TG119",
-            lambda e: f"the closure of '{e.name}' is not kept there as the tree changes", hierarchy.WITHOUT_TRIGGERS,
-            lambda writer: [s for tree in kept for s in writer(self).triggers(tree)])
+    def hierarchies(self) -> None:
+        """What keeps each tree's closure table, path or bounds: triggers (and on MySQL the
+        procedures that move), by strategy (patterns/hierarchy.py)."""
+        for strategy, keepers in hierarchy.KEEPERS.items():
+            kept = [tree for tree in hierarchy.trees(self.design) if tree.strategy == strategy
+                    and (strategy != "closure_table" or hierarchy.closure_entity(tree.entity.name) in self.design.entities)]
+            what = hierarchy.KEPT[strategy]
+            self.pattern_triggers(
+                [(tree.entity, tree.entity.path + ("patterns",)) for tree in kept], keepers, "TG119",
+                lambda e, what=what: f"the {what} of '{e.name}' is not kept there as the tree changes",
+                {target: fix.format(kept=what) for target, fix in hierarchy.WITHOUT_TRIGGERS.items()},
+                lambda writer, kept=kept: [s for tree in kept for s in writer(self).triggers(tree)])
+            if self.target.name in hierarchy.MOVED_BY_CALL.get(strategy, ()):
+                for tree in kept:
+                    self.finding(tree.entity.path + ("patterns",), "TG120", "info", hierarchy.MOVED_BY_CALL[strategy][
+                        self.target.name].format(table=tree.entity.table, entity=tree.entity.name))
 
     def append_only(self) -> None:
         """The event stores: a trigger refuses an update or a delete (patterns/event_store.py)."""

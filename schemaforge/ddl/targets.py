@@ -225,6 +225,22 @@ class SqlTarget:
     # target checks it against earlier statements only (DuckDB).
     SELF_REFERENCE_LEVELS: ClassVar[int | None] = None
 
+    # The hierarchy pattern's materialized path (patterns/hierarchy.py): (its type, the index
+    # method its queries use, the statement that makes the type) where the target has a type for
+    # it (PostgreSQL's ltree); else text.
+    TREE_PATH: ClassVar[tuple[str, str, str] | None] = None
+
+    @classmethod
+    def path_under(cls, path: exp.Expression, above: exp.Expression) -> exp.Expression:
+        """`path` lies strictly under `above` (paths of keys joined by dots)."""
+        return exp.Like(this=path, expression=exp.DPipe(this=above, expression=exp.Literal.string(".%")))
+
+    @classmethod
+    def path_depth(cls, path: exp.Expression) -> exp.Expression:
+        """The number of dots in `path`: its node's distance from its root."""
+        dotless = exp.Anonymous(this="REPLACE", expressions=[path.copy(), exp.Literal.string("."), exp.Literal.string("")])
+        return exp.Paren(this=exp.Sub(this=exp.Length(this=path), expression=exp.Length(this=dotless)))
+
     @classmethod
     def json_check(cls, column: exp.Column) -> exp.Expression:
         """JSON_CHECK as a tree over `column`: the template is parsed with a placeholder name,
@@ -368,8 +384,18 @@ class Postgres(SqlTarget):
     MIGRATION_SETTINGS = ("SET lock_timeout = '5s';", "SET statement_timeout = '30min';")
     QUERY_PARAMETER = "%({name})s"  # psycopg
     QUERY_IN_LIST = "x = ANY(p)"  # psycopg sends a list as an array
+    TREE_PATH = ("LTREE", "gist", "CREATE EXTENSION IF NOT EXISTS ltree")  # <@ and @> served by GiST
     QUERY_PERCENT_DOUBLED = True
     PREFIX_OPERATOR_CLASSES = {"string": "varchar_pattern_ops", "text": "text_pattern_ops", "char": "bpchar_pattern_ops"}
+
+    @classmethod
+    def path_under(cls, path: exp.Expression, above: exp.Expression) -> exp.Expression:
+        return exp.Paren(this=exp.and_(exp.ArrayContainsAll(this=above, expression=path),  # above @> path
+                                       exp.NEQ(this=path.copy(), expression=above.copy())))
+
+    @classmethod
+    def path_depth(cls, path: exp.Expression) -> exp.Expression:
+        return exp.Paren(this=exp.Sub(this=exp.Anonymous(this="nlevel", expressions=[path]), expression=exp.Literal.number(1)))
 
 
 class Sqlite(SqlTarget):
@@ -462,6 +488,7 @@ class MySQL(SqlTarget):
     """MySQL 8.0.16 or later, written so that MariaDB 10.11 runs it too (see the README)."""
 
     name, title, dialect = "mysql", "MySQL", MySQLAndMariaDB
+    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "procedure": "DROP PROCEDURE IF EXISTS {name}"}
     RESERVED = reserved.MYSQL
     MAX_IDENTIFIER_LENGTH = 64
     LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset

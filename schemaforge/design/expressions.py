@@ -46,7 +46,7 @@ class ExpressionChecker:
             return self.source.inside(path, meta["line"], max(1, meta["col"] - width))
         return self.source.value(path)
 
-    def parse(self, text: str, path: Path) -> exp.Expression | None:
+    def parse(self, text: str, path: Path, engine_functions: frozenset[str] = frozenset()) -> exp.Expression | None:
         if not text.strip():
             self._error(self.source.value(path), "the SQL is empty", "SP501")
             return None
@@ -68,7 +68,7 @@ class ExpressionChecker:
         if tree is None:
             self._error(self.source.value(path), "the SQL is empty", "SP501")
             return None
-        if not self._only_allowed_calls(tree, path) or not self._portable_literals(tree, path):
+        if not self._only_allowed_calls(tree, path, engine_functions) or not self._portable_literals(tree, path):
             return None
         return tree.transform(_portable_node, copy=False)  # the tree is our own, just parsed
 
@@ -90,11 +90,12 @@ class ExpressionChecker:
                 ok = False
         return ok
 
-    def _only_allowed_calls(self, tree: exp.Expression, path: Path) -> bool:
+    def _only_allowed_calls(self, tree: exp.Expression, path: Path, engine_functions: frozenset[str]) -> bool:
         """Design SQL reads the design's entities and calls SQL's own functions. A function
         sqlglot does not know (`pg_sleep`, `current_setting`, a user's UDF), a table function
         (`read_csv('/etc/passwd')`) or a file function is refused where it stands: the build runs
-        design SQL on DuckDB, and the targets run it on their servers."""
+        design SQL on DuckDB, and the targets run it on their servers. A query a pattern makes may
+        call `engine_functions`, which the query writer spells per target (queries/render.py)."""
         ok = True
         for node in tree.find_all(exp.Anonymous, *_FILE_FUNCTIONS, exp.Table):
             if isinstance(node, exp.Table):
@@ -103,7 +104,7 @@ class ExpressionChecker:
                 name = node.this.sql(DIALECT).split("(")[0]
             else:  # as the design wrote it
                 name = node.name if isinstance(node, exp.Anonymous) else node.sql(DIALECT).split("(")[0]
-            if isinstance(node, exp.Anonymous) and name.lower() in ALLOWED_UNMODELLED_FUNCTIONS:
+            if isinstance(node, exp.Anonymous) and name.lower() in ALLOWED_UNMODELLED_FUNCTIONS | engine_functions:
                 continue
             self._error(self.source.value(path), f"design SQL may not call {name.lower()}(): it reads only the "
                         "design's entities with SQL's own functions", "SP505",
@@ -147,9 +148,10 @@ class ExpressionChecker:
                 ok = False
         return tree if ok else None
 
-    def query(self, text: str, path: Path, tables: dict[str, dict[str, str]], what: str) -> exp.Query | None:
+    def query(self, text: str, path: Path, tables: dict[str, dict[str, str]], what: str,
+              engine_functions: frozenset[str] = frozenset()) -> exp.Query | None:
         """A SELECT over the design's entities (`tables`: entity -> column -> type)."""
-        tree = self.parse(text, path)
+        tree = self.parse(text, path, engine_functions)
         if tree is None:
             return None
         if not isinstance(tree, exp.Query):

@@ -43,6 +43,14 @@ PATTERN_COLUMNS = {
     "temporal": [("valid_from", LogicalType("timestamptz"), False, Default("now"))],
 }
 
+# Columns a hierarchy strategy keeps beside the parent reference, and the index its queries use:
+# the path of keys from the root (a PostgreSQL ltree, text elsewhere), or nested-set bounds.
+HIERARCHY_COLUMNS = {
+    "materialized_path": ([("path", LogicalType("string", length=700), True, None)], ("path",)),
+    "nested_set": ([("lft", LogicalType("integer"), True, None), ("rgt", LogicalType("integer"), True, None)],
+                   ("lft", "rgt")),
+}
+
 
 @dataclass
 class _EntitySource:
@@ -377,7 +385,8 @@ class _Resolver:
             self.error(("entities", node, "fields", field), f"the parent reference '{node}.{field}' of a hierarchy must be "
                        "nullable: a root has no parent", "SP105", fix="add nullable: true")
             return
-        if self._single_key(node, spec, path, "hierarchy") is None:
+        key = self._single_key(node, spec, path, "hierarchy")
+        if key is None or not self._tree_columns_fit(node, spec, path, strategy, key):
             return
         self.hierarchies[node] = (strategy, field)
         if strategy != "closure_table":
@@ -392,6 +401,27 @@ class _Resolver:
             "primary_key": ["ancestor", "descendant"],
             "indexes": [{"fields": ["descendant", "depth"]}],  # a node's ancestors, nearest first
         }, derived_from=node)
+
+    def _tree_columns_fit(self, node: str, spec, path: Path, strategy: str, key: str) -> bool:
+        """A strategy's own columns (HIERARCHY_COLUMNS) must not meet a field of the entity, and
+        a materialized path is a chain of integer keys (an ltree label, a LIKE prefix)."""
+        columns = HIERARCHY_COLUMNS.get(strategy, ([], ()))[0]
+        taken = [name for name, *_ in columns if name in spec.fields]
+        if taken:
+            self.error(("entities", node, "fields", taken[0]), f"the {strategy} strategy of the hierarchy on '{node}' "
+                       f"keeps its own '{taken[0]}' column", "SP105", fix=f"rename the field '{taken[0]}'")
+            return False
+        if strategy == "materialized_path":
+            try:
+                integer = parse_type(spec.fields[key].type or "", self.domains).is_integer
+            except TypeError_:
+                integer = False
+            if not integer:
+                self.error(path, f"the materialized_path strategy needs an integer key: '{node}.{key}' is "
+                           f"{spec.fields[key].type}, and a path is a chain of keys", "SP105",
+                           fix="use strategy: closure_table for a tree with this key")
+                return False
+        return True
 
     def _key_of(self, name: str) -> tuple[str, ...]:
         if name in self.keys:
@@ -619,15 +649,22 @@ class _Resolver:
     def _add_pattern_columns(self, entity: Entity) -> None:
         existing = {c.name for c in entity.columns}
         convention = self.doc.conventions.column_names
-        for pattern in entity.patterns:
-            for name, typ, nullable, default in PATTERN_COLUMNS.get(pattern, []):
-                if name in existing:
-                    continue
-                entity.columns.append(Column(
-                    name=name, physical=apply_convention(name, convention), field=name, type=typ,
-                    nullable=nullable, default=default, path=entity.path, added_by=pattern,
-                    description=f"maintained by the {pattern} pattern",
-                ))
+        added = [(pattern, column) for pattern in entity.patterns for column in PATTERN_COLUMNS.get(pattern, [])]
+        tree_index = ()
+        if entity.hierarchy and entity.hierarchy[0] in HIERARCHY_COLUMNS:
+            columns, tree_index = HIERARCHY_COLUMNS[entity.hierarchy[0]]
+            added += [("hierarchy", column) for column in columns]
+        for pattern, (name, typ, nullable, default) in added:
+            if name in existing:
+                continue
+            entity.columns.append(Column(
+                name=name, physical=apply_convention(name, convention), field=name, type=typ,
+                nullable=nullable, default=default, path=entity.path, added_by=pattern,
+                description=f"maintained by the {pattern} pattern",
+            ))
+        if tree_index:
+            entity.indexes.append(Index(self.names.claim(f"ix_{entity.name}_{'_'.join(tree_index)}"), tree_index,
+                                        entity.path + ("patterns",)))
 
     def _duplicate_columns(self, entity: Entity) -> None:
         seen: dict[str, Column] = {}

@@ -74,7 +74,7 @@ class _Sections:
         entity, the ancestors, descendants and depth of each hierarchy, the traversals of each
         graph node entity."""
         from schemaforge.patterns.graph import edge_entity, graph_queries
-        from schemaforge.patterns.hierarchy import tree_queries, trees
+        from schemaforge.patterns.hierarchy import PATH_FUNCTIONS, tree_queries, trees
         from schemaforge.patterns.temporal import VALID_TO, as_of_query, temporal_entities, versions_view
 
         for entity in temporal_entities(self.design):
@@ -98,7 +98,7 @@ class _Sections:
                 self.error(("queries", query.name), f"query '{query.name}' has the name of a query a pattern on "
                            f"'{entity.name}' makes", "SP202", key=True, fix="rename the query")
                 continue
-            tree = self.sql.query(query.sql, entity.path, self._tables(), f"query '{query.name}'")
+            tree = self.sql.query(query.sql, entity.path, self._tables(), f"query '{query.name}'", PATH_FUNCTIONS)
             if tree is not None:
                 self.design.queries[query.name] = AccessPattern(query.name, entity.path, sql=tree,
                                                                 description=query.description)

@@ -4,7 +4,9 @@ tables), from one release to the next.
 Each statement the DDL renderer emits for them names its object (patterns/triggers.py). On a
 target that alters tables in place, an object that is new is created, one whose definition
 changed is dropped and created again (a view always: it may read a column that changed), and
-one that is gone is dropped. Drops run before the tables change, creates after. A target that rebuilds
+one that is gone is dropped. Drops run before the tables change, creates after. A tree whose
+strategy the release turns on has its closure, paths or bounds filled for the rows already
+there (patterns/hierarchy.py), before its triggers are made. A target that rebuilds
 changed tables drops every trigger with its table, so there every object is dropped (where it
 still is) and created again after the rows are back. A table of rows (the audit log, a
 history) is created once and never dropped: turning a pattern off keeps its rows, and the
@@ -42,7 +44,7 @@ def adds_objects(design: Design) -> bool:
     """Whether any pattern or rule of `design` adds objects to its DDL (read off the model: a
     design without them needs no DDL rendered to know it has none)."""
     return bool(audit.pattern_entities(design) or temporal.temporal_entities(design)
-                or event_store.event_stores(design) or any(t.strategy == "closure_table" for t in hierarchy.trees(design))
+                or event_store.event_stores(design) or any(t.strategy in hierarchy.KEEPERS for t in hierarchy.trees(design))
                 or triggered_rules(design) or read_models(design))
 
 
@@ -66,13 +68,20 @@ def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list
     creates = [key for key, statements in after.items()
                if key not in before or (not holds_data(statements) and (everything or changed(key)))]
     dropping = [_drop(target, key) for kind in DROP_ORDER for key in drops if key[0] == kind]
-    creating = [_end(target, line) for line in history_additions(old, new, DdlRenderer(new, target))]
+    renderer = DdlRenderer(new, target)
+    if target.TREE_PATH and _paths(new) and not _paths(old):  # the path's type, before a column takes it
+        dropping.insert(0, _end(target, target.TREE_PATH[2]))
+    creating = [_end(target, line) for line in history_additions(old, new, renderer) + hierarchy.fills(old, new, renderer)]
     for key in creates:
         creating += [_end(target, s) for s in after[key]]
     notes = [f"pattern objects: {len(creates)} created, {len(drops)} dropped"] if creates or drops else []
     notes += [f"{key[1]} is kept with its rows: the pattern that wrote it is off; drop it when they are no longer needed"
               for key, statements in before.items() if key not in after and holds_data(statements)]
     return dropping, creating, notes
+
+
+def _paths(design: Design) -> bool:
+    return any(t.strategy == "materialized_path" for t in hierarchy.trees(design))
 
 
 def _drop(target: SqlTarget, key: tuple) -> str:

@@ -7,6 +7,19 @@ parent; NULL at a root), and what each strategy keeps beside it.
   paths, a move (an update of the parent) takes the moved subtree's paths from its old ancestors
   and gives it those of the new parent, a delete goes with its rows (the closure's references
   cascade). A move under the node's own subtree would close a cycle: the closure's key refuses it.
+- `materialized_path`: `path` holds the keys from the root down to the node, joined by dots
+  (`1.5.12`; an ltree on PostgreSQL, indexed by GiST). An insert writes it from the parent's; a
+  move rewrites the prefix of the whole subtree in one UPDATE. Keys are integers.
+- `nested_set`: `lft` and `rgt` bound each node's subtree (a descendant's bounds lie strictly
+  inside). An insert without bounds takes the parent's right bound and shifts every bound from
+  there by 2; a move rotates the subtree's block of bounds to its new place in one UPDATE (each
+  bound moves by the same rule, so the set stays nested). A delete leaves a gap, which nesting
+  does not mind. A row inserted with its bounds keeps them (the seed's load).
+
+A move under the node's own subtree is refused on every strategy. MySQL forbids a trigger to
+change its own table: there a move (and the placing of a nested-set row inserted without
+bounds) is a procedure call, `CALL <table>_move(node, new_parent)` / `CALL <table>_place(node)`,
+and a trigger refuses an update of the parent that does not go through it.
 
 Each strategy answers the same three queries (`queries/<target>.sql`): `<entity>_ancestors`
 (:node's ancestors, nearest first, with their distance), `<entity>_descendants` (its subtree
@@ -22,11 +35,37 @@ from schemaforge.design.model import Design, Entity, ForeignKey
 from schemaforge.patterns.triggers import Statement
 
 PATTERN = "hierarchy"
+TREE_PATH, LEFT, RIGHT = "path", "lft", "rgt"  # the columns of materialized_path and nested_set
 
+# What each strategy keeps, which goes stale where no trigger keeps it (TG119), and what to do there.
+KEPT = {"closure_table": "closure", "materialized_path": "path", "nested_set": "bounds"}
 WITHOUT_TRIGGERS = {
-    "duckdb": "fill the closure from the application (or rebuild it with a recursive CTE after each load)",
-    "clickhouse": "rebuild the closure with a recursive CTE after each load (ClickHouse has no triggers)",
+    "duckdb": "keep the {kept} from the application, or rebuild it from the references after each load (the seed's "
+              "rows hold it)",
+    "clickhouse": "rebuild the {kept} from the references after each load (ClickHouse has no triggers; the seed's "
+                  "rows hold it)",
 }
+# Where a change of the tree is a procedure call (TG120): MySQL forbids a trigger to change its own table.
+MOVED_BY_CALL = {
+    "materialized_path": {"mysql": (
+        "MySQL forbids a trigger to change its own table: move a node of '{entity}' with CALL {table}_path_move(node, "
+        "new_parent), which rewrites its subtree's paths; a plain UPDATE of the parent is refused. An insert must give "
+        "the key: a BEFORE INSERT trigger does not see an AUTO_INCREMENT key")},
+    "nested_set": {"mysql": (
+        "MySQL forbids a trigger to change its own table: place a row of '{entity}' inserted without bounds with "
+        "CALL {table}_bounds_place(node), and move a node with CALL {table}_bounds_move(node, new_parent); a plain "
+        "UPDATE of the parent is refused")},
+}
+
+
+# The path tests of materialized_path's queries: `tree_path_under(path, above)` (strictly under)
+# and `tree_path_depth(path)`; each target spells them (SqlTarget.path_under / path_depth).
+PATH_FUNCTIONS_NAMES = ("tree_path_under", "tree_path_depth")
+PATH_FUNCTIONS = frozenset(PATH_FUNCTIONS_NAMES)
+
+
+def is_tree_path(column) -> bool:
+    return column.added_by == PATTERN and column.name == TREE_PATH
 
 
 def closure_entity(node: str) -> str:
@@ -78,6 +117,27 @@ def tree_queries(tree: Tree) -> list[TreeQuery]:
         descendants = (f"SELECT c.descendant_{key} AS descendant, c.depth FROM {closure} c WHERE c.ancestor_{key} = :node "
                        f"AND c.depth > 0 ORDER BY c.depth, c.descendant_{key}")
         depth = f"SELECT MAX(c.depth) AS depth FROM {closure} c WHERE c.descendant_{key} = :node"
+    elif tree.strategy == "materialized_path":
+        under, depth_of = PATH_FUNCTIONS_NAMES  # spelt per target (queries/render.py)
+        ancestors = (f"SELECT a.{key} AS ancestor, {depth_of}(x.{TREE_PATH}) - {depth_of}(a.{TREE_PATH}) AS depth "
+                     f"FROM {name} x JOIN {name} a ON {under}(x.{TREE_PATH}, a.{TREE_PATH}) WHERE x.{key} = :node "
+                     "ORDER BY depth")
+        descendants = (f"SELECT d.{key} AS descendant, {depth_of}(d.{TREE_PATH}) - {depth_of}(x.{TREE_PATH}) AS depth "
+                       f"FROM {name} x JOIN {name} d ON {under}(d.{TREE_PATH}, x.{TREE_PATH}) WHERE x.{key} = :node "
+                       f"ORDER BY depth, d.{key}")
+        depth = f"SELECT {depth_of}(x.{TREE_PATH}) AS depth FROM {name} x WHERE x.{key} = :node"
+    elif tree.strategy == "nested_set":
+        # A distance is the number of nodes on the way down: those whose bounds hold the lower
+        # node's and lie inside the upper one's.
+        inside = f"JOIN {name} a ON a.{LEFT} < x.{LEFT} AND a.{RIGHT} > x.{RIGHT}"
+        ancestors = (f"SELECT a.{key} AS ancestor, COUNT(*) AS depth FROM {name} x {inside} JOIN {name} m "
+                     f"ON m.{LEFT} > a.{LEFT} AND m.{LEFT} <= x.{LEFT} AND m.{RIGHT} >= x.{RIGHT} "
+                     f"WHERE x.{key} = :node GROUP BY a.{key} ORDER BY depth")
+        descendants = (f"SELECT d.{key} AS descendant, COUNT(*) AS depth FROM {name} x JOIN {name} d ON "
+                       f"d.{LEFT} > x.{LEFT} AND d.{RIGHT} < x.{RIGHT} JOIN {name} m ON m.{LEFT} > x.{LEFT} AND "
+                       f"m.{LEFT} <= d.{LEFT} AND m.{RIGHT} >= d.{RIGHT} WHERE x.{key} = :node GROUP BY d.{key} "
+                       f"ORDER BY depth, d.{key}")
+        depth = f"SELECT COUNT(a.{key}) AS depth FROM {name} x LEFT {inside} WHERE x.{key} = :node"
     else:  # adjacency: walk the references
         up = (f"WITH RECURSIVE up (node, depth) AS (SELECT t.{parent}, 1 FROM {name} t WHERE t.{key} = :node AND "
               f"t.{parent} IS NOT NULL UNION ALL SELECT t.{parent}, u.depth + 1 FROM up u JOIN {name} t ON t.{key} = u.node "
@@ -93,10 +153,11 @@ def tree_queries(tree: Tree) -> list[TreeQuery]:
             TreeQuery(f"{name}_depth", depth, f"{label}: how far :node is from its root")]
 
 
-class ClosureTriggers:
-    """One target's triggers that keep a closure table right."""
+class TreeWriter:
+    """One target's statements that keep a strategy's columns right as the tree changes."""
 
     target: ClassVar[str]
+    SUFFIX: ClassVar[str]  # of the objects' names: <table>_<suffix>_<what>
 
     def __init__(self, renderer):
         self.renderer = renderer
@@ -106,12 +167,121 @@ class ClosureTriggers:
         return self.renderer.ident(name).sql(self.dialect)
 
     def names(self, tree: Tree) -> dict[str, str]:
+        entity = tree.entity
+        found = {"table": self.renderer.table(entity).sql(self.dialect), "key": self.q(entity.physical(tree.key)),
+                 "parent": self.q(entity.physical(tree.parent_column))}
+        for column in (TREE_PATH, LEFT, RIGHT):
+            if any(c.name == column for c in entity.columns):
+                found[column] = self.q(entity.physical(column))
+        return found
+
+    def object_name(self, tree: Tree, what: str) -> str:
+        return self.q(f"{tree.entity.table}_{self.SUFFIX}_{what}")
+
+    def trigger(self, tree: Tree, what: str, sql: str, procedural: bool = True) -> Statement:
+        name = self.object_name(tree, what)
+        return Statement(sql.replace("{name}", name), procedural,
+                         object=("trigger", name, self.renderer.table(tree.entity).sql(self.dialect)))
+
+    def function(self, tree: Tree, what: str, body: str, declare: str = "") -> Statement:
+        """A PostgreSQL trigger function."""
+        name = self.object_name(tree, what)
+        return Statement(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n{declare}"
+                         f"BEGIN\n{body}\nEND\n$$", True, object=("function", f"{name}()", None))
+
+    def key_type(self, tree: Tree) -> str:
+        return self.renderer.data_type(tree.entity.column(tree.key).type).sql(self.dialect)
+
+    def joined_update(self, table: str, sets: str, derived: str, where: str) -> str:
+        """An UPDATE of `table` that reads the one row of `derived` as `m` (PostgreSQL and
+        SQLite: UPDATE ... FROM, whose row is read once, before any row changes)."""
+        return f"UPDATE {table} SET {sets} FROM ({derived}) AS m WHERE {where}"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        raise NotImplementedError
+
+    # -- filling what the strategy keeps for rows already there (a migration that turns it on) --
+    WITH_RECURSIVE: ClassVar[str] = "WITH RECURSIVE"
+    TEXT: ClassVar[str] = "VARCHAR({length})"
+
+    def concat(self, *parts: str) -> str:
+        return " || ".join(parts)
+
+    def text(self, value: str, length: int = 4000) -> str:
+        return f"CAST({value} AS {self.TEXT.format(length=length)})"
+
+    def fill_update(self, table: str, sets: str, ctes: str, select: str, on: str) -> str:
+        """UPDATE `table` from the rows `select` gives (as `w`) after the recursive `ctes`."""
+        return f"UPDATE {table} SET {sets} FROM ({self.WITH_RECURSIVE} {ctes} {select}) AS w WHERE {on}"
+
+    def fill_insert(self, table: str, columns: str, ctes: str, select: str) -> str:
+        return f"INSERT INTO {table} ({columns}) {self.WITH_RECURSIVE} {ctes} {select}"
+
+    def walk(self, n: dict) -> str:
+        """Each node reachable from a root, with its depth, the path of its keys and a chain of
+        fixed-width numbers (one per key, by key order) that sorts a pre-order walk."""
+        number = "1000000000000000000 + ROW_NUMBER() OVER (ORDER BY {key})".format(key=n["key"])
+        return (f"numbered (node, parent, num) AS (SELECT {n['key']}, {n['parent']}, {number} FROM {n['table']}), "
+                f"walk (node, depth, node_path, chain) AS (SELECT node, 0, {self.text('node', 700)}, {self.text('num')} "
+                "FROM numbered WHERE parent IS NULL UNION ALL SELECT c.node, w.depth + 1, "
+                f"{self.text(self.concat('w.node_path', repr('.'), self.text('c.node', 20)), 700)}, "
+                f"{self.text(self.concat('w.chain', self.text('c.num', 20)))} FROM walk w JOIN numbered c ON c.parent = w.node)")
+
+    def fill(self, tree: Tree) -> list[str]:
+        """The statements that give the rows already in the table what the strategy keeps."""
+        raise NotImplementedError
+
+
+class MySQLSql:
+    """MySQL's spelling of the writers' shared statements."""
+
+    TEXT = "CHAR({length})"
+
+    def concat(self, *parts: str) -> str:
+        return f"CONCAT({', '.join(parts)})"
+
+    def joined_update(self, table: str, sets: str, derived: str, where: str) -> str:
+        return f"UPDATE {table} JOIN ({derived}) AS m SET {sets} WHERE {where}"
+
+    def fill_update(self, table: str, sets: str, ctes: str, select: str, on: str) -> str:
+        return f"UPDATE {table} JOIN (WITH RECURSIVE {ctes} {select}) AS w ON {on} SET {sets}"
+
+
+class SqlServerSql:
+    """SQL Server's: a WITH (no RECURSIVE) stands before the statement, + joins text."""
+
+    WITH_RECURSIVE = "WITH"
+
+    def concat(self, *parts: str) -> str:
+        return " + ".join(parts)
+
+    def fill_update(self, table: str, sets: str, ctes: str, select: str, on: str) -> str:
+        return f"WITH {ctes} UPDATE {table} SET {sets} FROM {table} JOIN ({select}) AS w ON {on}"
+
+    def fill_insert(self, table: str, columns: str, ctes: str, select: str) -> str:
+        return f"WITH {ctes} INSERT INTO {table} ({columns}) {select}"
+
+
+class OracleSql:
+    """Oracle's: no RECURSIVE, VARCHAR2, and MERGE for an UPDATE from other rows."""
+
+    WITH_RECURSIVE = "WITH"
+    TEXT = "VARCHAR2({length})"
+
+    def fill_update(self, table: str, sets: str, ctes: str, select: str, on: str) -> str:
+        return f"MERGE INTO {table} USING (WITH {ctes} {select}) w ON ({on}) WHEN MATCHED THEN UPDATE SET {sets}"
+
+
+class ClosureTriggers(TreeWriter):
+    """One target's triggers that keep a closure table right."""
+
+    SUFFIX = "closure"
+
+    def names(self, tree: Tree) -> dict[str, str]:
         entity, closure = tree.entity, tree.entity.name
         closure_table = self.renderer.design.entities[closure_entity(closure)]
-        names = {
-            "table": self.renderer.table(entity).sql(self.dialect),
+        names = super().names(tree) | {
             "closure": self.renderer.table(closure_table).sql(self.dialect),
-            "key": self.q(entity.physical(tree.key)), "parent": self.q(entity.physical(tree.parent_column)),
             "ancestor": self.q(closure_table.physical(f"ancestor_{tree.key}")),
             "descendant": self.q(closure_table.physical(f"descendant_{tree.key}")),
             "depth": self.q(closure_table.physical("depth")),
@@ -123,15 +293,19 @@ class ClosureTriggers:
             names["node_tenant"] = self.q(entity.physical(entity.tenant_key))
         return names
 
+    def fill(self, tree: Tree) -> list[str]:
+        n = self.names(tree)
+        pairs = (f"{self.walk(n)}, pairs (ancestor, node, distance) AS (SELECT node, node, 0 FROM walk UNION ALL "
+                 "SELECT p.ancestor, c.node, p.distance + 1 FROM pairs p JOIN numbered c ON c.parent = p.node)")
+        tenant = f"t.{n['node_tenant']}, " if n["tenant"] else ""
+        return [self.fill_insert(n["closure"], f"{n['tenant']}{n['ancestor']}, {n['descendant']}, {n['depth']}", pairs,
+                                 f"SELECT {tenant}p.ancestor, p.node, p.distance FROM pairs p JOIN {n['table']} t "
+                                 f"ON t.{n['key']} = p.node")]
+
     @staticmethod
     def tenant_of(n: dict, row: str) -> str:
         """`row`'s tenant key as the first value of a closure row, where there is one."""
         return f"{row}.{n['node_tenant']}, " if n["tenant"] else ""
-
-    def trigger(self, tree: Tree, what: str, sql: str, procedural: bool = True) -> Statement:
-        name = self.q(f"{tree.entity.table}_closure_{what}")
-        return Statement(sql.replace("{name}", name), procedural,
-                         object=("trigger", name, self.renderer.table(tree.entity).sql(self.dialect)))
 
     def added(self, n: dict, new: str) -> str:
         """The new node's paths: itself, and each of its parent's ancestors one step further."""
@@ -159,10 +333,6 @@ class ClosureTriggers:
                 f"FROM {n['closure']} above JOIN {n['closure']} below ON below.{n['ancestor']} = {node} "
                 f"WHERE above.{n['descendant']} = {parent}")
 
-    def triggers(self, tree: Tree) -> list[Statement]:
-        raise NotImplementedError
-
-
 class PostgresClosure(ClosureTriggers):
     target = "postgres"
 
@@ -184,7 +354,7 @@ class PostgresClosure(ClosureTriggers):
         ]
 
 
-class MySQLClosure(ClosureTriggers):
+class MySQLClosure(MySQLSql, ClosureTriggers):
     """Single-statement triggers (no DELIMITER needed): the move is two, the graft FOLLOWS the
     cut. MySQL refuses a DELETE that reads its own table in a subquery: the subtree is read
     through a derived table, which it materializes first."""
@@ -223,7 +393,7 @@ class SqliteClosure(ClosureTriggers):
         ]
 
 
-class SqlServerClosure(ClosureTriggers):
+class SqlServerClosure(SqlServerSql, ClosureTriggers):
     """Set-based: a statement that inserts a parent and its child together sees the parent's
     paths only once they are in, and a move is one row a statement: insert a tree level by
     level (the seed's load does), move one node at a time."""
@@ -248,7 +418,7 @@ class SqlServerClosure(ClosureTriggers):
         ]
 
 
-class OracleClosure(ClosureTriggers):
+class OracleClosure(OracleSql, ClosureTriggers):
     target = "oracle"
     FROM_NOTHING = " FROM dual"
 
@@ -266,3 +436,424 @@ class OracleClosure(ClosureTriggers):
 CLOSURE_TRIGGERS: dict[str, type[ClosureTriggers]] = {
     cls.target: cls for cls in (PostgresClosure, MySQLClosure, SqliteClosure, SqlServerClosure, OracleClosure)
 }
+
+
+
+# -- materialized_path ----------------------------------------------------------------------
+
+class PathTriggers(TreeWriter):
+    SUFFIX = "path"
+    REFUSAL = "a node cannot move under its own subtree"
+
+    def path_value(self, text: str) -> str:
+        return text
+
+    def fill(self, tree: Tree) -> list[str]:
+        n = self.names(tree)
+        return [self.fill_update(n["table"], f"{n['path']} = {self.path_value('w.node_path')}", self.walk(n),
+                                 "SELECT node, node_path FROM walk", f"{n['table']}.{n['key']} = w.node")]
+
+
+class PostgresPath(PathTriggers):
+    """ltree: an insert takes its parent's path and its own key (a BEFORE trigger: defaults,
+    the key's included, are in NEW by then); a move gives the subtree the new parent's path in
+    place of the old one's prefix."""
+
+    target = "postgres"
+
+    def path_value(self, text: str) -> str:
+        return f"CAST({text} AS ltree)"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        above = f"COALESCE((SELECT p.{n['path']} FROM {n['table']} p WHERE p.{n['key']} = NEW.{n['parent']}), ''::ltree)"
+        insert, move = self.object_name(tree, "insert"), self.object_name(tree, "move")
+        return [
+            self.function(tree, "insert", f"  NEW.{n['path']} := {above} || NEW.{n['key']}::text;\n  RETURN NEW;"),
+            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} BEFORE INSERT ON {n['table']} FOR EACH ROW "
+                         f"EXECUTE FUNCTION {insert}()"),
+            self.function(tree, "move", (
+                f"  SELECT {n['path']} INTO here FROM {n['table']} WHERE {n['key']} = NEW.{n['key']};\n"
+                f"  above := {above};\n"
+                f"  IF above <@ here THEN\n    RAISE EXCEPTION '{n['table']}: {self.REFUSAL} (%)', NEW.{n['key']} "
+                "USING ERRCODE = 'check_violation';\n  END IF;\n"
+                f"  UPDATE {n['table']} SET {n['path']} = above || subpath({n['path']}, nlevel(here) - 1) "
+                f"WHERE {n['path']} <@ here;\n  RETURN NULL;"), declare="DECLARE\n  here ltree;\n  above ltree;\n"),
+            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH ROW "
+                         f"WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION {move}()"),
+        ]
+
+
+class SqlitePath(PathTriggers):
+    target = "sqlite"
+
+    def above(self, n: dict) -> str:
+        return f"COALESCE((SELECT p.{n['path']} || '.' FROM {n['table']} p WHERE p.{n['key']} = NEW.{n['parent']}), '')"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        path = n["path"]
+        moved = (f"SELECT x.{path} AS old_path, {self.above(n)} || x.{n['key']} AS new_path FROM {n['table']} x "
+                 f"WHERE x.{n['key']} = NEW.{n['key']}")
+        rewrite = self.joined_update(n["table"], f"{path} = m.new_path || SUBSTR({path}, LENGTH(m.old_path) + 1)", moved,
+                                     f"{path} = m.old_path OR {path} LIKE m.old_path || '.%'")
+        return [
+            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']}\nBEGIN\n  UPDATE {n['table']} "
+                         f"SET {path} = {self.above(n)} || NEW.{n['key']} WHERE {n['key']} = NEW.{n['key']};\nEND"),
+            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
+                         f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n"
+                         f"  SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM {n['table']} p WHERE p.{n['key']} = "
+                         f"NEW.{n['parent']} AND (p.{path} = NEW.{path} OR p.{path} LIKE NEW.{path} || '.%');\n"
+                         f"  {rewrite};\nEND"),
+        ]
+
+
+class MySQLGuard(MySQLSql):
+    """MySQL forbids a trigger to change its own table: a move is a procedure's one UPDATE, and
+    a BEFORE UPDATE trigger refuses a change of the parent that the procedure did not make
+    (named by a CHECK that fails: `<table>_moves_by_call`, `<table>_moves_outside_its_subtree`)."""
+
+    def guard(self, tree: Tree, n: dict, direct: str, cycle: str) -> list[Statement]:
+        table = self.q(f"{tree.entity.table}_refused_move")
+        by_call, outside = self.q(f"{tree.entity.table}_moves_by_call"), self.q(f"{tree.entity.table}_moves_outside_its_subtree")
+        return [
+            Statement(f"CREATE TABLE {table} (reason VARCHAR(10) NOT NULL, CONSTRAINT {by_call} CHECK (reason <> 'direct'), "
+                      f"CONSTRAINT {outside} CHECK (reason <> 'cycle'))", object=("table", table, None)),
+            self.trigger(tree, "guard", f"CREATE TRIGGER {{name}} BEFORE UPDATE ON {n['table']} FOR EACH ROW INSERT INTO "
+                         f"{table} (reason) SELECT CASE WHEN {cycle} THEN 'cycle' ELSE 'direct' END FROM DUAL WHERE "
+                         f"NOT (OLD.{n['parent']} <=> NEW.{n['parent']}) AND ({direct} OR {cycle})", procedural=False),
+        ]
+
+    def procedure(self, tree: Tree, what: str, parameters: str, body: str) -> Statement:
+        name = self.object_name(tree, what)
+        return Statement(f"CREATE PROCEDURE {name}({parameters}) {body}", object=("procedure", name, None))
+
+
+class MySQLPath(MySQLGuard, PathTriggers):
+    target = "mysql"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        key = self.key_type(tree)
+        moved = (f"SELECT x.{n['path']} AS old_path, CONCAT(COALESCE((SELECT CONCAT(p.{n['path']}, '.') FROM {n['table']} p "
+                 f"WHERE p.{n['key']} = sf_parent), ''), x.{n['key']}) AS new_path FROM {n['table']} x WHERE x.{n['key']} = sf_node")
+        return [
+            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} BEFORE INSERT ON {n['table']} FOR EACH ROW SET "
+                         f"NEW.{n['path']} = CONCAT(COALESCE((SELECT CONCAT(p.{n['path']}, '.') FROM {n['table']} p WHERE "
+                         f"p.{n['key']} = NEW.{n['parent']}), ''), NEW.{n['key']})", procedural=False),
+            *self.guard(tree, n, f"OLD.{n['path']} <=> NEW.{n['path']}", f"NEW.{n['path']} LIKE CONCAT(OLD.{n['path']}, '.%')"),
+            self.procedure(tree, "move", f"IN sf_node {key}, IN sf_parent {key}", self.joined_update(
+                n["table"], f"{n['parent']} = IF({n['key']} = sf_node, sf_parent, {n['parent']}), "
+                f"{n['path']} = CONCAT(m.new_path, SUBSTRING({n['path']}, LENGTH(m.old_path) + 1))", moved,
+                f"{n['path']} = m.old_path OR {n['path']} LIKE CONCAT(m.old_path, '.%')")),
+        ]
+
+
+# -- nested_set -----------------------------------------------------------------------------
+
+class NestedSetTriggers(TreeWriter):
+    """The bounds' two changes as one UPDATE each, over the values that say where (`m.v_...`:
+    the one row of a derived table; `@v_...` or `v_...`: variables of SQL Server and Oracle):
+    placing a new node at `v_at` (its parent's right bound, or after every bound for a root)
+    shifts every bound from there by 2; a move rotates the block [v_left, v_right] of the
+    subtree to `v_at`, and the bounds between by the block's width the other way."""
+
+    SUFFIX = "bounds"
+    REFUSAL = PathTriggers.REFUSAL
+    AS: ClassVar[str] = "AS "  # before a derived table's alias (Oracle has none)
+
+    def at(self, n: dict, parent: str) -> str:
+        """Where a node under `parent` (NULL: a root) goes: its parent's right bound, or after all."""
+        return (f"COALESCE((SELECT p.{n['rgt']} FROM {n['table']} p WHERE p.{n['key']} = {parent}), "
+                f"(SELECT COALESCE(MAX(o.{n['rgt']}), 0) + 1 FROM {n['table']} o))")
+
+    def placing(self, n: dict, node: str) -> str:
+        """The row of `v_at` for a node inserted under the parent it names."""
+        return f"SELECT {self.at(n, 'x.' + n['parent'])} AS v_at FROM {n['table']} x WHERE x.{n['key']} = {node}"
+
+    def place(self, n: dict, node: str, m: str = "m.") -> tuple[str, str]:
+        """(sets, where) of placing `node` at `{m}v_at`."""
+        sets = ", ".join(f"{n[b]} = CASE WHEN {n['key']} = {node} THEN {m}v_at{plus} WHEN {n[b]} >= {m}v_at THEN {n[b]} + 2 "
+                         f"ELSE {n[b]} END" for b, plus in (("lft", ""), ("rgt", " + 1")))
+        return sets, f"{n['key']} = {node} OR {n['rgt']} >= {m}v_at"
+
+    def moved(self, n: dict, node: str, parent: str) -> str:
+        """The row of a move: the subtree's bounds, where it goes, whether that is inside it, and
+        the range of bounds that change."""
+        bounds = (f"SELECT x.{n['lft']} AS v_left, x.{n['rgt']} AS v_right, {self.at(n, parent)} AS v_at "
+                  f"FROM {n['table']} x WHERE x.{n['key']} = {node}")
+        return (f"SELECT v_left, v_right, v_at, CASE WHEN v_at BETWEEN v_left AND v_right THEN 1 ELSE 0 END AS v_cycle, "
+                "CASE WHEN v_at < v_left THEN v_at ELSE v_left END AS v_low, "
+                f"CASE WHEN v_at > v_right THEN v_at - 1 ELSE v_right END AS v_high FROM ({bounds}) {self.AS}b")
+
+    @staticmethod
+    def rotated(bound: str, m: str = "m.") -> str:
+        width = f"({m}v_right - {m}v_left + 1)"
+        return (f"CASE WHEN {bound} BETWEEN {m}v_left AND {m}v_right THEN {bound} + CASE WHEN {m}v_at > {m}v_right THEN "
+                f"{m}v_at - {m}v_right - 1 ELSE {m}v_at - {m}v_left END WHEN {bound} BETWEEN {m}v_low AND {m}v_high THEN "
+                f"CASE WHEN {bound} > {m}v_right THEN {bound} - {width} ELSE {bound} + {width} END ELSE {bound} END")
+
+    def rotation(self, n: dict, m: str = "m.") -> tuple[str, str]:
+        """(sets, where) of a move, over `{m}v_...`."""
+        return (f"{n['lft']} = {self.rotated(n['lft'], m)}, {n['rgt']} = {self.rotated(n['rgt'], m)}",
+                f"{n['lft']} BETWEEN {m}v_low AND {m}v_high OR {n['rgt']} BETWEEN {m}v_low AND {m}v_high")
+
+    def move(self, n: dict, node: str, parent: str) -> str:
+        sets, where = self.rotation(n)
+        return self.joined_update(n["table"], sets, self.moved(n, node, parent), where)
+
+    def placed(self, n: dict, node: str, parent: str) -> str:
+        sets, where = self.place(n, node)
+        return self.joined_update(n["table"], sets, f"SELECT {self.at(n, parent)} AS v_at", where)
+
+    def fill(self, tree: Tree) -> list[str]:
+        """Bounds from one pre-order walk: entering the k-th node (0-based) at depth d, k lefts and
+        the rights of all but its d ancestors are behind; its subtree of s nodes takes 2s."""
+        n = self.names(tree)
+        ctes = (f"{self.walk(n)}, pairs (ancestor, node) AS (SELECT node, node FROM walk UNION ALL "
+                "SELECT p.ancestor, c.node FROM pairs p JOIN numbered c ON c.parent = p.node)")
+        ranked = ("SELECT w.node, w.depth, ROW_NUMBER() OVER (ORDER BY w.chain) - 1 AS k, s.subtree FROM walk w JOIN "
+                  "(SELECT ancestor, COUNT(*) AS subtree FROM pairs GROUP BY ancestor) s ON s.ancestor = w.node")
+        select = f"SELECT node, 2 * k - depth + 1 AS l, 2 * k - depth + 2 * subtree AS r FROM ({ranked}) ranked"
+        return [self.fill_update(n["table"], f"{n['lft']} = w.l, {n['rgt']} = w.r", ctes, select,
+                                 f"{n['table']}.{n['key']} = w.node")]
+
+
+class PostgresNestedSet(NestedSetTriggers):
+    target = "postgres"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        insert, move = self.object_name(tree, "insert"), self.object_name(tree, "move")
+        return [
+            self.function(tree, "insert", f"  {self.placed(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\n  RETURN NULL;"),
+            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} FOR EACH ROW "
+                         f"WHEN (NEW.{n['lft']} IS NULL) EXECUTE FUNCTION {insert}()"),
+            self.function(tree, "move", (
+                f"  IF EXISTS (SELECT 1 FROM ({self.moved(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])}) AS m WHERE m.v_cycle = 1) THEN\n"
+                f"    RAISE EXCEPTION '{n['table']}: {self.REFUSAL} (%)', NEW.{n['key']} USING ERRCODE = 'check_violation';\n"
+                f"  END IF;\n  {self.move(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\n  RETURN NULL;")),
+            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH ROW "
+                         f"WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION {move}()"),
+        ]
+
+
+class SqliteNestedSet(NestedSetTriggers):
+    target = "sqlite"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        return [
+            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} WHEN NEW.{n['lft']} IS NULL\n"
+                         f"BEGIN\n  {self.placed(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\nEND"),
+            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
+                         f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n"
+                         f"  SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM ({self.moved(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])}) "
+                         f"AS m WHERE m.v_cycle = 1;\n  {self.move(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\nEND"),
+        ]
+
+
+class MySQLNestedSet(MySQLGuard, NestedSetTriggers):
+    """A row inserted without bounds is placed by `CALL <table>_place(node)`; a move under its
+    own subtree marks the node's bounds -1, which the guard refuses."""
+
+    target = "mysql"
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        key = self.key_type(tree)
+        sets, where = self.place(n, "sf_node")
+        placed = f"{self.placing(n, 'sf_node')} AND x.{n['lft']} IS NULL"
+        cycle_first = (f"{n['parent']} = IF({n['key']} = sf_node, sf_parent, {n['parent']}), "
+                       f"{n['lft']} = IF(m.v_cycle = 1, -1, {self.rotated(n['lft'])}), "
+                       f"{n['rgt']} = IF(m.v_cycle = 1, -1, {self.rotated(n['rgt'])})")
+        moving = self.joined_update(n["table"], cycle_first, self.moved(n, "sf_node", "sf_parent"),
+                                    f"{n['key']} = sf_node OR (m.v_cycle = 0 AND ({n['lft']} BETWEEN m.v_low AND m.v_high "
+                                    f"OR {n['rgt']} BETWEEN m.v_low AND m.v_high))")
+        return [
+            *self.guard(tree, n, f"(OLD.{n['lft']} <=> NEW.{n['lft']})", f"NEW.{n['lft']} = -1"),
+            self.procedure(tree, "place", f"IN sf_node {key}", self.joined_update(n["table"], sets, placed, where)),
+            self.procedure(tree, "move", f"IN sf_node {key}, IN sf_parent {key}", moving),
+        ]
+
+
+# -- SQL Server and Oracle: one row at a time -----------------------------------------------
+
+class RowByRow:
+    """SQL Server's triggers see a statement's rows together, and Oracle's row triggers may not
+    read their own table: both keep a path or bounds one row at a time, in key order (parents
+    first where keys grow down the tree), after the statement: a cursor over `inserted` on SQL
+    Server, a compound trigger that collects the keys on Oracle."""
+
+    def variables(self, tree: Tree) -> dict[str, str]:
+        """name -> SQL type of the variables a keeper uses."""
+        raise NotImplementedError
+
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
+        raise NotImplementedError
+
+
+class SqlServerRows(SqlServerSql, RowByRow):
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
+        """A trigger that runs `step` for each key `rows` (over inserted/deleted) gives, as @node."""
+        declared = ", ".join(f"@{name} {typ}" for name, typ in {"node": self.key_type(tree), **self.variables(tree)}.items())
+        body = "\n".join(f"    {line};" for line in step)
+        guard = f"  IF NOT UPDATE({n['parent']}) RETURN;\n" if event == "UPDATE" else ""
+        return self.trigger(tree, what, (
+            f"CREATE OR ALTER TRIGGER {{name}} ON {n['table']} AFTER {event} AS\nBEGIN\n  SET NOCOUNT ON;\n{guard}"
+            f"  DECLARE {declared};\n  DECLARE each_row CURSOR LOCAL FAST_FORWARD FOR {rows};\n  OPEN each_row;\n"
+            "  FETCH NEXT FROM each_row INTO @node;\n  WHILE @@FETCH_STATUS = 0\n  BEGIN\n"
+            f"{body}\n    FETCH NEXT FROM each_row INTO @node;\n  END;\n  CLOSE each_row;\n  DEALLOCATE each_row;\nEND"))
+
+    def moved_rows(self, n: dict) -> str:
+        return (f"SELECT i.{n['key']} FROM inserted AS i JOIN deleted AS d ON d.{n['key']} = i.{n['key']} WHERE NOT "
+                f"(i.{n['parent']} = d.{n['parent']} OR (i.{n['parent']} IS NULL AND d.{n['parent']} IS NULL)) "
+                f"ORDER BY i.{n['key']}")
+
+    def refuse(self, table: str, condition: str, refusal: str) -> str:
+        return f"IF {condition} THROW 50002, N'{table}: {refusal}', 1"
+
+
+class OracleRows(OracleSql, RowByRow):
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
+        """A compound trigger: each row's key, where `rows` (a condition on :NEW and :OLD) holds,
+        is kept, and `step` runs for each (as node) after the statement."""
+        name = self.object_name(tree, what)
+        declared = "".join(f"  {name_} {typ};\n" for name_, typ in self.variables(tree).items())
+        body = "\n".join(f"      {line};" for line in step)
+        of = f" OF {n['parent']}" if event == "UPDATE" else ""
+        return self.trigger(tree, what, (
+            f"CREATE OR REPLACE TRIGGER {{name}} FOR {event}{of} ON {n['table']} COMPOUND TRIGGER\n"
+            f"  TYPE keys_t IS TABLE OF {n['table']}.{n['key']}%TYPE;\n  nodes keys_t := keys_t();\n  node {n['table']}.{n['key']}%TYPE;\n"
+            f"{declared}  AFTER EACH ROW IS\n  BEGIN\n    IF {rows} THEN\n      nodes.EXTEND;\n      nodes(nodes.LAST) := :NEW.{n['key']};\n"
+            "    END IF;\n  END AFTER EACH ROW;\n  AFTER STATEMENT IS\n  BEGIN\n    FOR i IN 1 .. nodes.COUNT LOOP\n"
+            f"      node := nodes(i);\n{body}\n    END LOOP;\n  END AFTER STATEMENT;\nEND {name};"))
+
+    @staticmethod
+    def moved_rows(n: dict) -> str:
+        return (f"NOT (:NEW.{n['parent']} = :OLD.{n['parent']} OR (:NEW.{n['parent']} IS NULL AND "
+                f":OLD.{n['parent']} IS NULL))")
+
+    def refuse(self, table: str, condition: str, refusal: str) -> str:
+        return f"IF {condition} THEN\n        RAISE_APPLICATION_ERROR(-20002, '{table}: {refusal}');\n      END IF"
+
+
+class SqlServerPath(SqlServerRows, PathTriggers):
+    target = "sqlserver"
+
+    def variables(self, tree: Tree) -> dict[str, str]:
+        path = self.renderer.data_type(tree.entity.column(TREE_PATH).type).sql(self.dialect)
+        return {"old_path": path, "new_path": path}
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        key, path = n["key"], n["path"]
+        full = (f"COALESCE((SELECT p.{path} + '.' FROM {n['table']} AS p WHERE p.{key} = x.{n['parent']}), '') + "
+                f"CAST(x.{key} AS VARCHAR(20))")
+        return [
+            self.each_row(tree, n, "insert", "INSERT", f"SELECT i.{key} FROM inserted AS i ORDER BY i.{key}", [
+                f"UPDATE x SET {path} = {full} FROM {n['table']} AS x WHERE x.{key} = @node"]),
+            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
+                f"SELECT @old_path = x.{path}, @new_path = {full} FROM {n['table']} AS x WHERE x.{key} = @node",
+                self.refuse(n["table"], "@new_path LIKE @old_path + '.%'", self.REFUSAL),
+                f"UPDATE {n['table']} SET {path} = @new_path + SUBSTRING({path}, LEN(@old_path) + 1, 4000) "
+                f"WHERE {path} = @old_path OR {path} LIKE @old_path + '.%'"]),
+        ]
+
+
+class OraclePath(OracleRows, PathTriggers):
+    target = "oracle"
+
+    def variables(self, tree: Tree) -> dict[str, str]:
+        column = f"{self.renderer.table(tree.entity).sql(self.dialect)}.{self.q(tree.entity.physical(TREE_PATH))}%TYPE"
+        return {"old_path": column, "new_path": column}
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        key, path = n["key"], n["path"]
+        full = f"(SELECT p.{path} || '.' FROM {n['table']} p WHERE p.{key} = x.{n['parent']}) || x.{key}"  # NULL || k is k
+        return [
+            self.each_row(tree, n, "insert", "INSERT", "1 = 1", [
+                f"UPDATE {n['table']} x SET x.{path} = {full} WHERE x.{key} = node"]),
+            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
+                f"SELECT x.{path}, {full} INTO old_path, new_path FROM {n['table']} x WHERE x.{key} = node",
+                self.refuse(n["table"], "new_path LIKE old_path || '.%'", self.REFUSAL),
+                f"UPDATE {n['table']} SET {path} = new_path || SUBSTR({path}, LENGTH(old_path) + 1) "
+                f"WHERE {path} = old_path OR {path} LIKE old_path || '.%'"]),
+        ]
+
+
+class SqlServerNestedSet(SqlServerRows, NestedSetTriggers):
+    target = "sqlserver"
+
+    def variables(self, tree: Tree) -> dict[str, str]:
+        return {f"v_{name}": "INT" for name in ("left", "right", "at", "cycle", "low", "high")}
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        key = n["key"]
+        values = ", ".join(f"@v_{name} = m.v_{name}" for name in ("left", "right", "at", "cycle", "low", "high"))
+        (place_sets, place_where), (move_sets, move_where) = self.place(n, "@node", "@"), self.rotation(n, "@")
+        moved_to = f"(SELECT i.{n['parent']} FROM inserted AS i WHERE i.{key} = @node)"
+        return [
+            self.each_row(tree, n, "insert", "INSERT",
+                          f"SELECT i.{key} FROM inserted AS i WHERE i.{n['lft']} IS NULL ORDER BY i.{key}", [
+                              f"SELECT @v_at = m.v_at FROM ({self.placing(n, '@node')}) AS m",
+                              f"UPDATE {n['table']} SET {place_sets} WHERE {place_where}"]),
+            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
+                f"SELECT {values} FROM ({self.moved(n, '@node', moved_to)}) AS m",
+                self.refuse(n["table"], "@v_cycle = 1", self.REFUSAL),
+                f"UPDATE {n['table']} SET {move_sets} WHERE {move_where}"]),
+        ]
+
+
+class OracleNestedSet(OracleRows, NestedSetTriggers):
+    target = "oracle"
+    AS = ""
+
+    def variables(self, tree: Tree) -> dict[str, str]:
+        return {f"v_{name}": "NUMBER" for name in ("left", "right", "at", "cycle", "low", "high")}
+
+    def triggers(self, tree: Tree) -> list[Statement]:
+        n = self.names(tree)
+        names = ("left", "right", "at", "cycle", "low", "high")
+        (place_sets, place_where), (move_sets, move_where) = self.place(n, "node", ""), self.rotation(n, "")
+        moved_to = f"(SELECT y.{n['parent']} FROM {n['table']} y WHERE y.{n['key']} = node)"
+        return [
+            self.each_row(tree, n, "insert", "INSERT", f":NEW.{n['lft']} IS NULL", [
+                f"SELECT m.v_at INTO v_at FROM ({self.placing(n, 'node')}) m",
+                f"UPDATE {n['table']} SET {place_sets} WHERE {place_where}"]),
+            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
+                f"SELECT {', '.join('m.v_' + x for x in names)} INTO {', '.join('v_' + x for x in names)} "
+                f"FROM ({self.moved(n, 'node', moved_to)}) m",
+                self.refuse(n["table"], "v_cycle = 1", self.REFUSAL),
+                f"UPDATE {n['table']} SET {move_sets} WHERE {move_where}"]),
+        ]
+
+
+PATH_TRIGGERS: dict[str, type[PathTriggers]] = {
+    cls.target: cls for cls in (PostgresPath, SqlitePath, MySQLPath, SqlServerPath, OraclePath)
+}
+NESTED_SET_TRIGGERS: dict[str, type[NestedSetTriggers]] = {
+    cls.target: cls for cls in (PostgresNestedSet, SqliteNestedSet, MySQLNestedSet, SqlServerNestedSet, OracleNestedSet)
+}
+# What keeps each strategy's own columns or table, per target.
+KEEPERS: dict[str, dict[str, type[TreeWriter]]] = {
+    "closure_table": CLOSURE_TRIGGERS, "materialized_path": PATH_TRIGGERS, "nested_set": NESTED_SET_TRIGGERS,
+}
+
+
+def fills(old: Design, new: Design, renderer) -> list[str]:
+    """For each tree whose strategy `new` turns on (its entity there before, kept another way or
+    not at all), the statements that give its rows what the strategy keeps: a migration runs
+    them once the table has its new columns, before the triggers."""
+    statements = []
+    for tree in trees(new):
+        before = old.entities.get(tree.entity.name)
+        writer = KEEPERS.get(tree.strategy, {}).get(renderer.target.name)
+        if before is None or writer is None or (before.hierarchy or ("",))[0] == tree.strategy:
+            continue
+        if tree.strategy == "closure_table" and closure_entity(tree.entity.name) not in new.entities:
+            continue
+        statements += writer(renderer).fill(tree)
+    return statements

@@ -28,6 +28,7 @@ from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.design.model import AccessPattern, Column, Design, Entity
 from schemaforge.design.physical import physical_tree
+from schemaforge.patterns.hierarchy import PATH_FUNCTIONS_NAMES
 
 # Where a column compared with a parameter has no type the query can tell (an `sql` form's
 # parameter that no column is compared with), ClickHouse is told String.
@@ -158,6 +159,7 @@ class _QueryWriter:
         logical, parameters, entity, typed = _logical(self.design, pattern)
         tree = physical_tree(self.design, logical, self.target.quote_needed, entity)  # a copy of our own
         self._natural_null_order(tree)
+        self._tree_path_functions(tree)
         for node in list(tree.find_all(exp.Placeholder)):
             if node.meta.get("list"):
                 node.parent.replace(self.in_list(node.parent, typed.get(node.name)))
@@ -172,6 +174,15 @@ class _QueryWriter:
         tag = query_tag(pattern.name).replace("%", "%%" if self.target.QUERY_PERCENT_DOUBLED else "%")
         return RenderedQuery(pattern.name, f"{self.target.generate(tree)} {tag}", tuple(parameters))
 
+    def _tree_path_functions(self, tree: exp.Expression) -> None:
+        """The hierarchy pattern's path tests (patterns/hierarchy.py) in the target's own terms:
+        ltree operators on PostgreSQL, LIKE and the count of dots elsewhere."""
+        spelt = dict(zip(PATH_FUNCTIONS_NAMES, (self.target.path_under, self.target.path_depth)))
+        for node in list(tree.find_all(exp.Anonymous)):
+            spell = spelt.get(str(node.this).lower())
+            if spell is not None:
+                node.replace(spell(*node.expressions))
+
     def _natural_null_order(self, tree: exp.Expression) -> None:
         """ORDER BY a column that holds no NULL there in the target's own default NULL order: the
         design's (PostgreSQL's) NULL order would be spelled out (MySQL: a CASE per column),
@@ -183,9 +194,14 @@ class _QueryWriter:
 
 def _mark_never_null(design: Design, tree: exp.Query, filtered: set[str]) -> None:
     """Mark each ORDER BY item over a column that holds no NULL in the rows the query returns: a
-    NOT NULL column, or one its filters compare (a comparison is never true of NULL)."""
+    NOT NULL column, one its filters compare (a comparison is never true of NULL), or a count."""
+    counted = {e.alias for e in tree.expressions if isinstance(e, exp.Alias) and isinstance(e.this, exp.Count)} \
+        if isinstance(tree, exp.Select) else set()
     for order in tree.find_all(exp.Ordered):
         if not isinstance(order.this, exp.Column):
+            continue
+        if not order.this.table and order.this.name in counted:  # a count is never NULL
+            order.meta["never_null"] = True
             continue
         found, single_table = _design_column(design, tree, order.this)
         column = found[1] if found else None

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge.seed import keys
-from schemaforge.seed.closures import derive_closures
+from schemaforge.seed.trees import derive_closures, derive_tree_columns
 from schemaforge.seed.estimate import LARGE_SEED_ROWS
 from schemaforge.seed.events import number_the_streams
 from schemaforge.seed.plan import EntityPlan, plan_entity, row_counts
@@ -520,6 +520,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     if sum(counts.values()) >= LARGE_SEED_ROWS:
         log.info("%s: seed: the rules made to hold, every constraint counted again", design.name)
     number_the_streams(design, out_dir, con)
+    derive_tree_columns(design, out_dir, con)
     for name, rows in derive_closures(design, out_dir, con).items():
         counts[name] = result.rows[name] = rows
     result.repaired_rules = make_rules_hold(design, out_dir, con)
