@@ -1,7 +1,9 @@
 """Every pattern at once, on tables and columns named with reserved words (tests/designs/
 reserved.yaml): the DDL applies and the seed loads on PostgreSQL, MariaDB and SQLite, an update
 of every order is audited and versioned there, and the shared tree's closure is the seed's. The
-same design with the tree owned by the tenant: its closure rows carry the tenant key."""
+same design with the tree owned by the tenant: its closure rows carry the tenant key. The owned
+trees `index` (a path of keys) and `key` (nested-set bounds) load with the seed's paths and
+bounds, which follow the tree, and keep them when a subtree moves."""
 
 from __future__ import annotations
 
@@ -32,11 +34,41 @@ def reserved(request, tmp_path_factory):
     return design, root / "seed", closure
 
 
-def check(execute, closure: int, update: str) -> None:
+def check(execute, closure: int, update: str, quote: str = '"', move=None) -> None:
     execute(update)  # every order: a bytes column among them
     assert execute("SELECT operation, count(*) FROM audit_log GROUP BY operation ORDER BY 1") == [("insert", 50), ("update", 50)]
     assert execute("SELECT count(*) FROM order_history")[0][0] == 50
     assert execute("SELECT count(*) FROM group_closure")[0][0] == closure
+    trees_follow(execute, quote)
+    # In each tree a root with children moves under another root of its tenant.
+    for table in ("index", "key"):
+        t = f"{quote}{table}{quote}"
+        [(node, to)] = execute(f"SELECT a.id, b.id FROM {t} a JOIN {t} b ON b.user_id = a.user_id AND b.parent_id IS NULL "
+                               f"AND b.id <> a.id WHERE a.parent_id IS NULL AND EXISTS (SELECT 1 FROM {t} c WHERE "
+                               "c.parent_id = a.id) ORDER BY a.id, b.id LIMIT 1")
+        if move:
+            move(table, node, to)
+        else:
+            execute(f"UPDATE {t} SET parent_id = {to} WHERE id = {node}")
+    trees_follow(execute, quote)
+
+
+def trees_follow(execute, quote: str) -> None:
+    """Each `index` row's path is its ancestors' keys and its own; each `key` row's bounds lie
+    inside exactly its ancestors' (the seed gave both trees the same keys under other parents)."""
+    for table in ("index", "key"):
+        parent = dict(execute(f"SELECT id, parent_id FROM {quote}{table}{quote}"))
+
+        def chain(node):
+            return ([] if parent[node] is None else chain(parent[node])) + [node]
+        if table == "index":
+            assert {n: str(p) for n, p in execute(f"SELECT id, path FROM {quote}index{quote}")} == \
+                {n: ".".join(map(str, chain(n))) for n in parent}
+        else:
+            bounds = {n: (l, r) for n, l, r in execute(f"SELECT id, lft, rgt FROM {quote}key{quote}")}
+            for node, (left, right) in bounds.items():
+                inside = {o for o, (l, r) in bounds.items() if l < left and right < r}
+                assert inside == set(chain(node)[:-1]), node
 
 
 def test_on_postgresql(reserved, pg_database):
@@ -54,8 +86,9 @@ def test_on_mariadb(reserved, mariadb_database):
     design, seed, closure = reserved
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
-    check(lambda sql: [tuple(r) for r in mariadb_rows(mariadb_database)(sql)], closure,
-          "UPDATE `order` SET `check` = `check` + 1")  # JSON of a bytes column: as hex
+    execute = mariadb_rows(mariadb_database)
+    check(lambda sql: [tuple(r) for r in execute(sql)], closure, "UPDATE `order` SET `check` = `check` + 1",  # JSON of bytes: hex
+          quote="`", move=lambda table, node, to: execute(f"CALL `{table}_{'path' if table == 'index' else 'bounds'}_move`({node}, {to})"))
 
 
 def test_on_sqlite(reserved):
