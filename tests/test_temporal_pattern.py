@@ -163,3 +163,51 @@ def test_a_target_without_triggers_says_it_keeps_no_versions(helpdesk, target):
     [finding] = [f for f in render_ddl(design, target).findings if f.code == "TG117"]
     line = next(i for i, text in enumerate(HELPDESK.read_text().splitlines(), 1) if "patterns: [audit, temporal, event_sourcing]" in text)
     assert finding.location.line == line and finding.fix
+
+
+def test_the_seeds_earlier_versions_follow_one_another_up_to_the_current_one(helpdesk):
+    import duckdb
+
+    _, seed = helpdesk
+    history, current = f"read_parquet('{seed}/ticket.history.parquet')", f"read_parquet('{seed}/ticket.parquet')"
+    [(versions, tickets_with_history)] = duckdb.sql(f"SELECT count(*), count(DISTINCT id) FROM {history}").fetchall()
+    [(tickets,)] = duckdb.sql(f"SELECT count(*) FROM {current}").fetchall()
+    assert 0 < tickets_with_history < tickets and versions > tickets_with_history  # none, one or two each
+    # Each version ends where the next begins, the newest where the ticket's current one began.
+    [(broken,)] = duckdb.sql(
+        f"WITH chain AS (SELECT id, valid_from, valid_to FROM {history} UNION ALL SELECT id, valid_from, NULL FROM {current}), "
+        "ordered AS (SELECT *, lead(valid_from) OVER (PARTITION BY id ORDER BY valid_from) AS next_from FROM chain) "
+        "SELECT count(*) FROM ordered WHERE valid_to IS NOT NULL AND (valid_to <> next_from OR valid_from >= valid_to)").fetchall()
+    assert broken == 0
+    [(same_key,)] = duckdb.sql(f"SELECT count(*) FROM {history} h JOIN {current} c USING (id) "
+                               "WHERE h.company_id = c.company_id AND h.customer_id = c.customer_id").fetchall()
+    assert same_key == versions  # a version keeps the row's tenant and references
+
+
+@pytest.mark.parametrize("target", ["postgres", "mysql", "sqlite"])
+def test_the_seeds_earlier_versions_load_and_as_of_returns_them(helpdesk, target, request):
+    """Loaded with the seed, each earlier version is what `ticket_as_of` returns at its start."""
+    import duckdb
+
+    design, seed = helpdesk
+    if target == "postgres":
+        connection = request.getfixturevalue("pg_database")
+        connection.execute(render_ddl(design, target).sql)
+        psql_file(connection, seed / "postgres.sql")
+        execute = pg_rows(connection)
+    elif target == "mysql":
+        database = request.getfixturevalue("mariadb_database")
+        database.run(render_ddl(design, target).sql)
+        database.run((seed / "mysql.sql").read_text())
+        execute = mariadb_rows(database)
+    else:
+        lite = sqlite3.connect(":memory:", isolation_level=None)
+        lite.executescript(render_ddl(design, target).sql)
+        lite.executescript((seed / "sqlite.sql").read_text())
+        def execute(sql, params=()):
+            return lite.execute(sql, params).fetchall()
+    [(versions,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{seed}/ticket.history.parquet')").fetchall()
+    assert execute("SELECT count(*) FROM ticket_history")[0][0] == versions
+    for ticket, subject, start in execute("SELECT id, subject, valid_from FROM ticket_history ORDER BY id, valid_from")[:20]:
+        held = [row[5] for row in execute(as_of(design, target), {"at": start}) if row[1] == ticket]
+        assert held == [subject], (ticket, start)

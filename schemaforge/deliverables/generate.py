@@ -17,6 +17,7 @@ from schemaforge.lint.rules import lint_design
 from schemaforge.migrate.history import History
 from schemaforge.migrate.plan import migration_findings, migration_path, migrations
 from schemaforge.design.model import Design
+from schemaforge.patterns.temporal import history_entity, temporal_entities
 from schemaforge.indexes.render import index_paths
 from schemaforge.monitoring.render import monitoring_paths
 from schemaforge.security.checklist import checklist_paths
@@ -34,6 +35,7 @@ SEED_FOLDER = "seed"
 def seed_paths(design: Design) -> list[str]:
     """The seed's files (streamed to disk by deliverables/seed.py), relative to build/<design>/."""
     entities = [f"{SEED_FOLDER}/{name}.parquet" for name in design.entities]
+    entities += [f"{SEED_FOLDER}/{history_entity(e).name}.parquet" for e in temporal_entities(design)]
     scripts = [f"{SEED_FOLDER}/{target}.sql" for target in sql_targets(design)]
     return entities + scripts + [f"{SEED_FOLDER}/report.json"]
 

@@ -14,6 +14,7 @@ written before the pattern was turned on gets its history like any other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from sqlglot import exp
@@ -37,6 +38,17 @@ def temporal_entities(design: Design) -> list[Entity]:
 
 def history_table(entity: Entity) -> str:
     return f"{entity.table}_history"
+
+
+def history_entity(entity: Entity) -> Entity:
+    """`<table>_history` as an entity of its own, for the seed's ended versions and their load:
+    the entity's columns, none generated, kept or defaulted, then valid_to; no key."""
+    valid_from = entity.column(VALID_FROM)
+    columns = [replace(c, generated=None, identity=False, default=None, nullable=True) for c in entity.columns]
+    columns.append(replace(valid_from, name=VALID_TO, physical=VALID_TO, field=VALID_TO, nullable=False, default=None,
+                           description="when the version ended"))
+    return Entity(name=f"{entity.name}.history", table=history_table(entity), path=entity.path,
+                  description=f"the ended versions of {entity.name}", columns=columns)
 
 
 def versions_view(entity: Entity) -> str:

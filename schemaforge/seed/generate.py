@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from schemaforge.seed import keys
+from schemaforge.seed.history import write_histories
 from schemaforge.seed.trees import derive_closures, derive_tree_columns
 from schemaforge.seed.estimate import LARGE_SEED_ROWS
 from schemaforge.seed.events import number_the_streams
@@ -524,6 +525,7 @@ def generate_seed(design: Design, out_dir: Path, scale: float = 1.0) -> SeedResu
     for name, rows in derive_closures(design, out_dir, con).items():
         counts[name] = result.rows[name] = rows
     result.repaired_rules = make_rules_hold(design, out_dir, con)
+    write_histories(design, out_dir, con)  # from the rows as they are now, rules made to hold
     result.problems += verify(design, out_dir, con)
     con.close()
     return result

@@ -27,6 +27,7 @@ from sqlglot import exp
 from schemaforge import __version__
 from schemaforge.ddl.rule_triggers import rendered_rules
 from schemaforge.patterns.hierarchy import CLOSURE_TRIGGERS
+from schemaforge.patterns.temporal import TEMPORAL_TABLES, history_entity, temporal_entities
 from schemaforge.read_models.project import read_models
 from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
@@ -166,9 +167,11 @@ class _Script:
 
     def loaded(self, order: list[Entity]) -> list[Entity]:
         """The entities whose rows the script loads: a closure table's rows are the triggers'
-        to make where the target has them."""
+        to make where the target has them; the temporal entities' ended versions go into their
+        history tables where the target keeps them."""
         kept = self.target.name in CLOSURE_TRIGGERS
-        return [e for e in order if e.derived_from is None or not kept]
+        histories = [history_entity(e) for e in temporal_entities(self.design)] if self.target.name in TEMPORAL_TABLES else []
+        return [e for e in order if e.derived_from is None or not kept] + histories
 
     def rule_lines(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(before the rows, once every row is in): what the rule triggers ask of a load
