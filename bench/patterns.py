@@ -1,8 +1,9 @@
 """What the patterns cost on PostgreSQL, side by side with what a user would do without them:
 
-- a tree of N nodes inserted into taxonomy's `category` (closure table kept by triggers) and into
-  `page` (references alone), rows per second; then the subtree of the root read by the closure
-  table and by a recursive CTE over the references;
+- a tree of N nodes inserted into taxonomy's `category` (closure table kept by triggers), `folder`
+  (materialized path, an ltree), `topic` (nested set: its bounds given, as the seed's load gives
+  them; a smaller tree placed by the trigger row by row) and `page` (references alone), rows per
+  second; then the subtree of the root read by each, and moves of nodes, one statement each;
 - N updates of helpdesk's `ticket` (audit + temporal + event store + a rule trigger) against the
   same updates with those patterns off;
 - the read models: SQLMesh plan and apply (in its own process) against the same aggregates by
@@ -56,18 +57,51 @@ def trees(url: str, nodes: int) -> dict[str, float]:
             lambda: db.execute(f"INSERT INTO category (id, name, parent_id) VALUES {values}"))
         figures["adjacency: nodes inserted per second"] = nodes / seconds(
             lambda: db.execute(f"INSERT INTO page (id, title, parent_id) VALUES {values}"))
+        figures["materialized_path: nodes inserted per second"] = nodes / seconds(
+            lambda: db.execute(f"INSERT INTO folder (id, name, parent_id) VALUES {values}"))
+        bounded = ", ".join(f"({i}, 'n{i}', {'NULL' if parent is None else parent}, {left}, {right})"
+                            for i, parent, left, right in nested_bounds(nodes))
+        figures["nested_set: nodes inserted per second, bounds given"] = nodes / seconds(
+            lambda: db.execute(f"INSERT INTO topic (id, name, parent_id, lft, rgt) VALUES {bounded}"))
         db.execute("ANALYZE")
-        figures["closure_table: the root's subtree read (ms)"] = 1000 * seconds(
-            lambda: db.execute(queries["category_descendants"], {"node": 1}).fetchall())
-        figures["adjacency: the root's subtree read (ms)"] = 1000 * seconds(
-            lambda: db.execute(queries["page_descendants"], {"node": 1}).fetchall())
+        for strategy, table in (("closure_table", "category"), ("materialized_path", "folder"),
+                                ("nested_set", "topic"), ("adjacency", "page")):
+            figures[f"{strategy}: the root's subtree read (ms)"] = 1000 * seconds(
+                lambda: db.execute(queries[f"{table}_descendants"], {"node": 1}).fetchall())
         moved = min(nodes, 2000)
         # Leaves and small subtrees mostly, as most moves are: under an earlier node (never its own subtree).
-        figures[f"closure_table: moves per second ({moved})"] = moved / seconds(lambda: [
-            db.execute(f"UPDATE category SET parent_id = {1 + (i * 31) % (i - 1)} WHERE id = {i}")
-            for i in range(nodes - moved + 1, nodes + 1)])
+        for strategy, table, count in (("closure_table", "category", moved), ("materialized_path", "folder", moved),
+                                       ("nested_set", "topic", moved // 10)):
+            figures[f"{strategy}: moves per second ({count})"] = count / seconds(lambda: [
+                db.execute(f"UPDATE {table} SET parent_id = {1 + (i * 31) % (i - 1)} WHERE id = {i}")
+                for i in range(nodes - count + 1, nodes + 1)])
         figures["closure_table: closure rows"] = db.execute("SELECT count(*) FROM category_closure").fetchone()[0]
+        placed = min(nodes, 2000)
+        db.execute("DELETE FROM topic")
+        figures[f"nested_set: nodes placed by the trigger per second ({placed})"] = placed / seconds(
+            lambda: db.execute("INSERT INTO topic (id, name, parent_id) VALUES "
+                               + ", ".join(f"({i}, 'n{i}', {'NULL' if i == 1 else 1 + (i * 7919) % (i - 1)})"
+                                           for i in range(1, placed + 1))))
     return figures
+
+
+def nested_bounds(nodes: int) -> list[tuple[int, int | None, int, int]]:
+    """(node, parent, left, right) of the bench's tree, numbered by a walk in key order."""
+    children: dict[int, list[int]] = {}
+    parents = {i: None if i == 1 else 1 + (i * 7919) % (i - 1) for i in range(1, nodes + 1)}
+    for node, parent in parents.items():
+        children.setdefault(parent, []).append(node)
+    bounds, counter, stack = {}, 0, [(1, False)]
+    while stack:
+        node, leaving = stack.pop()
+        counter += 1
+        if leaving:
+            bounds[node] = (bounds[node][0], counter)
+            continue
+        bounds[node] = (counter, None)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(children.get(node, [])))
+    return [(node, parents[node], *bounds[node]) for node in parents]
 
 
 def helpdesk(patterns: str, rule: str) -> object:

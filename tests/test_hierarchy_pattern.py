@@ -365,6 +365,10 @@ def test_the_sql_server_and_oracle_path_and_bounds_triggers_hold_statements_that
     triggers = dict(re.findall(r"CREATE OR (?:ALTER|REPLACE) TRIGGER ((?:folder_path|topic_bounds)_\w+)(.*?)\nEND", sql, re.S))
     assert sorted(triggers) == ["folder_path_insert", "folder_path_move", "topic_bounds_insert", "topic_bounds_move"]
     for name, body in triggers.items():
+        if target == "sqlserver":  # every variable read or set is one the trigger declares
+            declared = set(re.findall(r"@(\w+) \w+", re.search(r"DECLARE (@.*?);", body).group(1)))
+            assert set(re.findall(r"(?<![@\w])@(\w+)", body)) == declared, name
+            assert "@@" not in body.replace("@@FETCH_STATUS", ""), name
         statements = re.findall(r"^ +((?:SELECT|UPDATE|DECLARE each_row CURSOR LOCAL FAST_FORWARD FOR) .*?);$", body, re.M)
         assert len(statements) >= 2 if name.endswith("move") else len(statements) >= 1, name
         for statement in statements:
@@ -487,3 +491,26 @@ def test_the_sql_server_and_oracle_fills_of_a_release_parse(target, dialect):
     for statement in fills:
         tree = sqlglot.parse_one(statement.strip(), read=dialect)
         assert {t.name for t in tree.find_all(sqlglot.exp.Table)} >= {"numbered", "walk"}, statement
+
+
+def test_a_long_table_name_gives_object_names_that_fit_each_target(pg_database, mariadb_database):
+    """`<table>_moves_outside_its_subtree` and the like are shortened as constraint names are:
+    the DDL applies on PostgreSQL (63 characters) and MariaDB (64), and a move still works."""
+    table = "folders_of_the_shared_drive_of_each_department"
+    text = TAXONOMY.read_text().replace("  folder:\n", f"  folder:\n    table: {table}\n")
+    design = load_design_text(text, SHOWN, "taxonomy")
+    pg_database.execute(render_ddl(design, "postgres").sql)
+    mariadb_database.run(render_ddl(design, "mysql").sql)
+    maria = mariadb_rows(mariadb_database)
+    names = [n for (n,) in maria("SELECT routine_name FROM information_schema.routines WHERE routine_schema = DATABASE() "
+                                 "UNION ALL SELECT constraint_name FROM information_schema.check_constraints "
+                                 "WHERE constraint_schema = DATABASE()") if n.startswith("folders_of")]
+    assert len(names) == 3 and all(len(n) <= 64 for n in names)  # the move, and the guard's two checks
+    for execute in (pg_rows(pg_database), maria):
+        execute(f"INSERT INTO {table} (id, name, parent_id) VALUES (1, 'a', NULL)")
+        execute(f"INSERT INTO {table} (id, name, parent_id) VALUES (2, 'b', NULL)")
+    pg_rows(pg_database)(f"UPDATE {table} SET parent_id = 1 WHERE id = 2")
+    [move] = [n for n in names if "move" in n and "moves" not in n]
+    maria(f"CALL {move}(2, 1)")
+    for execute in (pg_rows(pg_database), maria):
+        assert [tuple(r) for r in execute(f"SELECT id, path FROM {table} ORDER BY id")] == [(1, "1"), (2, "1.2")]

@@ -31,13 +31,15 @@ def reserved(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("reserved")
     assert build_seed(design, root).problems == []
     [(closure,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/seed/group_closure.parquet')").fetchall()
-    return design, root / "seed", closure
+    [(versions,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/seed/order.history.parquet')").fetchall()
+    return design, root / "seed", (closure, versions)
 
 
-def check(execute, closure: int, update: str, quote: str = '"', move=None) -> None:
+def check(execute, counts: tuple[int, int], update: str, quote: str = '"', move=None) -> None:
+    closure, versions = counts  # the seed's closure rows and earlier versions of orders
     execute(update)  # every order: a bytes column among them
     assert execute("SELECT operation, count(*) FROM audit_log GROUP BY operation ORDER BY 1") == [("insert", 50), ("update", 50)]
-    assert execute("SELECT count(*) FROM order_history")[0][0] == 50
+    assert execute("SELECT count(*) FROM order_history")[0][0] == versions + 50 and versions > 0
     assert execute("SELECT count(*) FROM group_closure")[0][0] == closure
     trees_follow(execute, quote)
     # In each tree a root with children moves under another root of its tenant.
@@ -72,28 +74,28 @@ def trees_follow(execute, quote: str) -> None:
 
 
 def test_on_postgresql(reserved, pg_database):
-    design, seed, closure = reserved
+    design, seed, counts = reserved
     pg_database.execute(render_ddl(design, "postgres").sql)
     psql_file(pg_database, seed / "postgres.sql")  # COPY of bytes: the hex form's backslash doubled
     execute = pg_rows(pg_database)
-    check(execute, closure, 'UPDATE "order" SET "check" = "check" + 1')
+    check(execute, counts, 'UPDATE "order" SET "check" = "check" + 1')
     if design.entities["group_closure"].tenant_key:  # the owned tree: its paths stay in the tenant
         assert execute('SELECT count(*) FROM group_closure c JOIN "group" g ON g.id = c.descendant_id '
                        "WHERE g.user_id <> c.user_id")[0][0] == 0
 
 
 def test_on_mariadb(reserved, mariadb_database):
-    design, seed, closure = reserved
+    design, seed, counts = reserved
     mariadb_database.run(render_ddl(design, "mysql").sql)
     mariadb_database.run((seed / "mysql.sql").read_text())
     execute = mariadb_rows(mariadb_database)
-    check(lambda sql: [tuple(r) for r in execute(sql)], closure, "UPDATE `order` SET `check` = `check` + 1",  # JSON of bytes: hex
+    check(lambda sql: [tuple(r) for r in execute(sql)], counts, "UPDATE `order` SET `check` = `check` + 1",  # JSON of bytes: hex
           quote="`", move=lambda table, node, to: execute(f"CALL `{table}_{'path' if table == 'index' else 'bounds'}_move`({node}, {to})"))
 
 
 def test_on_sqlite(reserved):
-    design, seed, closure = reserved
+    design, seed, counts = reserved
     lite = sqlite3.connect(":memory:", isolation_level=None)
     lite.executescript(render_ddl(design, "sqlite").sql)
     lite.executescript((seed / "sqlite.sql").read_text())
-    check(lambda sql: lite.execute(sql).fetchall(), closure, 'UPDATE "order" SET "check" = "check" + 1')
+    check(lambda sql: lite.execute(sql).fetchall(), counts, 'UPDATE "order" SET "check" = "check" + 1')

@@ -123,3 +123,18 @@ def test_a_target_without_triggers_says_the_rule_is_not_enforced(helpdesk, targe
 
 def _line(needle: str) -> int:
     return next(i for i, line in enumerate(HELPDESK.read_text().splitlines(), 1) if line.startswith(needle))
+
+
+def test_a_long_rule_name_gives_trigger_names_that_fit_mysql(mariadb_database):
+    """rule_<rule>_<table>_<operation> would pass MySQL's 64 characters: shortened (with a hash
+    of the whole name) as constraint names are, the DDL applies; the short name's twin is kept."""
+    long_name = "reply_count_matches_the_replies_written_to_the_ticket_so_far"
+    text = HELPDESK.read_text().replace("name: reply_count_matches", f"name: {long_name}")
+    design = load_design_text(text, SHOWN, "helpdesk")
+    mariadb_database.run(render_ddl(design, "mysql").sql)
+    names = [name for (name,) in mariadb_rows(mariadb_database)(
+        "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'rule%'")]
+    assert names and all(len(name) <= 64 for name in names) and len(set(names)) == len(names)
+    assert all(name.startswith("rule_reply_count_matches_the_replies") for name in names)
+    assert "rule_reply_count_matches_ticket_insert" in render_ddl(load_design_text(
+        HELPDESK.read_text(), SHOWN, "helpdesk"), "mysql").sql

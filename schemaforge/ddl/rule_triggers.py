@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Callable, ClassVar
 
 from schemaforge.design.model import Entity, Rule
+from schemaforge.naming import shorten
 from schemaforge.patterns.triggers import Statement
 
 SEED_LOAD_SETTING = "@schemaforge_seed_load"  # MySQL: set while its seed load script runs
@@ -207,5 +208,9 @@ def rendered_rules(design, renderer) -> tuple[RuleTriggers | None, list[Rule], d
     writer = RULE_TRIGGERS.get(target.name)
     dialect = target.dialect
     assertions = {rule.name: target.generate(physical_tree(design, rule.query, target.quote_needed)) for rule in rules}
-    made = writer(lambda name: renderer.ident(name).sql(dialect), lambda e: renderer.table(e).sql(dialect)) if writer else None
+    # A trigger's name joins the rule's, the table's and the operation's: fitted to the target's
+    # limit (MySQL's 64 characters) as constraint names are.
+    limit = target.MAX_IDENTIFIER_LENGTH
+    made = writer(lambda name: renderer.ident(shorten(name, limit)).sql(dialect),
+                  lambda e: renderer.table(e).sql(dialect)) if writer else None
     return made, rules, assertions

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemaforge.design.model import Design, Entity, ForeignKey
+from schemaforge.naming import shorten
 from schemaforge.patterns.triggers import Statement
 
 PATTERN = "hierarchy"
@@ -176,7 +177,11 @@ class TreeWriter:
         return found
 
     def object_name(self, tree: Tree, what: str) -> str:
-        return self.q(f"{tree.entity.table}_{self.SUFFIX}_{what}")
+        return self.name(f"{tree.entity.table}_{self.SUFFIX}_{what}")
+
+    def name(self, text: str) -> str:
+        """An object's name made of the table's and more, fitted to the target's limit."""
+        return self.q(shorten(text, self.renderer.target.MAX_IDENTIFIER_LENGTH))
 
     def trigger(self, tree: Tree, what: str, sql: str, procedural: bool = True) -> Statement:
         name = self.object_name(tree, what)
@@ -251,6 +256,7 @@ class SqlServerSql:
     """SQL Server's: a WITH (no RECURSIVE) stands before the statement, + joins text."""
 
     WITH_RECURSIVE = "WITH"
+    SUBSTRING, LENGTH = "SUBSTRING({text}, {start}, 4000)", "LEN"
 
     def concat(self, *parts: str) -> str:
         return " + ".join(parts)
@@ -267,6 +273,7 @@ class OracleSql:
 
     WITH_RECURSIVE = "WITH"
     TEXT = "VARCHAR2({length})"
+    SUBSTRING, LENGTH = "SUBSTR({text}, {start})", "LENGTH"
 
     def fill_update(self, table: str, sets: str, ctes: str, select: str, on: str) -> str:
         return f"MERGE INTO {table} USING (WITH {ctes} {select}) w ON ({on}) WHEN MATCHED THEN UPDATE SET {sets}"
@@ -333,24 +340,30 @@ class ClosureTriggers(TreeWriter):
                 f"FROM {n['closure']} above JOIN {n['closure']} below ON below.{n['ancestor']} = {node} "
                 f"WHERE above.{n['descendant']} = {parent}")
 
-class PostgresClosure(ClosureTriggers):
+class PostgresTree:
+    """PostgreSQL's triggers of a tree: each runs a function of its own, named as it is."""
+
+    def on_insert(self, tree: Tree, n: dict, timing: str, when: str = "") -> Statement:
+        return self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} {timing} INSERT ON {n['table']} FOR EACH ROW "
+                            f"{when}EXECUTE FUNCTION {self.object_name(tree, 'insert')}()")
+
+    def on_move(self, tree: Tree, n: dict) -> Statement:
+        return self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH "
+                            f"ROW WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION "
+                            f"{self.object_name(tree, 'move')}()")
+
+
+class PostgresClosure(PostgresTree, ClosureTriggers):
     target = "postgres"
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
-        table = tree.entity.table
-        insert_function, move_function = self.q(f"{table}_closure_insert"), self.q(f"{table}_closure_move")
+        node, parent = "NEW." + n["key"], "NEW." + n["parent"]
         return [
-            Statement(f"CREATE OR REPLACE FUNCTION {insert_function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                      f"BEGIN\n  {self.added(n, 'NEW')};\n  RETURN NULL;\nEND\n$$", True,
-                      object=("function", f"{insert_function}()", None)),
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} FOR EACH ROW "
-                         f"EXECUTE FUNCTION {insert_function}()"),
-            Statement(f"CREATE OR REPLACE FUNCTION {move_function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                      f"BEGIN\n  {self.cut(n, 'NEW.' + n['key'])};\n  {self.graft(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\n"
-                      "  RETURN NULL;\nEND\n$$", True, object=("function", f"{move_function}()", None)),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH ROW "
-                         f"WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION {move_function}()"),
+            self.function(tree, "insert", f"  {self.added(n, 'NEW')};\n  RETURN NULL;"),
+            self.on_insert(tree, n, "AFTER"),
+            self.function(tree, "move", f"  {self.cut(n, node)};\n  {self.graft(n, node, parent)};\n  RETURN NULL;"),
+            self.on_move(tree, n),
         ]
 
 
@@ -367,7 +380,7 @@ class MySQLClosure(MySQLSql, ClosureTriggers):
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
         moved = f"NOT (OLD.{n['parent']} <=> NEW.{n['parent']})"
-        cut_name = self.q(f"{tree.entity.table}_closure_cut")
+        cut_name = self.object_name(tree, "cut")
         return [
             self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} FOR EACH ROW "
                          + self.added(n, "NEW"), procedural=False),
@@ -379,18 +392,27 @@ class MySQLClosure(MySQLSql, ClosureTriggers):
         ]
 
 
-class SqliteClosure(ClosureTriggers):
+class SqliteTree:
+    """SQLite's triggers of a tree: a body of statements, on insert and on a change of parent."""
+
+    def on_insert(self, tree: Tree, n: dict, body: list[str], when: str = "") -> Statement:
+        return self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']}{when}\nBEGIN\n"
+                            + "".join(f"  {statement};\n" for statement in body) + "END")
+
+    def on_move(self, tree: Tree, n: dict, body: list[str]) -> Statement:
+        return self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
+                            f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n"
+                            + "".join(f"  {statement};\n" for statement in body) + "END")
+
+
+class SqliteClosure(SqliteTree, ClosureTriggers):
     target = "sqlite"
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
-        return [
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']}\nBEGIN\n  "
-                         f"{self.added(n, 'NEW')};\nEND"),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
-                         f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n  {self.cut(n, 'NEW.' + n['key'])};\n"
-                         f"  {self.graft(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\nEND"),
-        ]
+        node, parent = "NEW." + n["key"], "NEW." + n["parent"]
+        return [self.on_insert(tree, n, [self.added(n, "NEW")]),
+                self.on_move(tree, n, [self.cut(n, node), self.graft(n, node, parent)])]
 
 
 class SqlServerClosure(SqlServerSql, ClosureTriggers):
@@ -454,7 +476,7 @@ class PathTriggers(TreeWriter):
                                  "SELECT node, node_path FROM walk", f"{n['table']}.{n['key']} = w.node")]
 
 
-class PostgresPath(PathTriggers):
+class PostgresPath(PostgresTree, PathTriggers):
     """ltree: an insert takes its parent's path and its own key (a BEFORE trigger: defaults,
     the key's included, are in NEW by then); a move gives the subtree the new parent's path in
     place of the old one's prefix."""
@@ -467,11 +489,9 @@ class PostgresPath(PathTriggers):
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
         above = f"COALESCE((SELECT p.{n['path']} FROM {n['table']} p WHERE p.{n['key']} = NEW.{n['parent']}), ''::ltree)"
-        insert, move = self.object_name(tree, "insert"), self.object_name(tree, "move")
         return [
             self.function(tree, "insert", f"  NEW.{n['path']} := {above} || NEW.{n['key']}::text;\n  RETURN NEW;"),
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} BEFORE INSERT ON {n['table']} FOR EACH ROW "
-                         f"EXECUTE FUNCTION {insert}()"),
+            self.on_insert(tree, n, "BEFORE"),
             self.function(tree, "move", (
                 f"  SELECT {n['path']} INTO here FROM {n['table']} WHERE {n['key']} = NEW.{n['key']};\n"
                 f"  above := {above};\n"
@@ -479,12 +499,11 @@ class PostgresPath(PathTriggers):
                 "USING ERRCODE = 'check_violation';\n  END IF;\n"
                 f"  UPDATE {n['table']} SET {n['path']} = above || subpath({n['path']}, nlevel(here) - 1) "
                 f"WHERE {n['path']} <@ here;\n  RETURN NULL;"), declare="DECLARE\n  here ltree;\n  above ltree;\n"),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH ROW "
-                         f"WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION {move}()"),
+            self.on_move(tree, n),
         ]
 
 
-class SqlitePath(PathTriggers):
+class SqlitePath(SqliteTree, PathTriggers):
     target = "sqlite"
 
     def above(self, n: dict) -> str:
@@ -495,16 +514,14 @@ class SqlitePath(PathTriggers):
         path = n["path"]
         moved = (f"SELECT x.{path} AS old_path, {self.above(n)} || x.{n['key']} AS new_path FROM {n['table']} x "
                  f"WHERE x.{n['key']} = NEW.{n['key']}")
-        rewrite = self.joined_update(n["table"], f"{path} = m.new_path || SUBSTR({path}, LENGTH(m.old_path) + 1)", moved,
-                                     f"{path} = m.old_path OR {path} LIKE m.old_path || '.%'")
         return [
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']}\nBEGIN\n  UPDATE {n['table']} "
-                         f"SET {path} = {self.above(n)} || NEW.{n['key']} WHERE {n['key']} = NEW.{n['key']};\nEND"),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
-                         f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n"
-                         f"  SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM {n['table']} p WHERE p.{n['key']} = "
-                         f"NEW.{n['parent']} AND (p.{path} = NEW.{path} OR p.{path} LIKE NEW.{path} || '.%');\n"
-                         f"  {rewrite};\nEND"),
+            self.on_insert(tree, n, [f"UPDATE {n['table']} SET {path} = {self.above(n)} || NEW.{n['key']} "
+                                     f"WHERE {n['key']} = NEW.{n['key']}"]),
+            self.on_move(tree, n, [
+                f"SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM {n['table']} p WHERE p.{n['key']} = "
+                f"NEW.{n['parent']} AND (p.{path} = NEW.{path} OR p.{path} LIKE NEW.{path} || '.%')",
+                self.joined_update(n["table"], f"{path} = m.new_path || SUBSTR({path}, LENGTH(m.old_path) + 1)", moved,
+                                   f"{path} = m.old_path OR {path} LIKE m.old_path || '.%'")]),
         ]
 
 
@@ -514,8 +531,9 @@ class MySQLGuard(MySQLSql):
     (named by a CHECK that fails: `<table>_moves_by_call`, `<table>_moves_outside_its_subtree`)."""
 
     def guard(self, tree: Tree, n: dict, direct: str, cycle: str) -> list[Statement]:
-        table = self.q(f"{tree.entity.table}_refused_move")
-        by_call, outside = self.q(f"{tree.entity.table}_moves_by_call"), self.q(f"{tree.entity.table}_moves_outside_its_subtree")
+        table = self.name(f"{tree.entity.table}_refused_move")
+        by_call = self.name(f"{tree.entity.table}_moves_by_call")
+        outside = self.name(f"{tree.entity.table}_moves_outside_its_subtree")
         return [
             Statement(f"CREATE TABLE {table} (reason VARCHAR(10) NOT NULL, CONSTRAINT {by_call} CHECK (reason <> 'direct'), "
                       f"CONSTRAINT {outside} CHECK (reason <> 'cycle'))", object=("table", table, None)),
@@ -619,37 +637,33 @@ class NestedSetTriggers(TreeWriter):
                                  f"{n['table']}.{n['key']} = w.node")]
 
 
-class PostgresNestedSet(NestedSetTriggers):
+class PostgresNestedSet(PostgresTree, NestedSetTriggers):
     target = "postgres"
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
-        insert, move = self.object_name(tree, "insert"), self.object_name(tree, "move")
         return [
             self.function(tree, "insert", f"  {self.placed(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\n  RETURN NULL;"),
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} FOR EACH ROW "
-                         f"WHEN (NEW.{n['lft']} IS NULL) EXECUTE FUNCTION {insert}()"),
+            self.on_insert(tree, n, "AFTER", f"WHEN (NEW.{n['lft']} IS NULL) "),
             self.function(tree, "move", (
                 f"  IF EXISTS (SELECT 1 FROM ({self.moved(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])}) AS m WHERE m.v_cycle = 1) THEN\n"
                 f"    RAISE EXCEPTION '{n['table']}: {self.REFUSAL} (%)', NEW.{n['key']} USING ERRCODE = 'check_violation';\n"
                 f"  END IF;\n  {self.move(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\n  RETURN NULL;")),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']} FOR EACH ROW "
-                         f"WHEN (OLD.{n['parent']} IS DISTINCT FROM NEW.{n['parent']}) EXECUTE FUNCTION {move}()"),
+            self.on_move(tree, n),
         ]
 
 
-class SqliteNestedSet(NestedSetTriggers):
+class SqliteNestedSet(SqliteTree, NestedSetTriggers):
     target = "sqlite"
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
+        node, parent = "NEW." + n["key"], "NEW." + n["parent"]
         return [
-            self.trigger(tree, "insert", f"CREATE TRIGGER {{name}} AFTER INSERT ON {n['table']} WHEN NEW.{n['lft']} IS NULL\n"
-                         f"BEGIN\n  {self.placed(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\nEND"),
-            self.trigger(tree, "move", f"CREATE TRIGGER {{name}} AFTER UPDATE OF {n['parent']} ON {n['table']}\n"
-                         f"  WHEN OLD.{n['parent']} IS NOT NEW.{n['parent']}\nBEGIN\n"
-                         f"  SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM ({self.moved(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])}) "
-                         f"AS m WHERE m.v_cycle = 1;\n  {self.move(n, 'NEW.' + n['key'], 'NEW.' + n['parent'])};\nEND"),
+            self.on_insert(tree, n, [self.placed(n, node, parent)], when=f" WHEN NEW.{n['lft']} IS NULL"),
+            self.on_move(tree, n, [
+                f"SELECT RAISE(ABORT, '{n['table']}: {self.REFUSAL}') FROM ({self.moved(n, node, parent)}) AS m "
+                "WHERE m.v_cycle = 1", self.move(n, node, parent)]),
         ]
 
 
@@ -683,152 +697,147 @@ class RowByRow:
     """SQL Server's triggers see a statement's rows together, and Oracle's row triggers may not
     read their own table: both keep a path or bounds one row at a time, in key order (parents
     first where keys grow down the tree), after the statement: a cursor over `inserted` on SQL
-    Server, a compound trigger that collects the keys on Oracle."""
+    Server, a compound trigger that collects the keys on Oracle. Each step reads its values into
+    variables (`select_into`) and writes with them (`var`)."""
 
-    def variables(self, tree: Tree) -> dict[str, str]:
-        """name -> SQL type of the variables a keeper uses."""
+    NUMBER: ClassVar[str]  # the variables' type for a bound
+
+    def var(self, name: str) -> str:
         raise NotImplementedError
 
-    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
+    def select_into(self, values: dict[str, str], source: str) -> str:
         raise NotImplementedError
+
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, condition: str, step: list[str],
+                 variables: dict[str, str]) -> Statement:
+        """A trigger that runs `step` for each row (`NEW.`, `OLD.`) where `condition` holds."""
+        raise NotImplementedError
+
+    @staticmethod
+    def parent_changed(n: dict) -> str:
+        return (f"NOT (NEW.{n['parent']} = OLD.{n['parent']} OR (NEW.{n['parent']} IS NULL AND "
+                f"OLD.{n['parent']} IS NULL))")
 
 
 class SqlServerRows(SqlServerSql, RowByRow):
-    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
-        """A trigger that runs `step` for each key `rows` (over inserted/deleted) gives, as @node."""
-        declared = ", ".join(f"@{name} {typ}" for name, typ in {"node": self.key_type(tree), **self.variables(tree)}.items())
+    NUMBER = "INT"
+
+    def var(self, name: str) -> str:
+        return f"@{name}"
+
+    def select_into(self, values: dict[str, str], source: str) -> str:
+        return f"SELECT {', '.join(f'{name} = {value}' for name, value in values.items())} FROM {source}"
+
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, condition: str, step: list[str],
+                 variables: dict[str, str]) -> Statement:
+        declared = ", ".join(f"@{name} {typ}" for name, typ in {"node": self.key_type(tree), **variables}.items())
         body = "\n".join(f"    {line};" for line in step)
         guard = f"  IF NOT UPDATE({n['parent']}) RETURN;\n" if event == "UPDATE" else ""
+        deleted = f" JOIN deleted AS d ON d.{n['key']} = i.{n['key']}" if "OLD." in condition else ""
+        rows = (f"SELECT i.{n['key']} FROM inserted AS i{deleted} WHERE {condition.replace('NEW.', 'i.').replace('OLD.', 'd.')} "
+                f"ORDER BY i.{n['key']}")
         return self.trigger(tree, what, (
             f"CREATE OR ALTER TRIGGER {{name}} ON {n['table']} AFTER {event} AS\nBEGIN\n  SET NOCOUNT ON;\n{guard}"
             f"  DECLARE {declared};\n  DECLARE each_row CURSOR LOCAL FAST_FORWARD FOR {rows};\n  OPEN each_row;\n"
             "  FETCH NEXT FROM each_row INTO @node;\n  WHILE @@FETCH_STATUS = 0\n  BEGIN\n"
             f"{body}\n    FETCH NEXT FROM each_row INTO @node;\n  END;\n  CLOSE each_row;\n  DEALLOCATE each_row;\nEND"))
 
-    def moved_rows(self, n: dict) -> str:
-        return (f"SELECT i.{n['key']} FROM inserted AS i JOIN deleted AS d ON d.{n['key']} = i.{n['key']} WHERE NOT "
-                f"(i.{n['parent']} = d.{n['parent']} OR (i.{n['parent']} IS NULL AND d.{n['parent']} IS NULL)) "
-                f"ORDER BY i.{n['key']}")
-
     def refuse(self, table: str, condition: str, refusal: str) -> str:
         return f"IF {condition} THROW 50002, N'{table}: {refusal}', 1"
 
 
 class OracleRows(OracleSql, RowByRow):
-    def each_row(self, tree: Tree, n: dict, what: str, event: str, rows: str, step: list[str]) -> Statement:
-        """A compound trigger: each row's key, where `rows` (a condition on :NEW and :OLD) holds,
-        is kept, and `step` runs for each (as node) after the statement."""
+    NUMBER = "NUMBER"
+
+    def var(self, name: str) -> str:
+        return name
+
+    def select_into(self, values: dict[str, str], source: str) -> str:
+        return f"SELECT {', '.join(values.values())} INTO {', '.join(values)} FROM {source}"
+
+    def each_row(self, tree: Tree, n: dict, what: str, event: str, condition: str, step: list[str],
+                 variables: dict[str, str]) -> Statement:
         name = self.object_name(tree, what)
-        declared = "".join(f"  {name_} {typ};\n" for name_, typ in self.variables(tree).items())
+        declared = "".join(f"  {name_} {typ};\n" for name_, typ in variables.items())
         body = "\n".join(f"      {line};" for line in step)
         of = f" OF {n['parent']}" if event == "UPDATE" else ""
         return self.trigger(tree, what, (
             f"CREATE OR REPLACE TRIGGER {{name}} FOR {event}{of} ON {n['table']} COMPOUND TRIGGER\n"
-            f"  TYPE keys_t IS TABLE OF {n['table']}.{n['key']}%TYPE;\n  nodes keys_t := keys_t();\n  node {n['table']}.{n['key']}%TYPE;\n"
-            f"{declared}  AFTER EACH ROW IS\n  BEGIN\n    IF {rows} THEN\n      nodes.EXTEND;\n      nodes(nodes.LAST) := :NEW.{n['key']};\n"
-            "    END IF;\n  END AFTER EACH ROW;\n  AFTER STATEMENT IS\n  BEGIN\n    FOR i IN 1 .. nodes.COUNT LOOP\n"
-            f"      node := nodes(i);\n{body}\n    END LOOP;\n  END AFTER STATEMENT;\nEND {name};"))
-
-    @staticmethod
-    def moved_rows(n: dict) -> str:
-        return (f"NOT (:NEW.{n['parent']} = :OLD.{n['parent']} OR (:NEW.{n['parent']} IS NULL AND "
-                f":OLD.{n['parent']} IS NULL))")
+            f"  TYPE keys_t IS TABLE OF {n['table']}.{n['key']}%TYPE;\n  nodes keys_t := keys_t();\n"
+            f"  node {n['table']}.{n['key']}%TYPE;\n{declared}  AFTER EACH ROW IS\n  BEGIN\n"
+            f"    IF {condition.replace('NEW.', ':NEW.').replace('OLD.', ':OLD.')} THEN\n      nodes.EXTEND;\n"
+            f"      nodes(nodes.LAST) := :NEW.{n['key']};\n    END IF;\n  END AFTER EACH ROW;\n  AFTER STATEMENT IS\n"
+            f"  BEGIN\n    FOR i IN 1 .. nodes.COUNT LOOP\n      node := nodes(i);\n{body}\n    END LOOP;\n"
+            f"  END AFTER STATEMENT;\nEND {name};"))
 
     def refuse(self, table: str, condition: str, refusal: str) -> str:
         return f"IF {condition} THEN\n        RAISE_APPLICATION_ERROR(-20002, '{table}: {refusal}');\n      END IF"
 
 
-class SqlServerPath(SqlServerRows, PathTriggers):
-    target = "sqlserver"
-
-    def variables(self, tree: Tree) -> dict[str, str]:
-        path = self.renderer.data_type(tree.entity.column(TREE_PATH).type).sql(self.dialect)
-        return {"old_path": path, "new_path": path}
+class RowByRowPath(PathTriggers):
+    """The path, a row at a time: an inserted row takes its parent's path and its key; a moved
+    one gives its subtree its new path in place of the old as their prefix."""
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
-        key, path = n["key"], n["path"]
-        full = (f"COALESCE((SELECT p.{path} + '.' FROM {n['table']} AS p WHERE p.{key} = x.{n['parent']}), '') + "
-                f"CAST(x.{key} AS VARCHAR(20))")
-        return [
-            self.each_row(tree, n, "insert", "INSERT", f"SELECT i.{key} FROM inserted AS i ORDER BY i.{key}", [
-                f"UPDATE x SET {path} = {full} FROM {n['table']} AS x WHERE x.{key} = @node"]),
-            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
-                f"SELECT @old_path = x.{path}, @new_path = {full} FROM {n['table']} AS x WHERE x.{key} = @node",
-                self.refuse(n["table"], "@new_path LIKE @old_path + '.%'", self.REFUSAL),
-                f"UPDATE {n['table']} SET {path} = @new_path + SUBSTRING({path}, LEN(@old_path) + 1, 4000) "
-                f"WHERE {path} = @old_path OR {path} LIKE @old_path + '.%'"]),
-        ]
+        table, key, path = n["table"], n["key"], n["path"]
+        path_type = self.renderer.data_type(tree.entity.column(TREE_PATH).type).sql(self.dialect)
 
-
-class OraclePath(OracleRows, PathTriggers):
-    target = "oracle"
-
-    def variables(self, tree: Tree) -> dict[str, str]:
-        column = f"{self.renderer.table(tree.entity).sql(self.dialect)}.{self.q(tree.entity.physical(TREE_PATH))}%TYPE"
-        return {"old_path": column, "new_path": column}
-
-    def triggers(self, tree: Tree) -> list[Statement]:
-        n = self.names(tree)
-        key, path = n["key"], n["path"]
-        full = f"(SELECT p.{path} || '.' FROM {n['table']} p WHERE p.{key} = x.{n['parent']}) || x.{key}"  # NULL || k is k
+        def full(row: str) -> str:  # NULL || text is the text on Oracle, where '' is NULL
+            above = f"COALESCE((SELECT {self.concat(f'p.{path}', repr('.'))} FROM {table} p WHERE p.{key} = {row}.{n['parent']}), '')"
+            return self.concat(above, self.text(f"{row}.{key}", 20))
+        old, new, node = self.var("old_path"), self.var("new_path"), self.var("node")
         return [
             self.each_row(tree, n, "insert", "INSERT", "1 = 1", [
-                f"UPDATE {n['table']} x SET x.{path} = {full} WHERE x.{key} = node"]),
-            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
-                f"SELECT x.{path}, {full} INTO old_path, new_path FROM {n['table']} x WHERE x.{key} = node",
-                self.refuse(n["table"], "new_path LIKE old_path || '.%'", self.REFUSAL),
-                f"UPDATE {n['table']} SET {path} = new_path || SUBSTR({path}, LENGTH(old_path) + 1) "
-                f"WHERE {path} = old_path OR {path} LIKE old_path || '.%'"]),
+                f"UPDATE {table} SET {path} = {full(table)} WHERE {table}.{key} = {node}"], {}),
+            self.each_row(tree, n, "move", "UPDATE", self.parent_changed(n), [
+                self.select_into({old: f"x.{path}", new: full("x")}, f"{table} x WHERE x.{key} = {node}"),
+                self.refuse(table, f"{new} LIKE {self.concat(old, repr('.%'))}", self.REFUSAL),
+                f"UPDATE {table} SET {path} = {self.concat(new, self.SUBSTRING.format(text=path, start=f'{self.LENGTH}({old}) + 1'))} "
+                f"WHERE {path} = {old} OR {path} LIKE {self.concat(old, repr('.%'))}"],
+                {"old_path": path_type, "new_path": path_type}),
         ]
 
 
-class SqlServerNestedSet(SqlServerRows, NestedSetTriggers):
+class SqlServerPath(SqlServerRows, RowByRowPath):
     target = "sqlserver"
 
-    def variables(self, tree: Tree) -> dict[str, str]:
-        return {f"v_{name}": "INT" for name in ("left", "right", "at", "cycle", "low", "high")}
+
+class OraclePath(OracleRows, RowByRowPath):
+    target = "oracle"
+
+
+class RowByRowNestedSet(NestedSetTriggers):
+    """The bounds, a row at a time: the values of a placing or a move are read into variables,
+    then the one UPDATE of each runs over them."""
+
+    VALUES = ("left", "right", "at", "cycle", "low", "high")
 
     def triggers(self, tree: Tree) -> list[Statement]:
         n = self.names(tree)
-        key = n["key"]
-        values = ", ".join(f"@v_{name} = m.v_{name}" for name in ("left", "right", "at", "cycle", "low", "high"))
-        (place_sets, place_where), (move_sets, move_where) = self.place(n, "@node", "@"), self.rotation(n, "@")
-        moved_to = f"(SELECT i.{n['parent']} FROM inserted AS i WHERE i.{key} = @node)"
+        node, prefix = self.var("node"), self.var("")
+        variables = {f"v_{name}": self.NUMBER for name in self.VALUES}
+        (place_sets, place_where), (move_sets, move_where) = self.place(n, node, prefix), self.rotation(n, prefix)
+        moved_to = f"(SELECT y.{n['parent']} FROM {n['table']} y WHERE y.{n['key']} = {node})"
         return [
-            self.each_row(tree, n, "insert", "INSERT",
-                          f"SELECT i.{key} FROM inserted AS i WHERE i.{n['lft']} IS NULL ORDER BY i.{key}", [
-                              f"SELECT @v_at = m.v_at FROM ({self.placing(n, '@node')}) AS m",
-                              f"UPDATE {n['table']} SET {place_sets} WHERE {place_where}"]),
-            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
-                f"SELECT {values} FROM ({self.moved(n, '@node', moved_to)}) AS m",
-                self.refuse(n["table"], "@v_cycle = 1", self.REFUSAL),
-                f"UPDATE {n['table']} SET {move_sets} WHERE {move_where}"]),
+            self.each_row(tree, n, "insert", "INSERT", f"NEW.{n['lft']} IS NULL", [
+                self.select_into({self.var("v_at"): "m.v_at"}, f"({self.placing(n, node)}) {self.AS}m"),
+                f"UPDATE {n['table']} SET {place_sets} WHERE {place_where}"], variables),
+            self.each_row(tree, n, "move", "UPDATE", self.parent_changed(n), [
+                self.select_into({self.var(f"v_{name}"): f"m.v_{name}" for name in self.VALUES},
+                                 f"({self.moved(n, node, moved_to)}) {self.AS}m"),
+                self.refuse(n["table"], f"{self.var('v_cycle')} = 1", self.REFUSAL),
+                f"UPDATE {n['table']} SET {move_sets} WHERE {move_where}"], variables),
         ]
 
 
-class OracleNestedSet(OracleRows, NestedSetTriggers):
+class SqlServerNestedSet(SqlServerRows, RowByRowNestedSet):
+    target = "sqlserver"
+
+
+class OracleNestedSet(OracleRows, RowByRowNestedSet):
     target = "oracle"
     AS = ""
-
-    def variables(self, tree: Tree) -> dict[str, str]:
-        return {f"v_{name}": "NUMBER" for name in ("left", "right", "at", "cycle", "low", "high")}
-
-    def triggers(self, tree: Tree) -> list[Statement]:
-        n = self.names(tree)
-        names = ("left", "right", "at", "cycle", "low", "high")
-        (place_sets, place_where), (move_sets, move_where) = self.place(n, "node", ""), self.rotation(n, "")
-        moved_to = f"(SELECT y.{n['parent']} FROM {n['table']} y WHERE y.{n['key']} = node)"
-        return [
-            self.each_row(tree, n, "insert", "INSERT", f":NEW.{n['lft']} IS NULL", [
-                f"SELECT m.v_at INTO v_at FROM ({self.placing(n, 'node')}) m",
-                f"UPDATE {n['table']} SET {place_sets} WHERE {place_where}"]),
-            self.each_row(tree, n, "move", "UPDATE", self.moved_rows(n), [
-                f"SELECT {', '.join('m.v_' + x for x in names)} INTO {', '.join('v_' + x for x in names)} "
-                f"FROM ({self.moved(n, 'node', moved_to)}) m",
-                self.refuse(n["table"], "v_cycle = 1", self.REFUSAL),
-                f"UPDATE {n['table']} SET {move_sets} WHERE {move_where}"]),
-        ]
 
 
 PATH_TRIGGERS: dict[str, type[PathTriggers]] = {

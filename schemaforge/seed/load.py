@@ -194,13 +194,14 @@ class _Script:
         order, deferred = creation_order(self.design)
         if not self.target.FOREIGN_KEYS:
             deferred = []  # nothing checks references: every row goes in whole
+        before_rows, after_rows = self.rule_lines()
         self.header()
-        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + self.rule_lines()[0]))
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + before_rows))
         for entity in self.loaded(order):
             self.inserts(entity, {c for e, fk in deferred if e is entity for c in fk.columns})
         for entity, fk in deferred:
             self.updates(entity, [entity.column(c) for c in fk.columns])
-        self.out.write("".join(line + "\n" for line in self.rule_lines()[1]))
+        self.out.write("".join(line + "\n" for line in after_rows))
         for entity in order:
             self.identities(entity)
         self.out.write("".join(line + "\n" for line in self.target.SEED_EPILOGUE))
@@ -250,14 +251,15 @@ class _CopyScript(_Script):
     def write(self) -> None:
         order = creation_order(self.design)[0]
         keys = [(entity, fk) for entity in order for fk in entity.foreign_keys]
+        before_rows, after_rows = self.rule_lines()
         self.header()
-        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + self.rule_lines()[0]))
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + before_rows))
         for entity, fk in keys:  # named as the DDL names them
             name = self.target.generate(self.renderer.foreign_key(entity, fk).this)
             self.out.write(f"ALTER TABLE {self.ident(entity.table)} DROP CONSTRAINT {name};\n")
         for entity in self.loaded(order):
             self.copy(entity)
-        self.out.write("".join(line + "\n" for line in self.rule_lines()[1]))
+        self.out.write("".join(line + "\n" for line in after_rows))
         for entity, fk in keys:
             self.out.write(self.target.generate(exp.Alter(
                 this=self.renderer.table(entity), kind="TABLE",
