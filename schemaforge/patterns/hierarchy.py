@@ -128,17 +128,19 @@ def tree_queries(tree: Tree) -> list[TreeQuery]:
                        f"ORDER BY depth, d.{key}")
         depth = f"SELECT {depth_of}(x.{TREE_PATH}) AS depth FROM {name} x WHERE x.{key} = :node"
     elif tree.strategy == "nested_set":
-        # A distance is the number of nodes on the way down: those whose bounds hold the lower
-        # node's and lie inside the upper one's.
-        inside = f"JOIN {name} a ON a.{LEFT} < x.{LEFT} AND a.{RIGHT} > x.{RIGHT}"
-        ancestors = (f"SELECT a.{key} AS ancestor, COUNT(*) AS depth FROM {name} x {inside} JOIN {name} m "
-                     f"ON m.{LEFT} > a.{LEFT} AND m.{LEFT} <= x.{LEFT} AND m.{RIGHT} >= x.{RIGHT} "
-                     f"WHERE x.{key} = :node GROUP BY a.{key} ORDER BY depth")
-        descendants = (f"SELECT d.{key} AS descendant, COUNT(*) AS depth FROM {name} x JOIN {name} d ON "
-                       f"d.{LEFT} > x.{LEFT} AND d.{RIGHT} < x.{RIGHT} JOIN {name} m ON m.{LEFT} > x.{LEFT} AND "
-                       f"m.{LEFT} <= d.{LEFT} AND m.{RIGHT} >= d.{RIGHT} WHERE x.{key} = :node GROUP BY d.{key} "
-                       f"ORDER BY depth, d.{key}")
-        depth = f"SELECT COUNT(a.{key}) AS depth FROM {name} x LEFT {inside} WHERE x.{key} = :node"
+        # Ancestors form a chain: ordered by their left bounds, the nearest has the largest. A
+        # descendant's distance is how many of the subtree's bounds are open at its left bound:
+        # a running sum of +1 at each left bound and -1 at each right one, in bound order.
+        inside = f"JOIN {name} a ON a.{LEFT} < x.{LEFT} AND a.{RIGHT} > x.{RIGHT} WHERE x.{key} = :node"
+        ancestors = (f"SELECT a.{key} AS ancestor, ROW_NUMBER() OVER (ORDER BY a.{LEFT} DESC) AS depth FROM {name} x "
+                     f"{inside} ORDER BY depth")
+        subtree = (f"SELECT d.{key} AS node, d.{LEFT} AS lft, d.{RIGHT} AS rgt FROM {name} x JOIN {name} d ON "
+                   f"d.{LEFT} > x.{LEFT} AND d.{RIGHT} < x.{RIGHT} WHERE x.{key} = :node")
+        descendants = (f"WITH subtree AS ({subtree}), bounds AS (SELECT node, lft AS bound, 1 AS step FROM subtree "
+                       "UNION ALL SELECT node, rgt AS bound, -1 AS step FROM subtree) SELECT node AS descendant, depth "
+                       "FROM (SELECT node, step, SUM(step) OVER (ORDER BY bound ROWS UNBOUNDED PRECEDING) AS depth "
+                       "FROM bounds) AS walked WHERE step = 1 ORDER BY depth, node")
+        depth = f"SELECT COUNT(a.{key}) AS depth FROM {name} x LEFT {inside}"
     else:  # adjacency: walk the references
         up = (f"WITH RECURSIVE up (node, depth) AS (SELECT t.{parent}, 1 FROM {name} t WHERE t.{key} = :node AND "
               f"t.{parent} IS NOT NULL UNION ALL SELECT t.{parent}, u.depth + 1 FROM up u JOIN {name} t ON t.{key} = u.node "
