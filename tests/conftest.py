@@ -15,6 +15,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DESIGNS = ROOT / "designs"
 EXAMPLES = sorted(p.stem for p in DESIGNS.glob("*.yaml"))
+
+
+def _targets(name: str) -> list[str]:
+    import yaml
+
+    data = yaml.safe_load((DESIGNS / f"{name}.yaml").read_text())
+    return data.get("targets") or [data.get("database", "postgres")]
+
+
+# The examples built for SQL stores (every SQL target's seed script): the load tests run on them.
+SQL_EXAMPLES = [name for name in EXAMPLES if "postgres" in _targets(name)]
 PG_DSN = os.environ.get("SCHEMAFORGE_TEST_PG", "host=127.0.0.1 port=5432 user=postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DESIGNS, EXAMPLES, load_example, psql_file
+from conftest import DESIGNS, EXAMPLES, SQL_EXAMPLES, load_example, psql_file
 from schemaforge.performance.analyze import PsqlFailed
 from schemaforge.deliverables.generate import sql_targets
 from schemaforge.deliverables.seed import build_seed
@@ -47,7 +47,7 @@ def table_counts(count, design) -> dict[str, int]:
     return {name: count(entity.table) for name, entity in design.entities.items()}
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_loads_into_sqlite_with_foreign_keys_on(example, seeded):
     design, root = load_example(example), seeded(example)
     con = sqlite3.connect(":memory:")
@@ -61,7 +61,7 @@ def test_seed_loads_into_sqlite_with_foreign_keys_on(example, seeded):
     assert table_counts(lambda t: con.execute(f"SELECT count(*) FROM {quote(t)}").fetchone()[0], design) == planned_rows(example)
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_loads_into_duckdb_with_constraints_on(example, seeded):
     design, root = load_example(example), seeded(example)
     con = duckdb.connect()
@@ -70,7 +70,7 @@ def test_seed_loads_into_duckdb_with_constraints_on(example, seeded):
     assert table_counts(lambda t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0], design) == planned_rows(example)
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_loads_into_postgres_with_constraints_on(example, seeded, pg_database):
     design, root = load_example(example), seeded(example)
     pg_database.execute(render_ddl(design, "postgres").sql)

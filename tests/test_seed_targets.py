@@ -11,7 +11,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from conftest import DESIGNS, EXAMPLES, load_example
+from conftest import DESIGNS, SQL_EXAMPLES, load_example
 from schemaforge.deliverables.seed import build_seed
 from schemaforge.ddl.render import render_ddl
 from schemaforge.seed.plan import row_counts
@@ -35,7 +35,7 @@ def counts(query, design) -> dict[str, int]:
     return {name: query(entity.table) for name, entity in design.entities.items()}
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_loads_into_mariadb_with_constraints_on(example, seeded, mariadb_database):
     design, root = load_example(example), seeded(example)
     mariadb_database.run(render_ddl(design, "mysql").sql)
@@ -49,7 +49,7 @@ def test_seed_loads_into_mariadb_with_constraints_on(example, seeded, mariadb_da
         assert mariadb_database.query("SELECT id FROM tag WHERE label = 'brand new'")[0][0] == loaded["tag"] + 1
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_loads_into_clickhouse(example, seeded, clickhouse_database):
     design, root = load_example(example), seeded(example)
     clickhouse_database.run(render_ddl(design, "clickhouse").sql)
@@ -84,7 +84,7 @@ def small_example(tmp_path: Path, example: str):
 
 
 @pytest.mark.parametrize("target,dialect", [("sqlserver", "tsql"), ("oracle", "oracle")])
-@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("example", SQL_EXAMPLES)
 def test_seed_script_parses_in_its_dialect(example, target, dialect, tmp_path):
     design = small_example(tmp_path, example)
     assert build_seed(design, tmp_path / "out").problems == []

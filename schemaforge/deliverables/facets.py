@@ -21,7 +21,7 @@ from schemaforge.design.model import Design
 GENERATOR_VERSIONS = {
     "spec": "3", "ddl": "4", "erd": "3", "lint": "7", "seed": "4", "manifest": "3", "history": "2", "migrations": "3",
     "queries": "3", "indexes": "3", "monitoring": "1",
-    "performance": "1", "security": "2", "checklist": "1", "read_models": "1",
+    "performance": "1", "security": "2", "checklist": "1", "read_models": "1", "nosql": "1",
 }
 
 # Top-level sections that shape the schema itself.
@@ -97,6 +97,8 @@ READS = {
     "performance": ("structure", "queries", "seed", "rows"),  # what it measures on: the schema and its seed
     "security": ("structure", "security"),
     "checklist": ("structure", "security"),
+    # A NoSQL schema is made from the access patterns, its TTLs from the retention, and sized from the seed.
+    "nosql": ("structure", "descriptions", "queries", "security", "seed"),
 }
 
 

@@ -23,6 +23,7 @@ from schemaforge.monitoring.render import monitoring_paths
 from schemaforge.security.checklist import checklist_paths
 from schemaforge.security.render import security_paths
 from schemaforge.queries.render import queries_sql
+from schemaforge.nosql.targets import nosql_targets
 
 
 def _json(value) -> bytes:
@@ -37,6 +38,7 @@ def seed_paths(design: Design) -> list[str]:
     entities = [f"{SEED_FOLDER}/{name}.parquet" for name in design.entities]
     entities += [f"{SEED_FOLDER}/{history_entity(e).name}.parquet" for e in temporal_entities(design)]
     scripts = [f"{SEED_FOLDER}/{target}.sql" for target in sql_targets(design)]
+    scripts += [target.seed_path for target in nosql_targets(design)]
     return entities + scripts + [f"{SEED_FOLDER}/report.json"]
 
 
@@ -45,8 +47,11 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
     paths = {"design.json": "spec", "lint.json": "lint"} | {path: "erd" for path in erd_paths(design)}
     paths |= {f"ddl/{target}.sql": "ddl" for target in sql_targets(design)}
     paths |= {queries_path(target): "queries" for target in sql_targets(design)}
-    paths |= {path: "indexes" for path in index_paths(sql_targets(design))}
-    paths |= {path: "monitoring" for path in monitoring_paths(sql_targets(design))}
+    for target in nosql_targets(design):
+        paths |= {path: "nosql" for path in target.schema_paths} | {target.queries_path: "queries"}
+    if sql_targets(design):  # the index plan and the monitoring are of SQL stores
+        paths |= {path: "indexes" for path in index_paths(sql_targets(design))}
+        paths |= {path: "monitoring" for path in monitoring_paths(sql_targets(design))}
     if history is not None:
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
@@ -57,10 +62,11 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
 
 
 def performance_paths(design: Design) -> list[str]:
-    """The performance report's files: a design with queries has one."""
+    """The performance report's files: a design with queries and a SQL target has one (it
+    measures on PostgreSQL what a SQL store would do)."""
     from schemaforge.performance.report import PGBOUNCER, REPORT_JSON, REPORT_MD
 
-    return [REPORT_MD, REPORT_JSON, PGBOUNCER] if design.queries else []
+    return [REPORT_MD, REPORT_JSON, PGBOUNCER] if design.queries and sql_targets(design) else []
 
 
 def queries_path(target: str) -> str:
@@ -70,6 +76,22 @@ def queries_path(target: str) -> str:
 def queries_artifacts(design: Design, target: str) -> list[Artifact]:
     """Every access pattern as the target's query with named parameters (queries/<target>.sql)."""
     return [Artifact(queries_path(target), queries_sql(design, target).encode())]
+
+
+def nosql_schema_artifacts(design: Design, target: str, seed_dir: Path | None) -> list[Artifact]:
+    """A NoSQL target's schema files (ddl/), sized from the seed in `seed_dir` where it reads one."""
+    from schemaforge.nosql.targets import NOSQL_TARGETS
+
+    files = NOSQL_TARGETS[target].schema(design, seed_dir)
+    return [Artifact(path, text.encode()) for path, text in files.items()]
+
+
+def nosql_queries_artifacts(design: Design, target: str) -> list[Artifact]:
+    """Every access pattern as the NoSQL target's requests (queries/<target>.json)."""
+    from schemaforge.nosql.targets import NOSQL_TARGETS
+
+    store = NOSQL_TARGETS[target]
+    return [Artifact(store.queries_path, store.queries(design).encode())]
 
 
 def spec_artifacts(design: Design) -> list[Artifact]:

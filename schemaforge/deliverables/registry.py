@@ -22,9 +22,10 @@ from typing import Any, Callable, Literal
 from schemaforge.deliverables.facets import code_version
 from schemaforge.deliverables.files import Artifact, content_hash, write_artifacts
 from schemaforge.deliverables.generate import (
-    SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, queries_artifacts, spec_artifacts,
-    sql_targets,
+    SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, nosql_queries_artifacts,
+    nosql_schema_artifacts, queries_artifacts, spec_artifacts, sql_targets,
 )
+from schemaforge.nosql.targets import nosql_targets
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
 from schemaforge.indexes.render import index_artifacts
@@ -142,11 +143,13 @@ def plan_design(path: Path, design: Design) -> Plan:
 
 # --- building in-memory deliverables ------------------------------------------------------------
 
-def _write(make: Callable[[], list[Artifact]], show: Callable[[list[Artifact], Path], dict[str, Shown]] | None = None):
-    """A deliverable made in memory: its artifacts written atomically, their paths shown."""
+def _write(make: Callable[[], list[Artifact]], show: Callable[[list[Artifact], Path], dict[str, Shown]] | None = None,
+           reads_build: bool = False):
+    """A deliverable made in memory: its artifacts written atomically, their paths shown. With
+    `reads_build`, `make` is given the build folder (to read what a dependency wrote there)."""
     def build(root: Path) -> Built:
         try:
-            artifacts = make()
+            artifacts = make(root) if reads_build else make()
         except MigrationBlocked as blocked:
             raise DeliverableFailed(
                 "the forward migration would lose data; set allow_destructive: true to accept:\n" + str(blocked),
@@ -322,6 +325,8 @@ def _queries(plan: Plan) -> list[Deliverable]:
 
 def _indexes(plan: Plan) -> list[Deliverable]:
     d = plan.design
+    if not sql_targets(d):  # a NoSQL store's keys and indexes are its schema (_nosql)
+        return []
 
     def build(root: Path) -> Built:
         artifacts, findings = index_artifacts(d, sql_targets(d))
@@ -354,6 +359,8 @@ def _rules_pass_promtool(root: Path) -> CheckOutcome:
 
 def _monitoring(plan: Plan) -> list[Deliverable]:
     d = plan.design
+    if not sql_targets(d):
+        return []
 
     def show(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
         rules_text = next(a for a in artifacts if a.path == RULES).content.decode()
@@ -385,7 +392,7 @@ def _performance_outcome(code: str) -> Callable[[Path], CheckOutcome]:
 
 def _performance(plan: Plan) -> list[Deliverable]:
     d = plan.design
-    if not d.queries:
+    if not d.queries or not sql_targets(d):
         return []
 
     def build(root: Path) -> Built:
@@ -521,6 +528,37 @@ def _seed(plan: Plan) -> list[Deliverable]:
                         build, kinds=frozenset({"parquet", "duckdb"}), checks=checks)]
 
 
+def _show_markdown(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+    return {a.path: Shown("md", a.content.decode()) for a in artifacts if a.path.endswith(".md")}
+
+
+def _show_json(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
+    return {a.path: Shown("md", f"```json\n{a.content.decode()}```") for a in artifacts}
+
+
+def _nosql(plan: Plan) -> list[Deliverable]:
+    """Per NoSQL target: its schema (sized from the seed where it says so) and its requests."""
+    d = plan.design
+    items = []
+    for store in nosql_targets(d):
+        def schema(root: Path, store=store) -> list[Artifact]:
+            return nosql_schema_artifacts(d, store.name, root / SEED_FOLDER if store.SCHEMA_READS_SEED else None)
+
+        items += [
+            Deliverable(
+                f"ddl_{store.name}", "nosql", code_version(d, "nosql", store.name),
+                f"The {store.name} schema, made from the access patterns ({', '.join(store.schema_paths)}).",
+                _write(schema, _show_markdown, reads_build=True),
+                deps=("seed",) if store.SCHEMA_READS_SEED else (), kinds=frozenset({store.name})),
+            Deliverable(
+                f"queries_{store.name}", "queries", code_version(d, "queries", store.name),
+                f"Every access pattern as {store.name} requests ({store.queries_path}).",
+                _write(lambda store=store: nosql_queries_artifacts(d, store.name), _show_json),
+                kinds=frozenset({store.name})),
+        ]
+    return items
+
+
 def _read_models(plan: Plan) -> list[Deliverable]:
     d = plan.design
     if not read_models(d):
@@ -570,8 +608,8 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # with lint errors builds no further from the CLI. The performance analysis, built beside the
 # rest, comes as soon as the seed it measures is there. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _read_models, _performance, _monitoring, _security,
-    _migrations)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _nosql, _read_models, _performance, _monitoring,
+    _security, _migrations)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from schemaforge import __version__
 from schemaforge.deliverables.files import file_sha256, readable
 from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
+from schemaforge.nosql.targets import nosql_targets
 from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost, size
 from schemaforge.seed.generate import generate_seed
 from schemaforge.seed.plan import row_counts
@@ -63,6 +64,9 @@ def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
                 log.info("%s: seed: the %s load script", design.name, target)
 
         write_load_scripts(design, sql_targets(design), staging, on_start=announce)
+        for store in nosql_targets(design):
+            announce(store.name)
+            store.write_seed(design, staging)
         (staging / "report.json").write_bytes(_report(design, result))
         readable(staging, folder=True)
         for file in staging.iterdir():

@@ -19,13 +19,13 @@ from schemaforge.design.model import AccessPattern, Design, QueryFilter
 _RANGES = (exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
-def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+def conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     if node is None:
         return []
     if isinstance(node, exp.And):
-        return _conjuncts(node.this) + _conjuncts(node.expression)
+        return conjuncts(node.this) + conjuncts(node.expression)
     if isinstance(node, (exp.Paren, exp.Where)):
-        return _conjuncts(node.this)
+        return conjuncts(node.this)
     return [node]
 
 
@@ -44,6 +44,47 @@ def _constant(node: exp.Expression):
     return None
 
 
+def comparison(condition: exp.Expression) -> tuple[exp.Column, str, object] | None:
+    """(column, op, constant) of one comparison of a WHERE: `eq` with a parameter, `literal`
+    with a constant, `range`, `in`, `prefix` or `not_null`; None for any other condition."""
+    column, op, literal = None, None, None
+    if isinstance(condition, exp.EQ):
+        for side, other in ((condition.this, condition.expression), (condition.expression, condition.this)):
+            if isinstance(side, exp.Column) and _is_parameter(other):
+                column, op = side, "eq"
+            elif isinstance(side, exp.Column) and _constant(other) is not None:
+                column, op, literal = side, "literal", _constant(other)
+            if column is not None:
+                break
+    elif isinstance(condition, _RANGES):
+        for side, other in ((condition.this, condition.expression), (condition.expression, condition.this)):
+            if isinstance(side, exp.Column) and _is_parameter(other):
+                column, op = side, "range"
+                break
+    elif isinstance(condition, exp.Between) and isinstance(condition.this, exp.Column):
+        column, op = condition.this, "range"
+    elif isinstance(condition, exp.In) and isinstance(condition.this, exp.Column) and \
+            all(_is_parameter(e) for e in condition.expressions) and condition.expressions:
+        column, op = condition.this, "in"
+    elif isinstance(condition, exp.Like) and isinstance(condition.this, exp.Column):
+        pattern = condition.expression
+        if isinstance(pattern, exp.DPipe) and _is_parameter(pattern.this):
+            column, op = condition.this, "prefix"
+    elif isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is) \
+            and isinstance(condition.this.this, exp.Column) and isinstance(condition.this.expression, exp.Null):
+        column, op = condition.this.this, "not_null"
+    return None if column is None else (column, op, literal)
+
+
+def condition_filter(condition: exp.Expression, path) -> QueryFilter | None:
+    """One comparison of a single-table WHERE as a filter of its column, or None."""
+    found = comparison(condition)
+    if found is None:
+        return None
+    column, op, literal = found
+    return QueryFilter(column.name, (column.name,), op, path, literal)
+
+
 class _Reader:
     """Resolves a query's columns to the entities of its FROM and JOINs."""
 
@@ -60,34 +101,10 @@ class _Reader:
 
     def filter(self, condition: exp.Expression) -> tuple[str, QueryFilter, bool] | None:
         """(entity, filter, whether a parameter seeks it) for one comparison, or None."""
-        column, op, literal = None, None, None
-        if isinstance(condition, exp.EQ):
-            for side, other in ((condition.this, condition.expression), (condition.expression, condition.this)):
-                if isinstance(side, exp.Column) and _is_parameter(other):
-                    column, op = side, "eq"
-                elif isinstance(side, exp.Column) and _constant(other) is not None:
-                    column, op, literal = side, "literal", _constant(other)
-                if column is not None:
-                    break
-        elif isinstance(condition, _RANGES):
-            for side, other in ((condition.this, condition.expression), (condition.expression, condition.this)):
-                if isinstance(side, exp.Column) and _is_parameter(other):
-                    column, op = side, "range"
-                    break
-        elif isinstance(condition, exp.Between) and isinstance(condition.this, exp.Column):
-            column, op = condition.this, "range"
-        elif isinstance(condition, exp.In) and isinstance(condition.this, exp.Column) and \
-                all(_is_parameter(e) for e in condition.expressions) and condition.expressions:
-            column, op = condition.this, "in"
-        elif isinstance(condition, exp.Like) and isinstance(condition.this, exp.Column):
-            pattern = condition.expression
-            if isinstance(pattern, exp.DPipe) and _is_parameter(pattern.this):
-                column, op = condition.this, "prefix"
-        elif isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is) \
-                and isinstance(condition.this.this, exp.Column) and isinstance(condition.this.expression, exp.Null):
-            column, op = condition.this.this, "not_null"
-        if column is None:
+        found = comparison(condition)
+        if found is None:
             return None
+        column, op, literal = found
         entity = self.entity_of(column)
         if entity is None or column.name not in {c.name for c in self.design.entities[entity].columns}:
             return None
@@ -103,7 +120,7 @@ def structured_from_sql(design: Design, pattern: AccessPattern) -> AccessPattern
     reader = _Reader(design, tree)
     filters: dict[str, list[QueryFilter]] = {}
     seeks: dict[str, int] = {}
-    for condition in _conjuncts(tree.args.get("where")):
+    for condition in conjuncts(tree.args.get("where")):
         found = reader.filter(condition)
         if found is not None:
             entity, query_filter, seeking = found

@@ -5,7 +5,8 @@ there); NM103 a table or column name longer than a target allows; GN101 a target
 yet (so nothing is silently ignored); TY101/TY102 a column compared with a literal of another
 type (lint/types.py); ER101 a design too large for one ERD picture, drawn per cluster instead
 (erd/pictures.py); SC the security policy (security/lint.py); plus every TG/NM finding the DDL
-renderers report.
+renderers report, and the NoSQL models' (NQ a query no single-entity key serves, KV the Redis
+model: nosql/).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from schemaforge.ddl.targets import SQL_TARGETS, sql_targets
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
 from schemaforge.lint.types import comparison_findings
+from schemaforge.nosql.targets import NOSQL_TARGETS, nosql_targets
 from schemaforge.security.lint import security_lint
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
@@ -77,7 +79,7 @@ def lint_design(design: Design) -> list[Finding]:
                     fix=f"name the column with `column:` (for example {column.physical}_value)",
                 ))
     for i, target_name in enumerate(design.targets):
-        if target_name not in SQL_TARGETS:
+        if target_name not in SQL_TARGETS and target_name not in NOSQL_TARGETS:
             path = ("targets", i) if design.doc.targets else ("database",)
             findings.append(Finding(
                 source.value(path), f"target '{target_name}' is valid but its generator has not landed yet; "
@@ -97,6 +99,8 @@ def lint_design(design: Design) -> list[Finding]:
             ))
     for rendered in render_ddls(design, sql_targets(design)):
         findings.extend(rendered.findings)
+    for store in nosql_targets(design):
+        findings += store.findings(design)
     findings += comparison_findings(design)
     findings += _erd_findings(design)
     findings += security_lint(design)
