@@ -14,6 +14,11 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; the
   apt-get install -y -q --no-install-recommends $missing >/dev/null \
     || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null; }
 fi
+# dynalite, a local DynamoDB from the npm registry, on which the DynamoDB target's tests create
+# the table, load the seed and run every access pattern.
+if command -v npm >/dev/null; then
+  npm install --silent --no-audit --no-fund --prefix .node dynalite@4.0.0 >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[dev,bench]'

@@ -206,3 +206,36 @@ def test_the_seed_file_is_the_same_for_the_same_seed(tmp_path):
     assert digests[0] == digests[1]
     schema = json.loads(NOSQL_TARGETS["redis"].schema(design, tmp_path / "one" / "seed")["ddl/redis.json"])
     assert schema["records"]["score"]["keys"] == 30_000  # sized from the seed's rows
+
+
+def test_a_read_that_lands_on_one_partition_at_a_high_rate_is_dy103_and_its_slow_twin_is_not():
+    text = BASE.replace("database: redis", "database: dynamodb") + textwrap.indent(textwrap.dedent("""
+        newest_notes:
+          entity: note
+          order_by: [posted_at desc]
+          limit: 20
+          rate: 2000
+        newest_notes_slowly:
+          entity: note
+          order_by: [posted_at desc]
+          limit: 20
+          rate: 100
+        notes_of_member:
+          entity: note
+          filter: {member: eq}
+          rate: 50000
+    """), "  ")
+    findings = _codes(load_design_text(text, "designs/board.yaml", "board"))
+    assert len(findings["DY103"]) == 1, findings["DY103"]
+    assert "newest_notes'" in findings["DY103"][0] and "20,000 read units" in findings["DY103"][0]
+
+
+@pytest.mark.parametrize("length, reported", [(120_000, True), (90_000, False)])
+def test_an_item_that_may_pass_400_kb_is_dy102(length, reported):
+    text = BASE.replace("database: redis", "database: dynamodb").replace(
+        "      body: {type: text}", f"      body: {{type: string({length})}}") + "  {}\n"
+    design = load_design_text(text.replace("queries:\n  {}", "queries: {}"), "designs/board.yaml", "board")
+    found = _codes(design).get("DY102", [])
+    assert bool(found) == reported, found
+    if reported:  # 4 bytes a character at most in UTF-8: 480,000 bytes and more
+        assert "'note'" in found[0] and found[0].startswith("designs/board.yaml:14:3:")  # the entity note

@@ -15,33 +15,20 @@ import json
 import re
 import shutil
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
-import sqlglot
 
-from conftest import DESIGNS, require_module, unavailable
+from conftest import require_module, unavailable
+from nosql_answers import Reference, assert_same_answer, design_for, normalised, sort_fields
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
 from schemaforge.deliverables.seed import build_seed
-from schemaforge.design.loader import load_design_text
 from schemaforge.findings import DesignErrors
 from schemaforge.nosql.redis.model import redis_model
 from schemaforge.nosql.redis.run import answer
-from schemaforge.nosql.values import text_sql
-from schemaforge.performance.parameters import draw_parameters, seed_reader
-from schemaforge.queries.render import render_queries
-from schemaforge.seed.sql import create_views, ident
 
 REDIS_URL = "redis://127.0.0.1:6379"
 TEST_DATABASES = {"clinic": 10, "ledger": 11, "saas": 12, "arcade": 13, "shop": 14, "social": 15}  # one per design
-
-
-def _design(name: str):
-    """The design, rendered for Redis (the examples' SQL targets swapped for it)."""
-    text = (DESIGNS / f"{name}.yaml").read_text()
-    text = re.sub(r"^targets: .*$", "targets: [redis]", text, flags=re.M)
-    return load_design_text(text, f"designs/{name}.yaml", name)
 
 
 def _redis(database: int):
@@ -63,14 +50,12 @@ class Built:
         artifacts = {a.path: a.content for a in nosql_schema_artifacts(design, "redis", root / "seed")}
         self.model = json.loads(artifacts["ddl/redis.json"])
         self.markdown = artifacts["ddl/redis.md"].decode()
-        self.duck = seed_reader()
-        create_views(self.duck, design, root / "seed")
-        self.rendered = {q.name: q for q in render_queries(design, "duckdb")}
+        self.reference = Reference(design, root / "seed")
 
 
 def _load(name: str, root: Path) -> Built:
     """The design built and its seed loaded, with redis-cli --pipe, into a database emptied first."""
-    design = _design(name)
+    design = design_for(name, "redis")
     client = _redis(TEST_DATABASES[name])
     build_seed(design, root)
     client.flushdb()
@@ -95,26 +80,10 @@ def loaded(tmp_path_factory):
         built.client.flushdb()
 
 
-def _duckdb_answer(built: Built, name: str, parameters: dict, fields: list[str]) -> list[tuple]:
-    """The design's DuckDB query over the seed, without its limit, as texts of `fields`."""
-    rendered = built.rendered[name]
-    tree = sqlglot.parse_one(rendered.sql, read="duckdb")
-    tree.set("limit", None)
-    entity = built.design.entities[built.requests[name]["entity"]]
-    columns = {entity.physical(c.name): c for c in entity.columns}
-    selected = {e.alias_or_name for e in tree.expressions}
-    for field in fields:  # the sort columns the pattern does not select, to compare the order
-        if field not in selected:
-            tree.expressions.append(sqlglot.exp.column(field, quoted=True))
-    texts = ", ".join(f"{text_sql(columns[f].type, 'q.' + ident(f))}" for f in fields)
-    wanted = {p.name: parameters[p.name] for p in rendered.parameters}
-    return [tuple(row) for row in built.duck.execute(f"SELECT {texts} FROM ({tree.sql('duckdb')}) q", wanted).fetchall()]
-
-
 def _cases():
     for name in sorted(TEST_DATABASES):
         try:
-            design = _design(name)
+            design = design_for(name, "redis")
         except DesignErrors:
             continue
         for lookup in redis_model(design).lookups:
@@ -124,32 +93,15 @@ def _cases():
 @pytest.mark.parametrize("design_name, query", list(_cases()))
 def test_each_access_pattern_answers_from_redis_as_duckdb_does_over_the_same_seed(loaded, design_name, query):
     built = loaded(design_name)
+    read = next(lookup.read for lookup in redis_model(built.design).lookups if lookup.read.name == query)
     request = dict(built.requests[query])
-    parameters = draw_parameters(built.design, built.rendered[query].parameters, built.root / "seed", built.duck)
-    order = [item for item in _sort_fields(built, query)]
-    request["fields"] = request["fields"] + [f for f in order if f not in request["fields"]]
-    fields = request["fields"]
-    got = [tuple(None if row[f] is None else row[f].decode() for f in fields) for row in
-           answer(built.client, request, parameters)]
-    expected = _duckdb_answer(built, query, parameters, fields)
-    limit = _read(built, query).limit
-    assert expected, f"{query}: the drawn parameters {parameters} match no seed row; the comparison would prove nothing"
-    assert len(got) == min(len(expected), limit or len(expected)), (query, parameters, len(got), len(expected))
-    assert not Counter(got) - Counter(expected), f"{query}: rows DuckDB does not give: {Counter(got) - Counter(expected)}"
-    if order:
-        positions = [fields.index(f) for f in order]
-        assert [[row[i] for i in positions] for row in got] == [[row[i] for i in positions] for row in expected[:len(got)]]
-    elif limit is None:
-        assert Counter(got) == Counter(expected)
-
-
-def _read(built: Built, query: str):
-    return next(lookup.read for lookup in redis_model(built.design).lookups if lookup.read.name == query)
-
-
-def _sort_fields(built: Built, query: str) -> list[str]:
-    read = _read(built, query)
-    return [read.entity.physical(c) for c, _ in read.order]
+    parameters = built.reference.parameters(query)
+    order = sort_fields(read)
+    request["fields"] = fields = request["fields"] + [f for f in order if f not in request["fields"]]
+    got = [normalised([None if row[f] is None else row[f].decode() for f in fields], read.entity, fields)
+           for row in answer(built.client, request, parameters)]
+    expected = built.reference.answer(query, read.entity.name, parameters, fields)
+    assert_same_answer(query, parameters, got, expected, fields, order, read.limit)
 
 
 def _keys_of(client, family: dict) -> list[bytes]:
@@ -190,8 +142,7 @@ def test_a_retention_is_the_records_ttl_and_a_record_without_one_never_expires(l
 def test_a_record_expired_after_its_index_named_it_is_left_out_of_the_answer(loaded):
     built = loaded("arcade")
     request = built.requests["sessions_of_player"]
-    parameters = draw_parameters(built.design, built.rendered["sessions_of_player"].parameters, built.root / "seed",
-                                 built.duck)
+    parameters = built.reference.parameters("sessions_of_player")
     before = answer(built.client, request, parameters)
     assert len(before) >= 2
     record = f"arcade:session:{before[0]['id'].decode()}"

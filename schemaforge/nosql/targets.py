@@ -81,7 +81,34 @@ class Redis(NoSqlTarget):
         return list(redis_model(design).findings)
 
 
-NOSQL_TARGETS: dict[str, NoSqlTarget] = {target.name: target for target in (Redis(),)}
+class DynamoDB(NoSqlTarget):
+    name = "dynamodb"
+    SEED_EXTENSION = "json"  # BatchWriteItem inputs
+    SCHEMA_FILES = ("dynamodb.md", "dynamodb.json")
+
+    def schema(self, design: Design, seed_dir: Path | None) -> dict[str, str]:
+        from schemaforge.nosql.dynamodb.render import dynamodb_ddl
+
+        return dict(zip(self.schema_paths, dynamodb_ddl(design)))
+
+    def queries(self, design: Design) -> str:
+        from schemaforge.nosql.dynamodb.model import dynamodb_model
+        from schemaforge.nosql.dynamodb.requests import requests
+
+        return _json(requests(design, dynamodb_model(design)))
+
+    def write_seed(self, design: Design, seed_dir: Path) -> None:
+        from schemaforge.nosql.dynamodb.seed import write_dynamodb_seed
+
+        write_dynamodb_seed(design, seed_dir, seed_dir / Path(self.seed_path).name)
+
+    def findings(self, design: Design) -> list[Finding]:
+        from schemaforge.nosql.dynamodb.model import dynamodb_model
+
+        return list(dynamodb_model(design).findings)
+
+
+NOSQL_TARGETS: dict[str, NoSqlTarget] = {target.name: target for target in (Redis(), DynamoDB())}
 
 
 def nosql_targets(design: Design) -> list[NoSqlTarget]:

@@ -149,3 +149,14 @@ def score_text(score: float) -> str:
     if score == float("inf"):
         return "+inf"
     return str(int(score)) if score.is_integer() else repr(score)
+
+
+def sortable_score(score: float) -> str:
+    """A score as 16 hex digits whose byte order is the numbers' order (IEEE 754's bits, the
+    sign bit flipped for a positive number and every bit for a negative one): a sort key for a
+    store that sorts strings, DynamoDB's. +inf is `fff0000000000000`, after every number."""
+    import struct
+
+    bits = struct.unpack(">Q", struct.pack(">d", score))[0]
+    bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | (1 << 63)
+    return f"{bits:016x}"

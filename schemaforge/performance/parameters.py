@@ -83,9 +83,9 @@ def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir:
                     f"SELECT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY {target} "
                     f"LIMIT {WINDOW_ROWS} OFFSET (SELECT count(*) // 2 FROM {source} WHERE {where})",
                     bound + bound).fetchall()]
-                if not values:
-                    values = [r[0] for r in con.execute(f"SELECT min({target}), max({target}) FROM {source} WHERE {where}",
-                                                        bound).fetchall()[0]]
+                if not values:  # the key's rows have NULLs there past the middle: its whole span
+                    values = list(con.execute(f"SELECT min({target}), max({target}) FROM {source} WHERE {where}",
+                                              bound).fetchone())
                 high = parameter.name[: -len("_from")] + "_to"
                 drawn[parameter.name], drawn[high] = values[0], _after(values[-1])
             elif parameter.kind == "list":
