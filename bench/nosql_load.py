@@ -10,6 +10,11 @@ local server, the numbered database --database, emptied before and after):
   instead: redis-py sending the same commands in pipelines of 10,000 (no transaction);
 - the memory Redis reports after the load (used_memory's growth) beside the estimate the
   schema gives from the same seed.
+
+With --dynamodb (the orderdesk design by default then), for a local DynamoDB (dynalite, which
+setup.sh installs; started here on a free port, in memory):
+- writing `seed/dynamodb.json` (items/s) and its size;
+- CreateTable, then loading it with BatchWriteItem, 1 and 4 requests at a time (items/s).
 """
 
 from __future__ import annotations
@@ -91,12 +96,54 @@ def load_with_redis_py(design, seed_dir: Path, client) -> float:
     return time.perf_counter() - started
 
 
+def dynamodb(design, seed_dir: Path, rows: int) -> None:
+    import socket
+
+    import boto3
+
+    from schemaforge.nosql.dynamodb.model import dynamodb_model
+    from schemaforge.nosql.dynamodb.render import create_table_input
+    from schemaforge.nosql.dynamodb.run import create_table, load_seed
+    from schemaforge.nosql.dynamodb.seed import write_dynamodb_seed
+
+    path = seed_dir / "dynamodb.json"
+    started = time.perf_counter()
+    items = write_dynamodb_seed(design, seed_dir, path)
+    written = time.perf_counter() - started
+    print(f"dynamodb.json: {path.stat().st_size / 1e6:,.0f} MB, {items:,} items, written in {written:.1f} s "
+          f"({items / written:,.0f} items/s)")
+    for writers in (1, 4):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([str(ROOT / ".node/node_modules/.bin/dynalite"), "--port", str(port),
+                                   "--createTableMs", "0"], stdout=subprocess.DEVNULL)
+        try:
+            client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                                  aws_access_key_id="local", aws_secret_access_key="local")
+            for _ in range(100):
+                try:
+                    client.list_tables()
+                    break
+                except Exception:
+                    time.sleep(0.1)
+            create_table(client, create_table_input(dynamodb_model(design)))
+            started = time.perf_counter()
+            loaded = load_seed(client, path, writers=writers)
+            elapsed = time.perf_counter() - started
+            print(f"dynalite, BatchWriteItem x{writers}: {elapsed:.1f} s, {loaded / elapsed:,.0f} items/s")
+        finally:
+            server.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--design", default="arcade")
+    parser.add_argument("--design", default=None)
     parser.add_argument("--database", type=int, default=12)
+    parser.add_argument("--dynamodb", action="store_true")
     args = parser.parse_args()
+    args.design = args.design or ("orderdesk" if args.dynamodb else "arcade")
     import redis
 
     design = load_design(ROOT / "designs" / f"{args.design}.yaml")
@@ -108,6 +155,8 @@ def main() -> None:
         generate_seed(design, seed_dir, scale)
         rows = sum(row_counts(design, scale).values())
         print(f"seed: {rows:,} rows generated in {time.perf_counter() - started:.1f} s")
+        if args.dynamodb:
+            return dynamodb(design, seed_dir, rows)
         pipe_file = seed_dir / "redis.redis"
         started = time.perf_counter()
         write_redis_seed(design, seed_dir, pipe_file)
