@@ -73,6 +73,20 @@ def sort_fields(read: Read) -> list[str]:
     return [read.entity.physical(c) for c, _ in read.order]
 
 
+def check_pattern(reference: Reference, read: Read, request: dict, answer) -> None:
+    """Answer `read` with `answer(request, parameters)` (rows of {field: text or bytes}) and
+    compare with DuckDB's answer, parameters drawn from the seed; the sort columns are asked
+    for too, to compare the order."""
+    parameters = reference.parameters(read.name)
+    order = sort_fields(read)
+    request = dict(request, fields=request["fields"] + [f for f in order if f not in request["fields"]])
+    fields = request["fields"]
+    got = [normalised([v.decode() if isinstance(v, bytes) else v for v in (row[f] for f in fields)], read.entity, fields)
+           for row in answer(request, parameters)]
+    expected = reference.answer(read.name, read.entity.name, parameters, fields)
+    assert_same_answer(read.name, parameters, got, expected, fields, order, read.limit)
+
+
 def normalised(row, entity, fields: list[str]) -> tuple:
     """A row's texts, a number as its value (12.50 and 12.5 alike)."""
     kinds = {entity.physical(c.name): c.type.kind for c in entity.columns}

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemaforge.design.model import Design, Entity
+from schemaforge.design.model import Design
 from schemaforge.nosql.dynamodb.model import NULL_TEXT_ORDER, ORDER_SEP, DynamoModel, Lookup
-from schemaforge.nosql.values import text_of
-
-
-def _parameter(entity: Entity, name: str, column: str, kind: str, note: str = "") -> dict[str, Any]:
-    typed = entity.column(column)
-    return {"name": name, "column": typed.physical, "type": str(typed.type), "kind": kind,
-            **({"note": note} if note else {})}
+from schemaforge.nosql.requests import request_parameters, then_of
 
 
 def _partition(lookup: Lookup) -> str:
@@ -52,13 +46,7 @@ def _key_condition(lookup: Lookup) -> tuple[str, dict[str, Any]]:
 def lookup_request(design: Design, model: DynamoModel, lookup: Lookup) -> dict[str, Any]:
     read, keys = lookup.read, lookup.keys
     entity = read.entity
-    parameters = [_parameter(entity, p, c, "value") for c, p in read.equal]
-    parameters += [_parameter(entity, p, c, "list") for c, p in read.listed]
-    if read.range:
-        parameters += [_parameter(entity, f"{read.range}_from", read.range, "value", "inclusive"),
-                       _parameter(entity, f"{read.range}_to", read.range, "value", "exclusive")]
-    if read.prefix:
-        parameters.append(_parameter(entity, f"{read.prefix}_prefix", read.prefix, "prefix"))
+    parameters = request_parameters(read)
     request: dict[str, Any] = {"query": read.name, "entity": entity.name, "operation": lookup.operation,
                                "parameters": parameters, "fields": [entity.physical(c) for c in read.select]}
     if lookup.operation == "GetItem":
@@ -79,18 +67,7 @@ def lookup_request(design: Design, model: DynamoModel, lookup: Lookup) -> dict[s
         if read.limit is not None and not lookup.client_sort:
             body["Limit"] = read.limit
         request["request"] = body
-    then: dict[str, Any] = {}
-    if lookup.client_checks:
-        then["check"] = {
-            "equal": {entity.physical(c): text_of(entity.column(c).type, v) for c, v in read.constants},
-            "present": [entity.physical(c) for c in read.present],
-            "absent": [entity.physical(read.hidden)] if read.hidden else [],
-            "match": {entity.physical(c): p for c, p in read.equal + read.listed if c not in keys.partition_columns},
-        }
-    if lookup.client_sort:
-        then["sort"] = [{"field": entity.physical(c), "type": str(entity.column(c).type), "desc": d}
-                        for c, d in read.order]
-        then["limit"] = read.limit
+    then = then_of(read, lookup.client_checks, lookup.client_sort, keys.partition_columns)
     request["then"] = then
     return request
 

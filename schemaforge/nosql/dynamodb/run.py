@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from schemaforge.nosql.answers import Row, fill, finish, key_values, parameter_types
+from schemaforge.nosql.answers import Row, checked_fields, fill, finish, key_values, parameter_types
 from schemaforge.nosql.values import SCORED_KINDS, score_of, sortable_score, text_of
 
 
@@ -89,9 +89,7 @@ def answer(client, request: dict, parameters: dict[str, Any]) -> list[Row]:
             items = list(merged)[: body["Limit"]]
         else:
             items = [i for page in pages for i in page]
-    fields = {f for f in request["fields"]} | set(request["then"].get("check", {}).get("match", {}))
-    check = request["then"].get("check", {})
-    fields |= set(check.get("equal", {})) | set(check.get("present", [])) | set(check.get("absent", []))
+    fields = set(request["fields"]) | set(checked_fields(request))
     rows = [{f: _text(i.get(f)) for f in fields} for i in items]
     return finish(rows, request, parameters, types)
 

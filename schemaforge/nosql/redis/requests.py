@@ -11,17 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemaforge.design.model import Design, Entity
+from schemaforge.design.model import Design
 from schemaforge.nosql.redis.model import LEX_SEPARATOR, Lookup, RedisModel
-from schemaforge.nosql.values import text_of
+from schemaforge.nosql.requests import request_parameters, then_of
 
 _LEX_TOP = "\xff"  # after the last byte of any UTF-8 text
-
-
-def _parameter(entity: Entity, name: str, column: str, kind: str, note: str = "") -> dict[str, Any]:
-    column_ = entity.column(column)
-    return {"name": name, "column": column_.physical, "type": str(column_.type), "kind": kind,
-            **({"note": note} if note else {})}
 
 
 def _bounds(lookup: Lookup) -> tuple[dict, dict]:
@@ -46,13 +40,7 @@ def _bound_text(bound: dict, by: str) -> str:
 def lookup_request(design: Design, lookup: Lookup) -> dict[str, Any]:
     read, family, record = lookup.read, lookup.family, lookup.record
     entity = read.entity
-    parameters = [_parameter(entity, p, c, "value") for c, p in read.equal]
-    parameters += [_parameter(entity, p, c, "list") for c, p in read.listed]
-    if read.range:
-        parameters += [_parameter(entity, f"{read.range}_from", read.range, "value", "inclusive"),
-                       _parameter(entity, f"{read.range}_to", read.range, "value", "exclusive")]
-    if read.prefix:
-        parameters.append(_parameter(entity, f"{read.prefix}_prefix", read.prefix, "prefix"))
+    parameters = request_parameters(read)
     by_column = {c: p for c, p in read.equal + read.listed}
     key = family.template.format(**{c: f"{{{by_column[c]}}}" for c in family.parts})
     request: dict[str, Any] = {
@@ -82,19 +70,7 @@ def lookup_request(design: Design, lookup: Lookup) -> dict[str, Any]:
     record_key = request["record"] if family.structure != "hash" else key
     fields = " ".join(request["fields"])
     commands.append(f"HMGET {record_key} {fields}" + (" (for each key read)" if family.structure != "hash" else ""))
-    then: dict[str, Any] = {}
-    if lookup.client_checks:
-        then["check"] = {
-            "equal": {entity.physical(c): text_of(entity.column(c).type, v) for c, v in read.constants},
-            "present": [entity.physical(c) for c in read.present],
-            "absent": [entity.physical(read.hidden)] if read.hidden else [],
-            # what the key did not say: columns compared besides those the key is made of
-            "match": {entity.physical(c): p for c, p in read.equal + read.listed if c not in family.parts},
-        }
-    if lookup.client_sort:
-        then["sort"] = [{"field": entity.physical(c), "type": str(entity.column(c).type), "desc": d}
-                        for c, d in read.order]
-        then["limit"] = read.limit
+    then = then_of(read, lookup.client_checks, lookup.client_sort, family.parts)
     request["then"] = then
     request["commands"] = commands
     if read.listed:
