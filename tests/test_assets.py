@@ -257,7 +257,8 @@ def test_the_engine_never_imports_dagster():
     assert out.stdout.strip() == "[]"
 
 
-NEW_DOMAINS = ("ledger", "social", "saas")  # designs written for domains shop and clinic do not cover
+# Designs written for domains shop and clinic do not cover, and for the NoSQL targets (Redis, DynamoDB).
+NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk")
 
 
 def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeypatch):
@@ -274,6 +275,8 @@ def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeyp
     checks = result.get_asset_check_evaluations()
     assert {e.asset_key.path[0] for e in checks} == set(NEW_DOMAINS)
     assert [(e.asset_key.to_user_string(), e.check_name) for e in checks if not e.passed] == []
+    assert (build / "arcade" / "ddl" / "redis.json").exists() and (build / "arcade" / "seed" / "redis.redis").exists()
+    assert json.loads((build / "orderdesk" / "ddl" / "dynamodb.json").read_text())["TableName"] == "orderdesk"
     for name in NEW_DOMAINS:
         lint = json.loads((build / name / "lint.json").read_text())
         assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()
