@@ -15,6 +15,10 @@ With --dynamodb (the orderdesk design by default then), for a local DynamoDB (dy
 setup.sh installs; started here on a free port, in memory):
 - writing `seed/dynamodb.json` (items/s) and its size;
 - CreateTable, then loading it with BatchWriteItem, 1 and 4 requests at a time (items/s).
+
+With --mongodb (the chirp design by default then): writing `seed/mongodb.jsonl` (documents/s)
+and its size, then reading it back and checking every document against its collection's
+validator with the faithful validator the tests use (documents/s).
 """
 
 from __future__ import annotations
@@ -136,14 +140,41 @@ def dynamodb(design, seed_dir: Path, rows: int) -> None:
             server.kill()
 
 
+def mongodb(design, seed_dir: Path) -> None:
+    from bson.json_util import loads
+
+    from schemaforge.nosql.mongodb.documents import write_mongodb_seed
+    from schemaforge.nosql.mongodb.model import mongodb_model
+    from schemaforge.nosql.mongodb.render import collections
+    from schemaforge.nosql.mongodb.schema import validate
+
+    path = seed_dir / "mongodb.jsonl"
+    started = time.perf_counter()
+    documents = write_mongodb_seed(design, seed_dir, path)
+    written = time.perf_counter() - started
+    print(f"mongodb.jsonl: {path.stat().st_size / 1e6:,.0f} MB, {documents:,} documents (embedded children inside), "
+          f"written in {written:.1f} s ({documents / written:,.0f} documents/s)")
+    schemas = {c["name"]: c["options"]["validator"]["$jsonSchema"] for c in collections(design, mongodb_model(design))}
+    started, checked = time.perf_counter(), 0
+    with open(path) as lines:
+        for line in lines:
+            command = loads(line)
+            for document in command["documents"]:
+                assert not validate(schemas[command["insert"]], document)
+                checked += 1
+    elapsed = time.perf_counter() - started
+    print(f"read back and validated: {checked:,} documents in {elapsed:.1f} s ({checked / elapsed:,.0f} documents/s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--design", default=None)
     parser.add_argument("--database", type=int, default=12)
     parser.add_argument("--dynamodb", action="store_true")
+    parser.add_argument("--mongodb", action="store_true")
     args = parser.parse_args()
-    args.design = args.design or ("orderdesk" if args.dynamodb else "arcade")
+    args.design = args.design or ("orderdesk" if args.dynamodb else "chirp" if args.mongodb else "arcade")
     import redis
 
     design = load_design(ROOT / "designs" / f"{args.design}.yaml")
@@ -157,6 +188,8 @@ def main() -> None:
         print(f"seed: {rows:,} rows generated in {time.perf_counter() - started:.1f} s")
         if args.dynamodb:
             return dynamodb(design, seed_dir, rows)
+        if args.mongodb:
+            return mongodb(design, seed_dir)
         pipe_file = seed_dir / "redis.redis"
         started = time.perf_counter()
         write_redis_seed(design, seed_dir, pipe_file)

@@ -239,3 +239,42 @@ def test_an_item_that_may_pass_400_kb_is_dy102(length, reported):
     assert bool(found) == reported, found
     if reported:  # 4 bytes a character at most in UTF-8: 480,000 bytes and more
         assert "'note'" in found[0] and found[0].startswith("designs/board.yaml:14:3:")  # the entity note
+
+
+OWNED = """
+design: blog
+version: 1.0.0
+description: posts and their comments
+database: mongodb
+entities:
+  post:
+    description: a post
+    fields:
+      id: {type: bigint, pk: true}
+      title: {type: string(200)}
+  comment:
+    description: a comment on a post
+    fields:
+      id: {type: bigint, pk: true}
+      post: {ref: post, on_delete: cascade}
+      body: {type: string(2000)}
+queries:
+  comments_of_post: {entity: comment, filter: {post: eq}}
+  every_post: {entity: post}
+  post_by_title: {entity: post, filter: {title: eq}}
+seed:
+  rows: {post: 100, comment: COMMENTS}
+"""
+
+
+@pytest.mark.parametrize("comments, embedded", [(5000, True), (5100, False)])
+def test_an_owned_child_is_embedded_up_to_fifty_a_parent_and_dm102_says_why_not_past_that(comments, embedded):
+    from schemaforge.nosql.mongodb.model import mongodb_model
+
+    design = load_design_text(OWNED.replace("COMMENTS", str(comments)), "designs/blog.yaml", "blog")
+    model = mongodb_model(design)
+    assert ("comment" in model.embedded) == embedded
+    found = _codes(design).get("DM102", [])
+    assert bool(found) != embedded and (not found or found[0].startswith("designs/blog.yaml:12:3:"))  # at comment:
+    # DM101: a query with no filter, sort or range reads the whole collection; its twin with one does not
+    assert [f for f in _codes(design)["DM101"]] and all("every_post" in f for f in _codes(design)["DM101"])

@@ -15,8 +15,9 @@ from schemaforge.design.model import Design
 from schemaforge.findings import Finding
 
 
-def _json(value) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def _json(value, ordered: bool = False) -> str:
+    """JSON text, its keys sorted unless their order means something (`ordered`)."""
+    return json.dumps(value, indent=2, sort_keys=not ordered, ensure_ascii=False) + "\n"
 
 
 class NoSqlTarget:
@@ -108,7 +109,34 @@ class DynamoDB(NoSqlTarget):
         return list(dynamodb_model(design).findings)
 
 
-NOSQL_TARGETS: dict[str, NoSqlTarget] = {target.name: target for target in (Redis(), DynamoDB())}
+class MongoDB(NoSqlTarget):
+    name = "mongodb"
+    SEED_EXTENSION = "jsonl"  # `insert` commands in Extended JSON, a line each
+    SCHEMA_FILES = ("mongodb.js", "mongodb.json")
+
+    def schema(self, design: Design, seed_dir: Path | None) -> dict[str, str]:
+        from schemaforge.nosql.mongodb.render import mongodb_ddl
+
+        return dict(zip(self.schema_paths, mongodb_ddl(design)))
+
+    def queries(self, design: Design) -> str:
+        from schemaforge.nosql.mongodb.model import mongodb_model
+        from schemaforge.nosql.mongodb.requests import requests
+
+        return _json(requests(design, mongodb_model(design)), ordered=True)  # a $sort's keys are in order
+
+    def write_seed(self, design: Design, seed_dir: Path) -> None:
+        from schemaforge.nosql.mongodb.documents import write_mongodb_seed
+
+        write_mongodb_seed(design, seed_dir, seed_dir / Path(self.seed_path).name)
+
+    def findings(self, design: Design) -> list[Finding]:
+        from schemaforge.nosql.mongodb.model import mongodb_model
+
+        return list(mongodb_model(design).findings)
+
+
+NOSQL_TARGETS: dict[str, NoSqlTarget] = {target.name: target for target in (Redis(), DynamoDB(), MongoDB())}
 
 
 def nosql_targets(design: Design) -> list[NoSqlTarget]:

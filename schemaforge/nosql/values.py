@@ -118,7 +118,7 @@ def score_of(typ: LogicalType, value: Any) -> float:
     if value is None:
         return float("inf")
     if isinstance(value, str):
-        value = _parse(kind, value)
+        value = parse_text(kind, value)
     if kind in ("timestamp", "timestamptz"):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
         delta = moment - _EPOCH
@@ -132,7 +132,8 @@ def score_of(typ: LogicalType, value: Any) -> float:
     return float(value)
 
 
-def _parse(kind: str, text: str) -> Any:
+def parse_text(kind: str, text: str) -> Any:
+    """A value from its text form (of the kinds a score or a parameter reads)."""
     if kind in ("timestamp", "timestamptz"):
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     if kind == "date":
