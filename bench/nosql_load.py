@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from schemaforge.design.loader import load_design  # noqa: E402
 from schemaforge.nosql.redis.memory import family_sizes  # noqa: E402
 from schemaforge.nosql.redis.model import redis_model  # noqa: E402
-from schemaforge.nosql.redis.seed import entries, records, seed_connection, write_redis_seed  # noqa: E402
+from schemaforge.nosql.redis.seed import entries, records, write_redis_seed  # noqa: E402
+from schemaforge.nosql.values import seed_connection  # noqa: E402
 from schemaforge.seed.generate import generate_seed  # noqa: E402
 from schemaforge.seed.plan import row_counts  # noqa: E402
 from schemaforge.seed.sql import read_parquet  # noqa: E402

@@ -161,3 +161,13 @@ def sortable_score(score: float) -> str:
     bits = struct.unpack(">Q", struct.pack(">d", score))[0]
     bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | (1 << 63)
     return f"{bits:016x}"
+
+
+def seed_connection():
+    """A DuckDB connection to read the seed's Parquet files in these forms: its time zone is UTC,
+    so a timestamptz's text is in UTC."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con

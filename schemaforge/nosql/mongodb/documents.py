@@ -71,7 +71,7 @@ def _rows(con, entity: Entity, seed_dir: Path) -> Iterator[dict[str, Any]]:
 def collection_documents(design: Design, model: MongoModel, seed_dir: Path) -> Iterator[tuple[str, dict]]:
     """(collection, document) of every row that has a collection of its own, its embedded
     children inside it, in the Parquet files' order."""
-    from schemaforge.nosql.redis.seed import seed_connection
+    from schemaforge.nosql.values import seed_connection
 
     con = seed_connection()
     try:

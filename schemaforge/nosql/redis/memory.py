@@ -135,7 +135,8 @@ def string_bytes(name: bytes, value: bytes) -> int:
 
 def family_sizes(design: Design, model: RedisModel, seed_dir: Path) -> dict[str, FamilySize]:
     """Each family's keys, entries and estimated bytes over the seed in `seed_dir`."""
-    from schemaforge.nosql.redis.seed import entries, records, seed_connection
+    from schemaforge.nosql.redis.seed import entries, records
+    from schemaforge.nosql.values import seed_connection
     from schemaforge.seed.sql import read_parquet
 
     sizes: dict[str, FamilySize] = {}

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from schemaforge.design.model import Design, Entity
 from schemaforge.nosql.redis.model import LEX_SEPARATOR, NULL_LEX_BYTES, SEPARATOR, Family, redis_model
-from schemaforge.nosql.values import score_sql, text_sql
+from schemaforge.nosql.values import score_sql, seed_connection, text_sql
 from schemaforge.seed.sql import ident, read_parquet
 
 BATCH_ROWS = 50_000
@@ -130,12 +130,6 @@ def _score(score: float) -> bytes:
     if score == float("inf"):
         return b"+inf"
     return (b"%d" % score) if float(score).is_integer() else repr(float(score)).encode()
-
-
-def seed_connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")  # timestamptz texts are in UTC
-    return con
 
 
 def write_redis_seed(design: Design, seed_dir: Path, path: Path) -> dict[str, int]:
