@@ -49,7 +49,7 @@ class Reference:
         self.rendered = {q.name: q for q in render_queries(design, "duckdb")}
 
     def parameters(self, query: str) -> dict:
-        return draw_parameters(self.design, self.rendered[query].parameters, self.seed_dir, self.duck)
+        return draw_parameters(self.design, self.rendered[query], self.seed_dir, self.duck)
 
     def answer(self, query: str, entity_name: str, parameters: dict, fields: list[str]) -> list[tuple]:
         """The design's DuckDB query without its limit, as texts of `fields` (its sort columns

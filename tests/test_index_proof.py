@@ -50,7 +50,7 @@ def measured(library_at_scale, instrumented_postgres):
         extensions = prepare(design, seed, pg)
         assert {"hypopg", "pg_qualstats", "pg_stat_statements"} <= set(extensions)
         queries = render_queries(design, "postgres")
-        args = {q.name: draw_parameters(design, q.parameters, seed) for q in queries}
+        args = {q.name: draw_parameters(design, q, seed) for q in queries}
         what_if = _what_if_one_by_one(pg, design, queries, args)
         analysis = measure_plan(design, seed, pg, extensions, runs=20)
         dropped = _dropped_one_by_one(pg, design, queries, args)
@@ -222,7 +222,7 @@ def test_mariadb_reads_each_query_through_its_planned_index(tmp_path, mariadb_da
     for query in render_queries(design, "mysql"):
         if query.name in unserved:
             continue
-        values = draw_parameters(design, query.parameters, seed)
+        values = draw_parameters(design, query, seed)
         values = {k: tuple(v) if isinstance(v, list) else v.astimezone(timezone.utc).replace(tzinfo=None)
                   if hasattr(v, "astimezone") else v for k, v in values.items()}
         with mariadb_database.conn.cursor() as cursor:
@@ -288,7 +288,7 @@ def test_each_example_query_goes_through_its_index_at_a_million_rows(example, tm
         pg_database.execute(f'DROP INDEX "{name}"')
     pg_database.execute("ANALYZE")
     queries = render_queries(design, "postgres")
-    args = {q.name: draw_parameters(design, q.parameters, seed) for q in queries}
+    args = {q.name: draw_parameters(design, q, seed) for q in queries}
     assert all(set(args[q.name]) == {p.name for p in q.parameters} for q in queries), args
     without = {q.name: measure(pg_database, q.sql, args[q.name], runs=10) for q in queries}
     for statement in declared_indexes(design):

@@ -113,7 +113,7 @@ def test_exporter_queries_run_on_postgres_with_labels_the_design_bounds(instrume
         pg.execute(plan_sql(design, "postgres")[0])
         pg.execute("SELECT pg_stat_statements_reset()")
         for query in render_queries(design, "postgres"):
-            pg.execute(query.sql, draw_parameters(design, query.parameters, seed)).fetchall()
+            pg.execute(query.sql, draw_parameters(design, query, seed)).fetchall()
         pg.execute("SELECT count(*) FROM loan /*schemaforge_query='not_declared'*/").fetchall()
         results = {name: pg.execute(spec["query"]).fetchall() for name, spec in exporter_queries(design).items()}
     finally:
@@ -219,7 +219,7 @@ def test_live_loop_shows_the_queries_and_fires_the_slow_query_alert_when_an_inde
     assert generate_seed(design, seed).problems == []
     monitoring = _written(design, tmp_path / "build")
     query = next(q for q in render_queries(design, "postgres") if q.name == "loans_of_member")
-    arguments = draw_parameters(design, query.parameters, seed)
+    arguments = draw_parameters(design, query, seed)
     # Every planned index that can find a member's loans (the sql query, at 150 loans a member,
     # has one of its own): with them gone, the query reads the whole table.
     by_member = sorted(i.name for i in index_plan(design).indexes if i.entity == "loan" and i.columns[0] == "member_id")

@@ -245,7 +245,7 @@ def measure_plan(design: Design, seed_dir: Path, connection, extensions: list[st
     arguments, not_measured = {}, {}
     reader = seed_reader()
     for query in queries:
-        drawn = draw_parameters(design, query.parameters, seed_dir, reader)
+        drawn = draw_parameters(design, query, seed_dir, reader)
         missing = [p.name for p in query.parameters if p.name not in drawn]
         if missing:
             not_measured[query.name] = f"no value for {', '.join(missing)} could be drawn from the seed"

@@ -3,8 +3,10 @@
 A query is measured as an application calls it: for a key it looks up, a value with the median
 number of rows (not the busiest, whose rows would dominate); for a range, a window of about
 WINDOW_ROWS of that key's rows from the middle of its span; for a list, two values the column
-holds; for a prefix, the first letters of a value. Parameters compared with no column are not
-drawn (the caller is told by their absence).
+holds; for a prefix, the first letters of a value. Every value is drawn from the rows the
+pattern can return (its constant conditions hold: `{eq: literal}`, `not_null`, a soft delete's
+hidden rows left out), so that the drawn key finds rows. Parameters compared with no column are
+not drawn (the caller is told by their absence).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 
 import duckdb
 
-from schemaforge.design.model import Design
-from schemaforge.queries.render import Parameter
+from schemaforge.design.model import AccessPattern, Design, Entity
+from schemaforge.queries.render import RenderedQuery
 from schemaforge.seed.sql import literal, parquet_path
 
 WINDOW_ROWS = 20
@@ -48,19 +50,43 @@ def seed_reader() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir: Path,
+def _returnable(pattern: AccessPattern | None, entity: Entity) -> tuple[str, list[Any]]:
+    """The condition (DuckDB, with its bound values) that holds on the rows of `entity` the
+    pattern can return whatever its parameters: its constant conditions. An `sql` pattern's are
+    not read (its parameters may belong to several tables)."""
+    if pattern is None or pattern.entity != entity.name:
+        return "TRUE", []
+    conditions, values = ["TRUE"], []
+    for condition in pattern.filters:
+        for name in condition.columns:
+            column = _quoted(entity.physical(name))
+            if condition.op == "literal":
+                conditions.append(f"{column} = ?")
+                values.append(condition.literal)
+            elif condition.op == "not_null":
+                conditions.append(f"{column} IS NOT NULL")
+    hidden = entity.soft_delete_column
+    if hidden and all(hidden not in f.columns for f in pattern.filters):
+        conditions.append(f"{_quoted(entity.physical(hidden))} IS NULL")
+    return " AND ".join(conditions), values
+
+
+def draw_parameters(design: Design, query: RenderedQuery, seed_dir: Path,
                     con: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
-    """Values for `parameters` (one query's) from the seed's Parquet files in `seed_dir`."""
+    """Values for the parameters of `query` (one of the design's patterns, rendered for any
+    target) from the seed's Parquet files in `seed_dir`."""
     own = con is None
     con = seed_reader() if own else con
     drawn: dict[str, Any] = {}
-    by_entity: dict[str, list[Parameter]] = {}
-    for parameter in parameters:
+    by_entity: dict[str, list] = {}
+    for parameter in query.parameters:
         if parameter.entity is not None and parameter.column is not None:
             by_entity.setdefault(parameter.entity, []).append(parameter)
     for name, group in by_entity.items():
         entity = design.entities[name]
-        source = f"read_parquet({literal(str(parquet_path(seed_dir, entity)))})"
+        returnable, constants = _returnable(design.queries.get(query.name), entity)
+        source = (f"(SELECT * FROM read_parquet({literal(str(parquet_path(seed_dir, entity)))}) "
+                  f"WHERE {returnable})")
         column = {p.name: _quoted(entity.physical(p.column)) for p in group}
         keys = [p for p in group if p.kind == "value" and not p.note]
         where = "TRUE"
@@ -69,8 +95,8 @@ def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir:
             row = con.execute(
                 f"SELECT {names} FROM (SELECT {names}, count(*) AS n FROM {source} WHERE "
                 f"{' AND '.join(column[p.name] + ' IS NOT NULL' for p in keys)} GROUP BY ALL) "
-                f"ORDER BY n, {names} LIMIT 1 OFFSET (SELECT count(*) // 2 FROM (SELECT DISTINCT {names} FROM {source}))"
-            ).fetchone()
+                f"ORDER BY n, {names} LIMIT 1 OFFSET (SELECT count(*) // 2 FROM (SELECT DISTINCT {names} FROM {source}))",
+                constants * 2).fetchone()
             if row is None:
                 continue
             drawn |= {p.name: value for p, value in zip(keys, row)}
@@ -82,18 +108,19 @@ def draw_parameters(design: Design, parameters: tuple[Parameter, ...], seed_dir:
                 values = [r[0] for r in con.execute(
                     f"SELECT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY {target} "
                     f"LIMIT {WINDOW_ROWS} OFFSET (SELECT count(*) // 2 FROM {source} WHERE {where})",
-                    bound + bound).fetchall()]
+                    constants + bound + constants + bound).fetchall()]
                 if not values:  # the key's rows have NULLs there past the middle: its whole span
                     values = list(con.execute(f"SELECT min({target}), max({target}) FROM {source} WHERE {where}",
-                                              bound).fetchone())
+                                              constants + bound).fetchone())
                 high = parameter.name[: -len("_from")] + "_to"
                 drawn[parameter.name], drawn[high] = values[0], _after(values[-1])
             elif parameter.kind == "list":
                 drawn[parameter.name] = [r[0] for r in con.execute(
-                    f"SELECT DISTINCT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY 1 LIMIT 2").fetchall()]
+                    f"SELECT DISTINCT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY 1 LIMIT 2",
+                    constants).fetchall()]
             elif parameter.kind == "prefix":
                 value = con.execute(f"SELECT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY {target} "
-                                    f"LIMIT 1 OFFSET (SELECT count(*) // 2 FROM {source})").fetchone()
+                                    f"LIMIT 1 OFFSET (SELECT count(*) // 2 FROM {source})", constants * 2).fetchone()
                 if value is not None:
                     drawn[parameter.name] = str(value[0])[:PREFIX_LETTERS]
     if own:

@@ -1,0 +1,60 @@
+"""Parameters drawn from the seed for an access pattern find rows the pattern returns."""
+
+from __future__ import annotations
+
+import duckdb
+
+from schemaforge.design.loader import load_design_text
+from schemaforge.performance.parameters import draw_parameters
+from schemaforge.queries.render import render_queries
+from schemaforge.seed.sql import parquet_path
+
+DESIGN = """\
+design: blog
+version: 1.0.0
+description: Posts by authors, some private, some deleted
+targets: [postgres]
+entities:
+  author:
+    fields:
+      id: {type: bigint, pk: true}
+  post:
+    patterns: [soft_delete]
+    fields:
+      id: {type: bigint, pk: true}
+      author: {ref: author}
+      visibility: {type: "enum(public, private)"}
+queries:
+  posts_of_author:
+    entity: post
+    filter: {author: eq}
+  public_posts_of_author:
+    entity: post
+    filter: {author: eq, visibility: {eq: public}}
+"""
+
+# Author 2 holds the median number of posts, all of them private; author 3's are all deleted;
+# authors 1 and 4 have public posts that are kept.
+POSTS = [(1, 1, "public", None), (2, 2, "private", None), (3, 2, "private", None),
+         (4, 3, "public", "2026-01-01"), (5, 3, "public", "2026-01-01"), (6, 4, "public", None),
+         (7, 4, "public", None), (8, 4, "public", None)]
+
+
+def _drawn(tmp_path, query_name: str) -> dict:
+    design = load_design_text(DESIGN, "designs/blog.yaml", "blog")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE post (id BIGINT, author_id BIGINT, visibility VARCHAR, deleted_at TIMESTAMPTZ)")
+    con.executemany("INSERT INTO post VALUES (?, ?, ?, ?)", POSTS)
+    con.execute(f"COPY post TO '{parquet_path(tmp_path, design.entities['post'])}' (FORMAT parquet)")
+    query = next(q for q in render_queries(design, "postgres") if q.name == query_name)
+    return draw_parameters(design, query, tmp_path)
+
+
+def test_a_key_is_drawn_among_the_rows_the_patterns_constant_conditions_and_soft_delete_keep(tmp_path):
+    # Among authors 1 and 4 (public, not deleted), the median by number of rows is author 4.
+    assert _drawn(tmp_path, "public_posts_of_author") == {"author_id": 4}
+
+
+def test_without_a_constant_condition_the_median_key_of_the_kept_rows_is_drawn(tmp_path):
+    # Kept rows: author 1 (one), 2 (two), 4 (three): the median is author 2, private posts and all.
+    assert _drawn(tmp_path, "posts_of_author") == {"author_id": 2}
