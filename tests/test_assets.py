@@ -257,8 +257,9 @@ def test_the_engine_never_imports_dagster():
     assert out.stdout.strip() == "[]"
 
 
-# Designs written for domains shop and clinic do not cover, and for the NoSQL targets (Redis, DynamoDB).
-NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk")
+# Designs written for domains shop and clinic do not cover, and for the NoSQL targets (Redis,
+# DynamoDB, MongoDB, Cassandra).
+NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk", "chirp", "telemetry")
 
 
 def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeypatch):
@@ -277,6 +278,10 @@ def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeyp
     assert [(e.asset_key.to_user_string(), e.check_name) for e in checks if not e.passed] == []
     assert (build / "arcade" / "ddl" / "redis.json").exists() and (build / "arcade" / "seed" / "redis.redis").exists()
     assert json.loads((build / "orderdesk" / "ddl" / "dynamodb.json").read_text())["TableName"] == "orderdesk"
+    assert (build / "chirp" / "ddl" / "mongodb.js").exists() and (build / "chirp" / "seed" / "mongodb.jsonl").exists()
+    assert "CREATE TABLE IF NOT EXISTS telemetry.readings_of_device_on_day" in (
+        build / "telemetry" / "ddl" / "cassandra.cql").read_text()
+    assert (build / "telemetry" / "seed" / "cassandra.cql").stat().st_size > 0
     for name in NEW_DOMAINS:
         lint = json.loads((build / name / "lint.json").read_text())
         assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()

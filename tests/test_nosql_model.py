@@ -149,10 +149,10 @@ def test_a_sort_the_index_cannot_give_is_kv102_and_the_ranges_own_sort_is_not():
 
 
 def test_gn101_is_said_of_a_target_still_to_come_and_not_of_redis():
-    text = BASE.replace("database: redis", "database: redis\ntargets: [redis, cassandra]") + "  {}\n"
+    text = BASE.replace("database: redis", "database: redis\ntargets: [redis, firestore]") + "  {}\n"
     findings = [f for f in lint_design(load_design_text(text.replace("queries:\n  {}", "queries: {}"),
                                                         "designs/board.yaml", "board")) if f.code == "GN101"]
-    assert [f.message.split("'")[1] for f in findings] == ["cassandra"]
+    assert [f.message.split("'")[1] for f in findings] == ["firestore"]
     assert "redis" in NOSQL_TARGETS
 
 

@@ -31,6 +31,9 @@ queries:
   public_posts_of_author:
     entity: post
     filter: {author: eq, visibility: {eq: public}}
+  posts_of_authors:
+    entity: post
+    filter: {author: in, visibility: eq}
 """
 
 # Author 2 holds the median number of posts, all of them private; author 3's are all deleted;
@@ -58,3 +61,9 @@ def test_a_key_is_drawn_among_the_rows_the_patterns_constant_conditions_and_soft
 def test_without_a_constant_condition_the_median_key_of_the_kept_rows_is_drawn(tmp_path):
     # Kept rows: author 1 (one), 2 (two), 4 (three): the median is author 2, private posts and all.
     assert _drawn(tmp_path, "posts_of_author") == {"author_id": 2}
+
+
+def test_a_list_is_drawn_among_the_rows_of_the_drawn_key(tmp_path):
+    # Kept rows by visibility: private 2, public 4; the median is public, whose authors are 1 and 4
+    # (the first two authors of the whole table, 1 and 2, would find author 2's private posts only).
+    assert _drawn(tmp_path, "posts_of_authors") == {"visibility": "public", "author_id": [1, 4]}

@@ -136,7 +136,34 @@ class MongoDB(NoSqlTarget):
         return list(mongodb_model(design).findings)
 
 
-NOSQL_TARGETS: dict[str, NoSqlTarget] = {target.name: target for target in (Redis(), DynamoDB(), MongoDB())}
+class Cassandra(NoSqlTarget):
+    name = "cassandra"
+    SEED_EXTENSION = "cql"  # INSERT JSON statements, a line each
+    SCHEMA_FILES = ("cassandra.cql",)
+
+    def schema(self, design: Design, seed_dir: Path | None) -> dict[str, str]:
+        from schemaforge.nosql.cassandra.cql import cassandra_cql
+
+        return {self.schema_paths[0]: cassandra_cql(design)}
+
+    def queries(self, design: Design) -> str:
+        from schemaforge.nosql.cassandra.requests import requests
+
+        return _json(requests(design))
+
+    def write_seed(self, design: Design, seed_dir: Path) -> None:
+        from schemaforge.nosql.cassandra.seed import write_cassandra_seed
+
+        write_cassandra_seed(design, seed_dir, seed_dir / Path(self.seed_path).name)
+
+    def findings(self, design: Design) -> list[Finding]:
+        from schemaforge.nosql.cassandra.model import cassandra_model
+
+        return list(cassandra_model(design).findings)
+
+
+NOSQL_TARGETS: dict[str, NoSqlTarget] = {
+    target.name: target for target in (Redis(), DynamoDB(), MongoDB(), Cassandra())}
 
 
 def nosql_targets(design: Design) -> list[NoSqlTarget]:

@@ -14,8 +14,7 @@ from typing import Iterator
 from schemaforge.design.model import Design, Entity
 from schemaforge.nosql.dynamodb.items import item
 from schemaforge.nosql.dynamodb.model import DynamoModel, dynamodb_model
-from schemaforge.nosql.values import seed_connection
-from schemaforge.nosql.values import score_sql, text_of, text_sql
+from schemaforge.nosql.values import score_sql, seed_connection, text_of, text_sql
 from schemaforge.seed.sql import ident, read_parquet
 
 BATCH_ITEMS = 25

@@ -1,0 +1,1 @@
+"""Cassandra: query-first tables, one per access pattern (model.py), as CQL (cql.py)."""
