@@ -19,14 +19,25 @@ from pathlib import Path
 import sqlglot
 
 from conftest import DESIGNS
+from schemaforge.deliverables.seed import build_seed
 from schemaforge.design.loader import load_design_text
 from schemaforge.nosql.reads import Read
 from schemaforge.nosql.values import text_sql
 from schemaforge.performance.parameters import draw_parameters, seed_reader
 from schemaforge.queries.render import render_queries
+from schemaforge.seed.plan import row_counts
 from schemaforge.seed.sql import create_views, ident
 
 NUMBER_KINDS = ("smallint", "integer", "bigint", "decimal", "real", "double")
+
+
+def seeded_design(tmp_path_factory, name: str, target: str, rows: int):
+    """The example `name` for `target` and a folder with its seed built, scaled to about `rows`
+    rows (the store under test loads and reads it in Python or over a local server)."""
+    design = design_for(name, target)
+    root = tmp_path_factory.mktemp(name)
+    build_seed(design, root, scale=min(1.0, rows / sum(row_counts(design).values())))
+    return design, root
 
 
 def design_for(name: str, target: str):

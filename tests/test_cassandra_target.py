@@ -19,13 +19,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, require_module
-from nosql_answers import Reference, check_pattern, design_for
+from nosql_answers import Reference, check_pattern, design_for, seeded_design
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
-from schemaforge.deliverables.seed import build_seed
 from schemaforge.design.loader import load_design_text
 from schemaforge.nosql.cassandra.model import cassandra_model
 from schemaforge.nosql.cassandra.run import CqlRefused, answer, bound_values, execute, load_seed, parse_schema
-from schemaforge.seed.plan import row_counts
 
 SEED_ROWS = 12_000  # each design's seed scaled to about this many rows
 
@@ -46,10 +44,7 @@ def loaded(tmp_path_factory):
 
     def get(name: str) -> Built:
         if name not in made:
-            design = design_for(name, "cassandra")
-            root = tmp_path_factory.mktemp(name)
-            build_seed(design, root, scale=min(1.0, SEED_ROWS / sum(row_counts(design).values())))
-            made[name] = Built(design, root)
+            made[name] = Built(*seeded_design(tmp_path_factory, name, "cassandra", SEED_ROWS))
         return made[name]
 
     return get

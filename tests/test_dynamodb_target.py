@@ -19,14 +19,12 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, require_module, unavailable
-from nosql_answers import Reference, check_pattern, design_for
+from nosql_answers import Reference, check_pattern, design_for, seeded_design
 from schemaforge.cli import main as cli_main
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
-from schemaforge.deliverables.seed import build_seed
 from schemaforge.design.loader import load_design_text
 from schemaforge.findings import DesignErrors
 from schemaforge.lint.rules import lint_design
-from schemaforge.seed.plan import row_counts
 from schemaforge.nosql.dynamodb.model import dynamodb_model
 from schemaforge.nosql.dynamodb.render import create_table_input
 from schemaforge.nosql.dynamodb.run import answer, create_table, load_seed
@@ -88,10 +86,7 @@ def loaded(dynamodb, tmp_path_factory):
 
     def get(name: str) -> Built:
         if name not in made:
-            design = design_for(name, "dynamodb")
-            root = tmp_path_factory.mktemp(name)
-            build_seed(design, root, scale=min(1.0, SEED_ITEMS / sum(row_counts(design).values())))
-            made[name] = Built(design, root, dynamodb)
+            made[name] = Built(*seeded_design(tmp_path_factory, name, "dynamodb", SEED_ITEMS), dynamodb)
         return made[name]
 
     return get

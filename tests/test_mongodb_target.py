@@ -21,13 +21,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, require_module, unavailable
-from nosql_answers import Reference, check_pattern, design_for
+from nosql_answers import Reference, check_pattern, design_for, seeded_design
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
-from schemaforge.deliverables.seed import build_seed
 from schemaforge.nosql.mongodb.model import document_field, mongodb_model
 from schemaforge.nosql.mongodb.run import answer, load_seed
 from schemaforge.nosql.mongodb.schema import validate
-from schemaforge.seed.plan import row_counts
 
 SEED_ROWS = 12_000  # mongomock inserts and scans in Python: each design's seed scaled to this many rows
 
@@ -76,10 +74,7 @@ def loaded(tmp_path_factory):
 
     def get(name: str) -> Built:
         if name not in made:
-            design = design_for(name, "mongodb")
-            root = tmp_path_factory.mktemp(name)
-            build_seed(design, root, scale=min(1.0, SEED_ROWS / sum(row_counts(design).values())))
-            made[name] = Built(design, root)
+            made[name] = Built(*seeded_design(tmp_path_factory, name, "mongodb", SEED_ROWS))
         return made[name]
 
     return get
