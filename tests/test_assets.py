@@ -258,8 +258,8 @@ def test_the_engine_never_imports_dagster():
 
 
 # Designs written for domains shop and clinic do not cover, and for the NoSQL targets (Redis,
-# DynamoDB, MongoDB, Cassandra).
-NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk", "chirp", "telemetry")
+# DynamoDB, MongoDB, Cassandra, Firestore).
+NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk", "chirp", "telemetry", "pocket")
 
 
 def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeypatch):
@@ -282,6 +282,8 @@ def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeyp
     assert "CREATE TABLE IF NOT EXISTS telemetry.readings_of_device_on_day" in (
         build / "telemetry" / "ddl" / "cassandra.cql").read_text()
     assert (build / "telemetry" / "seed" / "cassandra.cql").stat().st_size > 0
+    assert "match /board/{boardId}" in (build / "pocket" / "ddl" / "firestore.rules").read_text()
+    assert json.loads((build / "pocket" / "ddl" / "firestore.indexes.json").read_text())["indexes"]
     for name in NEW_DOMAINS:
         lint = json.loads((build / name / "lint.json").read_text())
         assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()

@@ -148,12 +148,15 @@ def test_a_sort_the_index_cannot_give_is_kv102_and_the_ranges_own_sort_is_not():
     assert sorts == {"popular_in_window": True, "latest_in_window": False}
 
 
-def test_gn101_is_said_of_a_target_still_to_come_and_not_of_redis():
-    text = BASE.replace("database: redis", "database: redis\ntargets: [redis, firestore]") + "  {}\n"
-    findings = [f for f in lint_design(load_design_text(text.replace("queries:\n  {}", "queries: {}"),
-                                                        "designs/board.yaml", "board")) if f.code == "GN101"]
-    assert [f.message.split("'")[1] for f in findings] == ["firestore"]
-    assert "redis" in NOSQL_TARGETS
+def test_gn101_is_said_of_no_nosql_target_and_still_of_a_section_to_come():
+    text = BASE.replace("database: redis", "database: redis\ntargets: [redis, dynamodb, mongodb, cassandra, firestore]")
+    text = text.replace("queries:\n", "queries: {}\n") if "queries:\n" in text else text
+    findings = [f for f in lint_design(load_design_text(text, "designs/board.yaml", "board")) if f.code == "GN101"]
+    assert findings == []
+    assert set(NOSQL_TARGETS) == {"redis", "dynamodb", "mongodb", "cassandra", "firestore"}
+    stores = text + "stores:\n  core: {database: redis, entities: [member]}\n"
+    findings = [f for f in lint_design(load_design_text(stores, "designs/board.yaml", "board")) if f.code == "GN101"]
+    assert [f.message.split("'")[1] for f in findings] == ["stores"]
 
 
 VALUES = [

@@ -162,8 +162,34 @@ class Cassandra(NoSqlTarget):
         return list(cassandra_model(design).findings)
 
 
+class Firestore(NoSqlTarget):
+    name = "firestore"
+    SEED_EXTENSION = "json"  # commit requests
+    SCHEMA_FILES = ("firestore.indexes.json", "firestore.rules")
+
+    def schema(self, design: Design, seed_dir: Path | None) -> dict[str, str]:
+        from schemaforge.nosql.firestore.render import firestore_ddl
+
+        return dict(zip(self.schema_paths, firestore_ddl(design)))
+
+    def queries(self, design: Design) -> str:
+        from schemaforge.nosql.firestore.requests import requests
+
+        return _json(requests(design), ordered=True)  # orderBy and the index fields are in order
+
+    def write_seed(self, design: Design, seed_dir: Path) -> None:
+        from schemaforge.nosql.firestore.seed import write_firestore_seed
+
+        write_firestore_seed(design, seed_dir, seed_dir / Path(self.seed_path).name)
+
+    def findings(self, design: Design) -> list[Finding]:
+        from schemaforge.nosql.firestore.render import firestore_findings
+
+        return firestore_findings(design)
+
+
 NOSQL_TARGETS: dict[str, NoSqlTarget] = {
-    target.name: target for target in (Redis(), DynamoDB(), MongoDB(), Cassandra())}
+    target.name: target for target in (Redis(), DynamoDB(), MongoDB(), Cassandra(), Firestore())}
 
 
 def nosql_targets(design: Design) -> list[NoSqlTarget]:

@@ -135,6 +135,8 @@ def _table_for(read: Read) -> tuple[Table, bool]:
     named = {c for c, _ in own} | set(partition)
     clustering = tuple(own + [(c, False) for c in entity.primary_key if c not in named])
     present = list(read.present)
+    # a key column holds no NULL, and `=` never matches one: the table holds no row without it
+    present += [c for c in partition if entity.column(c).nullable and c not in present]
     ranged = read.range or read.prefix
     if ranged and entity.column(ranged).nullable and ranged not in present:
         present.append(ranged)  # a range never returns a NULL: the table holds no row without one
