@@ -41,8 +41,12 @@ def seeded_design(tmp_path_factory, name: str, target: str, rows: int):
 
 
 def design_for(name: str, target: str):
-    """The example `name`, rendered for `target` alone (an example's SQL targets swapped for it)."""
+    """The example `name`, rendered for `target` alone (an example's SQL targets swapped for it; a
+    design with stores has them all in that one store)."""
     text = (DESIGNS / f"{name}.yaml").read_text()
+    if re.search(r"^stores:", text, flags=re.M):
+        text = re.sub(r"^stores:\n(?:  .*\n)+", "", text, flags=re.M)
+        text = re.sub(r"^database: (polyglot|microservices)$", f"database: {target}", text, flags=re.M)
     if re.search(r"^targets: ", text, flags=re.M):
         text = re.sub(r"^targets: .*$", f"targets: [{target}]", text, flags=re.M)
     else:

@@ -257,9 +257,9 @@ def test_the_engine_never_imports_dagster():
     assert out.stdout.strip() == "[]"
 
 
-# Designs written for domains shop and clinic do not cover, and for the NoSQL targets (Redis,
-# DynamoDB, MongoDB, Cassandra, Firestore).
-NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk", "chirp", "telemetry", "pocket")
+# Designs written for domains shop and clinic do not cover, for the NoSQL targets (Redis,
+# DynamoDB, MongoDB, Cassandra, Firestore), and with stores (polyglot, microservices).
+NEW_DOMAINS = ("ledger", "social", "saas", "arcade", "orderdesk", "chirp", "telemetry", "pocket", "bazaar", "courier")
 
 
 def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeypatch):
@@ -284,6 +284,8 @@ def test_the_domain_designs_build_clean_with_every_check_green(tmp_path, monkeyp
     assert (build / "telemetry" / "seed" / "cassandra.cql").stat().st_size > 0
     assert "match /board/{boardId}" in (build / "pocket" / "ddl" / "firestore.rules").read_text()
     assert json.loads((build / "pocket" / "ddl" / "firestore.indexes.json").read_text())["indexes"]
+    assert (build / "courier" / "architecture" / "events" / "orders" / "parcel.json").exists()
+    assert "CREATE TABLE session" not in (build / "bazaar" / "ddl" / "postgres.sql").read_text()
     for name in NEW_DOMAINS:
         lint = json.loads((build / name / "lint.json").read_text())
         assert lint["counts"]["error"] == 0 and (build / name / "manifest.json").exists()

@@ -22,10 +22,12 @@ GENERATOR_VERSIONS = {
     "spec": "3", "ddl": "4", "erd": "3", "lint": "7", "seed": "4", "manifest": "3", "history": "2", "migrations": "3",
     "queries": "3", "indexes": "3", "monitoring": "1",
     "performance": "1", "security": "2", "checklist": "1", "read_models": "1", "nosql": "1",
+    "architecture": "1",
 }
 
 # Top-level sections that shape the schema itself.
-_STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships")
+# Stores too: which store holds an entity decides what each target renders of it.
+_STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships", "stores")
 
 
 def _without_descriptions(value: Any) -> Any:
@@ -99,6 +101,7 @@ READS = {
     "checklist": ("structure", "security"),
     # A NoSQL schema is made from the access patterns, its TTLs from the retention, and sized from the seed.
     "nosql": ("structure", "descriptions", "queries", "security", "seed"),
+    "architecture": ("structure", "descriptions"),  # the stores, and the events' schemas of the entities
 }
 
 

@@ -10,6 +10,8 @@ from schemaforge.deliverables.facets import GENERATOR_VERSIONS
 from schemaforge.deliverables.files import Artifact, file_sha256
 from schemaforge.ddl.render import render_ddl
 from schemaforge.ddl.targets import sql_targets
+from schemaforge.architecture.stores import architecture_paths
+from schemaforge.design.stores import has_stores, sql_part
 from schemaforge.erd.pictures import erd_paths
 from schemaforge.findings import Finding
 from schemaforge.config import build_dir
@@ -52,12 +54,14 @@ def artifact_paths(design: Design, history: History | None = None) -> dict[str, 
     if sql_targets(design):  # the index plan and the monitoring are of SQL stores
         paths |= {path: "indexes" for path in index_paths(sql_targets(design))}
         paths |= {path: "monitoring" for path in monitoring_paths(sql_targets(design))}
-    if history is not None:
+    if history is not None and not has_stores(design):  # a design with stores has no migrations yet
         paths |= {migration_path(target, f"{old.version}__{new.version}", direction): "migrations"
                   for target in sql_targets(design) for old, new in history.pairs() for direction in ("up", "down")}
-    paths |= {path: "performance" for path in performance_paths(design)}
-    paths |= {path: "security" for path in security_paths(design)}
-    paths |= {path: "checklist" for path in checklist_paths(design)}
+    sql = sql_part(design)  # the SQL deliverables are of the SQL stores only
+    paths |= {path: "performance" for path in performance_paths(sql)}
+    paths |= {path: "security" for path in security_paths(sql)}
+    paths |= {path: "checklist" for path in checklist_paths(sql)}
+    paths |= {path: "architecture" for path in architecture_paths(design)}
     return paths | {path: "seed" for path in seed_paths(design)}
 
 

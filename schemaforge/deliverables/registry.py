@@ -25,6 +25,8 @@ from schemaforge.deliverables.generate import (
     SEED_FOLDER, ddl_artifacts, seed_paths, lint_artifacts, manifest_from_disk, nosql_queries_artifacts,
     nosql_schema_artifacts, queries_artifacts, spec_artifacts, sql_targets,
 )
+from schemaforge.architecture.stores import architecture_artifacts
+from schemaforge.design.stores import has_stores, nosql_part, sql_part
 from schemaforge.nosql.targets import nosql_targets
 from schemaforge.deliverables.staging import manifest_problems
 from schemaforge.erd.pictures import MERMAID, OVERVIEW, PICTURE, erd_artifacts
@@ -132,6 +134,15 @@ class Plan:
     @cached_property
     def deliverables(self) -> list[Deliverable]:
         return _make_deliverables(self)
+
+    @cached_property
+    def sql_design(self) -> Design:
+        """What the SQL deliverables are built from: the design, or its SQL stores' part."""
+        return sql_part(self.design)
+
+    def store_design(self, target: str) -> Design:
+        """What a NoSQL target's deliverables are built from: the design, or that target's part."""
+        return nosql_part(self.design, target) if has_stores(self.design) else self.design
 
 
 def plan_design(path: Path, design: Design) -> Plan:
@@ -299,7 +310,7 @@ def _lint(plan: Plan) -> list[Deliverable]:
 
 
 def _ddl(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     return [
         Deliverable(
             f"ddl_{target}", "ddl", code_version(d, "ddl", target), f"The {target} schema (ddl/{target}.sql).",
@@ -312,7 +323,7 @@ def _ddl(plan: Plan) -> list[Deliverable]:
 
 
 def _queries(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     return [
         Deliverable(
             f"queries_{target}", "queries", code_version(d, "queries", target),
@@ -324,7 +335,7 @@ def _queries(plan: Plan) -> list[Deliverable]:
 
 
 def _indexes(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     if not sql_targets(d):  # a NoSQL store's keys and indexes are its schema (_nosql)
         return []
 
@@ -358,7 +369,7 @@ def _rules_pass_promtool(root: Path) -> CheckOutcome:
 
 
 def _monitoring(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     if not sql_targets(d):
         return []
 
@@ -391,7 +402,7 @@ def _performance_outcome(code: str) -> Callable[[Path], CheckOutcome]:
 
 
 def _performance(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     if not d.queries or not sql_targets(d):
         return []
 
@@ -444,7 +455,7 @@ def _policy_holds(design: Design) -> Callable[[Path], CheckOutcome]:
 
 
 def _security(plan: Plan) -> list[Deliverable]:
-    d = plan.design
+    d = plan.sql_design
     items = [
         Deliverable(
             f"security_{target}", "security", code_version(d, "security", target),
@@ -489,7 +500,7 @@ def _history(plan: Plan) -> list[Deliverable]:
 
 def _migrations(plan: Plan) -> list[Deliverable]:
     d, history = plan.design, plan.history
-    if history is None:
+    if history is None or has_stores(d):  # a design with stores: its migrations are still to come
         return []
     return [
         Deliverable(
@@ -538,10 +549,11 @@ def _show_json(artifacts: list[Artifact], root: Path) -> dict[str, Shown]:
 
 def _nosql(plan: Plan) -> list[Deliverable]:
     """Per NoSQL target: its schema (sized from the seed where it says so) and its requests."""
-    d = plan.design
     items = []
-    for store in nosql_targets(d):
-        def schema(root: Path, store=store) -> list[Artifact]:
+    for store in nosql_targets(plan.design):
+        d = plan.store_design(store.name)
+
+        def schema(root: Path, store=store, d=d) -> list[Artifact]:
             return nosql_schema_artifacts(d, store.name, root / SEED_FOLDER if store.SCHEMA_READS_SEED else None)
 
         items += [
@@ -553,14 +565,24 @@ def _nosql(plan: Plan) -> list[Deliverable]:
             Deliverable(
                 f"queries_{store.name}", "queries", code_version(d, "queries", store.name),
                 f"Every access pattern as {store.name} requests ({store.queries_path}).",
-                _write(lambda store=store: nosql_queries_artifacts(d, store.name), _show_json),
+                _write(lambda store=store, d=d: nosql_queries_artifacts(d, store.name), _show_json),
                 kinds=frozenset({store.name})),
         ]
     return items
 
 
-def _read_models(plan: Plan) -> list[Deliverable]:
+def _architecture(plan: Plan) -> list[Deliverable]:
     d = plan.design
+    if not has_stores(d):
+        return []
+    return [Deliverable("architecture", "architecture", code_version(d, "architecture"),
+                        "The stores: where each entity lives, the references across stores and how each is kept "
+                        "consistent, each service's outbox and the JSON Schema of every event it publishes "
+                        "(architecture/).", _write(lambda: architecture_artifacts(d), _show_markdown))]
+
+
+def _read_models(plan: Plan) -> list[Deliverable]:
+    d = plan.sql_design
     if not read_models(d):
         return []
 
@@ -608,8 +630,8 @@ def _manifest(plan: Plan, before: list[Deliverable]) -> Deliverable:
 # with lint errors builds no further from the CLI. The performance analysis, built beside the
 # rest, comes as soon as the seed it measures is there. The manifest, last, lists everything.
 _ENTRIES: tuple[Callable[[Plan], list[Deliverable]], ...] = (
-    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _nosql, _read_models, _performance, _monitoring,
-    _security, _migrations)
+    _history, _lint, _spec, _erd, _ddl, _queries, _indexes, _seed, _nosql, _architecture, _read_models, _performance,
+    _monitoring, _security, _migrations)
 
 
 def deliverables(plan: Plan) -> list[Deliverable]:

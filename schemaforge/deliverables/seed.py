@@ -18,6 +18,7 @@ from pathlib import Path
 from schemaforge import __version__
 from schemaforge.deliverables.files import file_sha256, readable
 from schemaforge.deliverables.generate import SEED_FOLDER, seed_paths, sql_targets
+from schemaforge.design.stores import has_stores, nosql_part, sql_part
 from schemaforge.nosql.targets import nosql_targets
 from schemaforge.seed.estimate import LARGE_SEED_ROWS, seed_cost, size
 from schemaforge.seed.generate import generate_seed
@@ -63,10 +64,10 @@ def build_seed(design: Design, root: Path, scale: float = 1.0) -> SeedResult:
             if cost.rows >= LARGE_SEED_ROWS:
                 log.info("%s: seed: the %s load script", design.name, target)
 
-        write_load_scripts(design, sql_targets(design), staging, on_start=announce)
+        write_load_scripts(sql_part(design), sql_targets(design), staging, on_start=announce)
         for store in nosql_targets(design):
             announce(store.name)
-            store.write_seed(design, staging)
+            store.write_seed(nosql_part(design, store.name) if has_stores(design) else design, staging)
         (staging / "report.json").write_bytes(_report(design, result))
         readable(staging, folder=True)
         for file in staging.iterdir():

@@ -11,6 +11,7 @@ from schemaforge.findings import DesignErrors, Finding, Location
 from schemaforge.design.model import Design
 from schemaforge.design.resolve import resolve
 from schemaforge.design.sections import check_sections
+from schemaforge.design.stores import with_outboxes
 from schemaforge.design.source import SourceError, read_yaml
 from schemaforge.design.structure import validate_structure
 from schemaforge.collector import collection_paused
@@ -73,7 +74,7 @@ def _load_design_text(text: str, shown_as: str, design_name: str) -> Design:
     doc, findings, failed = validate_structure(data, source)
     if doc is None:
         raise DesignErrors(findings + _partial_semantics(data, source, design_name, failed, findings))
-    design, findings = resolve(doc, source, design_name, text)
+    design, findings = resolve(with_outboxes(doc), source, design_name, text)
     findings += check_sections(design)
     if findings:
         raise DesignErrors(findings)

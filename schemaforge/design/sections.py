@@ -8,6 +8,7 @@ from schemaforge.naming import DESIGN_NAME, NAME_RULE
 from schemaforge.design.expressions import ExpressionChecker
 from schemaforge.design.literals import INTEGER_RANGE
 from schemaforge.design.model import AccessPattern, Design, Entity, QueryFilter, Rule
+from schemaforge.design.syntax import SQL_TARGETS as SQL_TARGET_NAMES
 from schemaforge.design.source import Path
 from schemaforge.design.structure import suggest
 from schemaforge.design.syntax import FilterLiteral
@@ -316,3 +317,16 @@ class _Sections:
                 if name in owner:
                     self.error(path + ("entities", i), f"entity '{name}' is already in store '{owner[name]}'", "SP202")
                 owner[name] = store_name
+        sql_stores = {n: s.database for n, s in self.doc.stores.items() if s.database in SQL_TARGET_NAMES}
+        if len(set(sql_stores.values())) > 1:
+            first = next(iter(sql_stores))
+            for store_name, database in sql_stores.items():
+                if database != sql_stores[first]:
+                    self.error(("stores", store_name, "database"), f"store '{store_name}' is on {database} and store "
+                               f"'{first}' on {sql_stores[first]}: the SQL stores of a design render to one SQL "
+                               "target for now", "ST102", fix=f"database: {sql_stores[first]}")
+        if self.doc.stores:
+            for name, entity in self.design.entities.items():
+                if name not in owner and not entity.junction:
+                    self.error(("stores",), f"entity '{name}' is in no store; add it to the entities of one",
+                               "SP204", key=True)

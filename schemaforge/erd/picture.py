@@ -67,9 +67,11 @@ def render_d2(design: Design, names: tuple[str, ...] | None = None) -> str:
     inside = set(shown)
     lines = ["direction: right", ""]
     keys: dict[tuple[str, str], str] = {}
+    containers = _store_containers(design, lines) if names is None else {}
     for t, name in enumerate(shown):
         entity = design.entities[name]
-        table_key = f"t{t}"  # entity names such as `shape` would be D2 keywords too
+        # entity names such as `shape` would be D2 keywords too; a store's tables sit in its box
+        table_key = f"{containers[name]}.t{t}" if name in containers else f"t{t}"
         lines += [f"{table_key}: {{", "  shape: sql_table", f"  label: {_quote(entity.table)}"]
         for column in entity.columns:
             keys[(entity.name, column.name)] = f"{table_key}.{_row_key(column.physical)}"
@@ -93,10 +95,23 @@ def render_d2(design: Design, names: tuple[str, ...] | None = None) -> str:
             source = keys.get((entity.name, fk.columns[0])) or box(entity.name)
             target = keys.get((fk.target, fk.target_columns[0])) or box(fk.target)
             parent, child = cardinality(fk)
-            lines += [f"{source} <-> {target}: {{",
+            across = containers.get(entity.name) != containers.get(fk.target)  # an application-level reference
+            lines += [f"{source} <-> {target}: {{", *(['  label: "across stores"', "  style: {stroke-dash: 5}"]
+                                                         if across else []),
                       f"  source-arrowhead: {{shape: {ARROWHEADS[child]}}}",
                       f"  target-arrowhead: {{shape: {ARROWHEADS[parent]}}}", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _store_containers(design: Design, lines: list[str]) -> dict[str, str]:
+    """entity -> the key of its store's box (a design with stores), each box declared in `lines`
+    with its store's name, database and service."""
+    containers = {}
+    for i, (name, store) in enumerate(design.doc.stores.items()):
+        service = f", service {store.service}" if store.service else ""
+        lines += [f"s{i}: {_quote(f'{name} ({store.database}{service})')}", ""]
+        containers |= {entity: f"s{i}" for entity in store.entities}
+    return containers
 
 
 def render_overview_d2(design: Design, clusters) -> str:

@@ -19,12 +19,13 @@ from schemaforge.ddl.render import render_ddls
 from schemaforge.ddl.targets import SQL_TARGETS, sql_targets
 from schemaforge.findings import Finding, sort_findings
 from schemaforge.design.model import Design
+from schemaforge.design.stores import cross_references, has_stores, services, store_parts
 from schemaforge.lint.types import comparison_findings
 from schemaforge.nosql.targets import NOSQL_TARGETS, nosql_targets
 from schemaforge.security.lint import security_lint
 
 # Sections and patterns whose generators are still to come (see the issue tracker).
-PLANNED_SECTIONS = ("stores",)
+PLANNED_SECTIONS: tuple[str, ...] = ()
 PLANNED_SCALING = ("partitions", "sharding", "replicas")  # read_models are built (read_models/)
 
 
@@ -32,6 +33,28 @@ PLANNED_SCALING = ("partitions", "sharding", "replicas")  # read_models are buil
 SEED_ENGINE_COLUMNS = frozenset({"file_row_number"})
 
 def lint_design(design: Design) -> list[Finding]:
+    """Every finding of the design; of a design with stores, each store's part linted for its own
+    target(s), and every reference across stores said (ST101)."""
+    if not has_stores(design):
+        return _lint_one(design)
+    findings, seen = [], set()
+    for part in store_parts(design):
+        for finding in _lint_one(part):
+            key = (finding.code, str(finding.location), finding.message)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    microservices, owners = design.database == "microservices", services(design)
+    for reference in cross_references(design):
+        findings.append(Finding(
+            design.source.value(("entities", reference.entity, "fields", reference.field)),
+            f"'{reference.entity}.{reference.field}' references '{reference.target}' in store '{reference.to_store}' "
+            f"from store '{reference.from_store}': no foreign key can hold it; it is kept consistent "
+            f"{reference.consistency(microservices, owners)}", "ST101", "info"))
+    return sort_findings(findings)
+
+
+def _lint_one(design: Design) -> list[Finding]:
     source = design.source
     findings: list[Finding] = list(source.notes)
     for entity in design.entities.values():
