@@ -19,6 +19,9 @@ setup.sh installs; started here on a free port, in memory):
 With --mongodb (the chirp design by default then): writing `seed/mongodb.jsonl` (documents/s)
 and its size, then reading it back and checking every document against its collection's
 validator with the faithful validator the tests use (documents/s).
+
+With --cassandra (telemetry) or --firestore (pocket): writing the seed file (`seed/cassandra.cql`,
+INSERT JSON statements; `seed/firestore.json`, commit bodies) and its size.
 """
 
 from __future__ import annotations
@@ -141,20 +144,28 @@ def dynamodb(design, seed_dir: Path, rows: int) -> None:
             server.kill()
 
 
-def mongodb(design, seed_dir: Path) -> None:
+def seed_file(design, seed_dir: Path, target: str, rows: int) -> Path:
+    """Write the target's seed file; print its size and how fast it was written."""
+    from schemaforge.nosql.targets import NOSQL_TARGETS
+
+    store = NOSQL_TARGETS[target]
+    path = seed_dir / Path(store.seed_path).name
+    started = time.perf_counter()
+    store.write_seed(design, seed_dir)
+    written = time.perf_counter() - started
+    print(f"{path.name}: {path.stat().st_size / 1e6:,.0f} MB for {rows:,} rows, written in {written:.1f} s "
+          f"({rows / written:,.0f} rows/s)")
+    return path
+
+
+def mongodb(design, seed_dir: Path, rows: int) -> None:
     from bson.json_util import loads
 
-    from schemaforge.nosql.mongodb.documents import write_mongodb_seed
     from schemaforge.nosql.mongodb.model import mongodb_model
     from schemaforge.nosql.mongodb.render import collections
     from schemaforge.nosql.mongodb.schema import validate
 
-    path = seed_dir / "mongodb.jsonl"
-    started = time.perf_counter()
-    documents = write_mongodb_seed(design, seed_dir, path)
-    written = time.perf_counter() - started
-    print(f"mongodb.jsonl: {path.stat().st_size / 1e6:,.0f} MB, {documents:,} documents (embedded children inside), "
-          f"written in {written:.1f} s ({documents / written:,.0f} documents/s)")
+    path = seed_file(design, seed_dir, "mongodb", rows)
     schemas = {c["name"]: c["options"]["validator"]["$jsonSchema"] for c in collections(design, mongodb_model(design))}
     started, checked = time.perf_counter(), 0
     with open(path) as lines:
@@ -174,8 +185,12 @@ def main() -> None:
     parser.add_argument("--database", type=int, default=12)
     parser.add_argument("--dynamodb", action="store_true")
     parser.add_argument("--mongodb", action="store_true")
+    parser.add_argument("--cassandra", action="store_true")
+    parser.add_argument("--firestore", action="store_true")
     args = parser.parse_args()
-    args.design = args.design or ("orderdesk" if args.dynamodb else "chirp" if args.mongodb else "arcade")
+    defaults = {"dynamodb": "orderdesk", "mongodb": "chirp", "cassandra": "telemetry", "firestore": "pocket"}
+    chosen = next((target for target in defaults if getattr(args, target)), None)
+    args.design = args.design or defaults.get(chosen, "arcade")
     import redis
 
     design = load_design(ROOT / "designs" / f"{args.design}.yaml")
@@ -190,7 +205,10 @@ def main() -> None:
         if args.dynamodb:
             return dynamodb(design, seed_dir, rows)
         if args.mongodb:
-            return mongodb(design, seed_dir)
+            return mongodb(design, seed_dir, rows)
+        if args.cassandra or args.firestore:
+            seed_file(design, seed_dir, chosen, rows)
+            return
         pipe_file = seed_dir / "redis.redis"
         started = time.perf_counter()
         write_redis_seed(design, seed_dir, pipe_file)
