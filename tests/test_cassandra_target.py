@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, require_module
-from nosql_answers import Reference, check_pattern, design_for, seeded_design
+from nosql_answers import Reference, check_pattern, design_for, example_loader
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
 from schemaforge.design.loader import load_design_text
 from schemaforge.nosql.cassandra.model import cassandra_model
@@ -40,14 +40,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    made: dict[str, Built] = {}
-
-    def get(name: str) -> Built:
-        if name not in made:
-            made[name] = Built(*seeded_design(tmp_path_factory, name, "cassandra", SEED_ROWS))
-        return made[name]
-
-    return get
+    return example_loader(tmp_path_factory, "cassandra", SEED_ROWS, Built)
 
 
 def _cases():

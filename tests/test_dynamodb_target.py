@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, require_module, unavailable
-from nosql_answers import Reference, check_pattern, design_for, seeded_design
+from nosql_answers import Reference, check_pattern, design_for, example_loader
 from schemaforge.cli import main as cli_main
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
 from schemaforge.design.loader import load_design_text
@@ -82,14 +82,7 @@ class Built:
 @pytest.fixture(scope="module")
 def loaded(dynamodb, tmp_path_factory):
     """Each design's table created and its seed loaded once for the module (its patterns only read)."""
-    made: dict[str, Built] = {}
-
-    def get(name: str) -> Built:
-        if name not in made:
-            made[name] = Built(*seeded_design(tmp_path_factory, name, "dynamodb", SEED_ITEMS), dynamodb)
-        return made[name]
-
-    return get
+    return example_loader(tmp_path_factory, "dynamodb", SEED_ITEMS, lambda design, root: Built(design, root, dynamodb))
 
 
 def _cases():

@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES
-from nosql_answers import Reference, check_pattern, seeded_design, design_for
+from nosql_answers import Reference, check_pattern, design_for, example_loader
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
 from schemaforge.design.loader import load_design_text
 from schemaforge.nosql.firestore.model import firestore_model
@@ -70,14 +70,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    made: dict[str, Built] = {}
-
-    def get(name: str) -> Built:
-        if name not in made:
-            made[name] = Built(*seeded_design(tmp_path_factory, name, "firestore", SEED_ROWS))
-        return made[name]
-
-    return get
+    return example_loader(tmp_path_factory, "firestore", SEED_ROWS, Built)
 
 
 def _cases():

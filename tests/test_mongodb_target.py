@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, require_module, unavailable
-from nosql_answers import Reference, check_pattern, design_for, seeded_design
+from nosql_answers import Reference, check_pattern, design_for, example_loader
 from schemaforge.deliverables.generate import nosql_queries_artifacts, nosql_schema_artifacts
 from schemaforge.nosql.mongodb.model import document_field, mongodb_model
 from schemaforge.nosql.mongodb.run import answer, load_seed
@@ -70,14 +70,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    made: dict[str, Built] = {}
-
-    def get(name: str) -> Built:
-        if name not in made:
-            made[name] = Built(*seeded_design(tmp_path_factory, name, "mongodb", SEED_ROWS))
-        return made[name]
-
-    return get
+    return example_loader(tmp_path_factory, "mongodb", SEED_ROWS, Built)
 
 
 def _cases():

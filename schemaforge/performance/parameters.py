@@ -3,7 +3,7 @@
 A query is measured as an application calls it: for a key it looks up, a value with the median
 number of rows (not the busiest, whose rows would dominate); for a range, a window of about
 WINDOW_ROWS of that key's rows from the middle of its span; for a list, two values the column
-holds in that key's rows; for a prefix, the first letters of a value. Every value is drawn from the rows the
+holds in that key's rows; for a prefix, the first letters of a value of that key's rows. Every value is drawn from the rows the
 pattern can return (its constant conditions hold: `{eq: literal}`, `not_null`, a soft delete's
 hidden rows left out), so that the drawn key finds rows. Parameters compared with no column are
 not drawn (the caller is told by their absence).
@@ -119,8 +119,10 @@ def draw_parameters(design: Design, query: RenderedQuery, seed_dir: Path,
                     f"SELECT DISTINCT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY 1 LIMIT 2",
                     constants + bound).fetchall()]
             elif parameter.kind == "prefix":
-                value = con.execute(f"SELECT {target} FROM {source} WHERE {target} IS NOT NULL ORDER BY {target} "
-                                    f"LIMIT 1 OFFSET (SELECT count(*) // 2 FROM {source})", constants * 2).fetchone()
+                value = con.execute(
+                    f"SELECT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY {target} LIMIT 1 "
+                    f"OFFSET (SELECT count(*) // 2 FROM {source} WHERE {where} AND {target} IS NOT NULL)",
+                    (constants + bound) * 2).fetchone()
                 if value is not None:
                     drawn[parameter.name] = str(value[0])[:PREFIX_LETTERS]
     if own:
