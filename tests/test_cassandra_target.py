@@ -180,3 +180,16 @@ def test_a_partition_over_the_usual_limits_is_a_finding_at_its_query_and_fewer_r
     assert found == [("CQ102", BIG.splitlines().index("  readings_of_sensor:") + 2)]  # the pattern's first line
     twin = load_design_text(BIG.replace("reading: 10000000", "reading: 100000"), "designs/sensors.yaml", "sensors")
     assert [f.code for f in cassandra_model(twin).findings] == []
+
+
+def test_the_replication_factor_comes_from_the_read_replicas_and_is_not_said_to_be_still_to_come():
+    from schemaforge.lint.rules import lint_design
+
+    design = load_design_text(BIG + "scaling:\n  replicas: {read: 4}\n", "designs/sensors.yaml", "sensors")
+    assert cassandra_model(design).replication == 5
+    assert "'datacenter1': 5}" in nosql_schema_artifacts(design, "cassandra", None)[0].content.decode()
+    assert [f for f in lint_design(design) if f.code == "GN101"] == []
+    sql = load_design_text(BIG.replace("database: cassandra", "database: postgres") + "scaling:\n  replicas: {read: 2}\n",
+                           "designs/sensors.yaml", "sensors")
+    assert [f.code for f in lint_design(sql) if f.code == "GN101"] == ["GN101"]  # its twin: nothing reads it there
+    assert cassandra_model(load_design_text(BIG, "designs/sensors.yaml", "sensors")).replication == 3  # the default
