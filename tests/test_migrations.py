@@ -159,6 +159,11 @@ def change_enum_values(d):
     _author(d)["status"]["type"] = "enum(active, on_leave, retired, emeritus)"
 
 
+def change_identity(d):
+    """The note's key becomes one the application supplies (identity: false): the rows keep their keys."""
+    d["entities"]["note"]["fields"]["id"]["identity"] = False
+
+
 def change_descriptions(d):
     _author(d)["name"]["description"] = "As the author signs"
     d["entities"]["book"]["description"] = "A title in the catalogue"
@@ -167,7 +172,7 @@ def change_descriptions(d):
 CHANGES = [
     add_entity_and_fields, drop_entity_and_field, rename_entity_and_field, change_types, change_nullability,
     change_defaults, change_key, change_uniques, change_checks, change_foreign_keys, change_indexes,
-    change_enum_values, change_descriptions,
+    change_enum_values, change_descriptions, change_identity,
 ]
 
 

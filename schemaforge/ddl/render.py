@@ -363,9 +363,12 @@ class DdlRenderer:
         if comment and self.target.COMMENTS == "inline":
             constraints.append(exp.CommentColumnConstraint(this=exp.Literal.string(comment)))
         self.approximations(entity, column)
+        kind = self.data_type(column.type, column)
+        plain_key = self.target.PLAIN_INTEGER_KEY
+        if plain_key and column.type.is_integer and not column.identity and entity.primary_key == (column.name,):
+            kind = exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=plain_key, nullable=False)
         return exp.ColumnDef(
-            this=self.ident(column.physical), kind=self.data_type(column.type, column),
-            constraints=[exp.ColumnConstraint(kind=c) for c in constraints],
+            this=self.ident(column.physical), kind=kind, constraints=[exp.ColumnConstraint(kind=c) for c in constraints],
         )
 
     # -- constraints -------------------------------------------------------------------------

@@ -609,6 +609,7 @@ class _Resolver:
                 column.default = self._default(spec, typ, path)
                 column.identity = (
                     spec.pk and typ.is_integer and spec.default is None and spec.generated is None
+                    and spec.identity is not False
                 )
                 if typ.kind == "enum":
                     column.enum_type = self._enum_type(typ, f"{src.name}_{field}")
@@ -681,6 +682,10 @@ class _Resolver:
 
     def _field_constraints(self, entity, src, field, spec: FieldDef, columns, column_names) -> None:
         path = src.field_path(field)
+        if spec.identity is not None and not (spec.pk and not spec.ref and columns
+                                              and entity.column(columns[0]).type.is_integer):
+            self.error(path + ("identity",), "identity applies to an integer `pk` field", "SP105",
+                       fix="remove identity:, or put it on the entity's integer key")
         if spec.on_delete == "set_null" and not spec.nullable:
             self.error(path + ("on_delete",), f"on_delete: set_null needs nullable: true on '{src.name}.{field}'", "SP105")
         if (spec.on_delete or spec.on_update) and not spec.ref:

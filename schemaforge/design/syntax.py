@@ -98,6 +98,7 @@ class FieldDef(Shorthand):
     type: str | None = None
     ref: str | None = None
     pk: bool = False
+    identity: bool | None = None  # false: an integer key the application supplies
     nullable: bool = False
     unique: bool = False
     default: Scalar | None = None

@@ -188,7 +188,11 @@ class AlterWriter(Writer):
         entity, before, after = self.new.entities[change.new_entity], change.before, change.after
         table = entity.table
         aspects = set(change.aspects)
-        if "generated" in aspects or "identity" in aspects:  # derived values: make the column again
+        if "identity" in aspects and "generated" not in aspects and self.target.IDENTITY_CHANGE is not None:
+            self.main += self.identity_change(table, after)  # in place: the keys stay
+            aspects.discard("identity")
+        in_place = self.target.COLUMN_CHANGE == "modify" and "generated" not in aspects  # MySQL restates it
+        if "generated" in aspects or ("identity" in aspects and not in_place):  # derived values: make it again
             self.main.append(self.alter(table, self.drop_column(after)))
             self.add_column(Change("add", "column", change.old_entity, change.new_entity, None, after))
             return
@@ -220,6 +224,15 @@ class AlterWriter(Writer):
             self.main.append(self.alter_text(table, f"ALTER COLUMN {self.target.generate(column)} {keyword} NOT NULL"))
         if "description" in aspects:
             self.main += self.column_comment(entity, after, removing=True)
+
+    def identity_change(self, table: str, column: Column) -> list[str]:
+        """The identity added (and moved past the keys the column holds) or dropped, in place."""
+        add, drop = self.target.IDENTITY_CHANGE
+        names = {"table": self.target.ident(table), "column": self.target.ident(column.physical)}
+        if not column.identity:
+            return [self.statement(drop.format(**names))]
+        resync = self.target.identity_resync(table, column.physical)
+        return [self.statement(add.format(**names))] + ([self.statement(resync)] if resync else [])
 
     # -- enum types (PostgreSQL) -------------------------------------------------------------
     def enum_grew_in_place(self, column: Column) -> bool:
