@@ -12,12 +12,14 @@ entity), `aggregate_id` (the row's key as text, composite keys joined by `#`), `
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from schemaforge.deliverables.files import Artifact
 from schemaforge.design.model import Column, Design, Entity
 from schemaforge.design.stores import cross_references, has_stores, outbox_name, services, store_of
+from schemaforge.design.syntax import SQL_TARGETS
 from schemaforge.design.types import LogicalType
 
 STORES_MD = "architecture/stores.md"
@@ -31,8 +33,8 @@ def _published(design: Design) -> list[tuple[str, Entity]]:
     if design.database != "microservices":
         return []
     where, owners = store_of(design), services(design)
-    outboxes = {outbox_name(s) for s in owners.values() if s} & set(design.entities)
-    with_outbox = {name[: -len("_outbox")] for name in outboxes}
+    with_outbox = {store.service for store in design.doc.stores.values() if store.service and store.database in SQL_TARGETS}
+    outboxes = {outbox_name(service) for service in with_outbox}
     return [(owners[where[name]], entity) for name, entity in design.entities.items()
             if name in where and owners[where[name]] in with_outbox and name not in outboxes]
 
@@ -128,8 +130,6 @@ def event_payload(entity: Entity, texts: dict[str, Any]) -> dict[str, Any]:
         elif kind in ("json", "array", "boolean", "smallint", "integer", "bigint", "real", "double"):
             data[column.physical] = json.loads(text)
         else:  # bytes
-            import base64
-
             data[column.physical] = base64.b64encode(text).decode()
     return data
 

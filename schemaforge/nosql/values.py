@@ -29,11 +29,11 @@ bytes instead (`lex`).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from schemaforge.design.model import Column
+from schemaforge.design.model import Column, Entity
 from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
 SCORED_KINDS = INTEGER_KINDS + ("decimal", "real", "double", "date", "time", "timestamp", "timestamptz", "boolean")
@@ -171,3 +171,20 @@ def seed_connection():
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def milliseconds_up(moment: datetime) -> datetime:
+    """A time rounded up to milliseconds (BSON's, Cassandra's): for a field of milliseconds,
+    `>= t` and `< t` mean the same as with `t` rounded up, where rounding down would take in one more."""
+    extra = moment.microsecond % 1000
+    return moment + timedelta(microseconds=1000 - extra) if extra else moment
+
+
+def after_prefix(prefix: str) -> str:
+    """The smallest text after every text that starts with `prefix` (a prefix read as a range)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+
+
+def null_flag(entity: Entity, column: str) -> str:
+    """The field that marks a NULL in a column a store sorts by (true where the row has NULL)."""
+    return f"{entity.physical(column)}_null"

@@ -14,6 +14,7 @@ import re
 from schemaforge.design.model import Design, Entity
 from schemaforge.design.types import LogicalType
 from schemaforge.nosql.cassandra.model import BUCKET, CassandraModel, Table, cassandra_model
+from schemaforge.nosql.values import null_flag
 
 # CQL's reserved keywords (those that cannot name a column unquoted).
 RESERVED = frozenset("""
@@ -41,11 +42,6 @@ def cql_type(typ: LogicalType) -> str:
     if typ.kind == "array":
         return f"frozen<list<{cql_type(typ.item)}>>"
     return _TYPES[typ.kind]
-
-
-def null_flag(entity: Entity, column: str) -> str:
-    """The physical name of the flag that marks a NULL in a nullable clustering column."""
-    return f"{entity.physical(column)}_null"
 
 
 def table_columns(entity: Entity, table: Table) -> list[tuple[str, str]]:

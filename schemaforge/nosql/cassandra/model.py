@@ -154,11 +154,12 @@ def _name(read: Read, taken: set[str]) -> str:
     return name
 
 
-def _partition_rows(design: Design, entity: Entity, partition: tuple[str, ...], rows: int) -> int:
+def _partition_rows(entity: Entity, partition: tuple[str, ...], counts: dict[str, int]) -> int:
     """At most how many rows the largest partition over `partition` holds, with the seed's skew:
     a reference's busiest parent has about rows / parents**(1/SKEW) of them; an enum's or a
     boolean's values share the rows evenly; a unique column holds one. Another column (a day
     bucket, say) is not counted on to spread them: the estimate is an upper bound."""
+    rows = counts.get(entity.name, 0)
     if not partition:
         return rows
     if any(set(u.columns) <= set(partition) for u in entity.uniques) or set(entity.primary_key) <= set(partition):
@@ -168,7 +169,7 @@ def _partition_rows(design: Design, entity: Entity, partition: tuple[str, ...], 
         typ = entity.column(name).type
         reference = next((fk for fk in entity.foreign_keys if name in fk.columns), None)
         if reference is not None:
-            parents = max(1, row_counts(design).get(reference.target, 1))
+            parents = max(1, counts.get(reference.target, 1))
             largest = min(largest, math.ceil(rows / parents ** (1 / SKEW)))
         elif typ.kind == "enum":
             largest = min(largest, math.ceil(rows / len(typ.values)))
@@ -177,9 +178,9 @@ def _partition_rows(design: Design, entity: Entity, partition: tuple[str, ...], 
     return largest
 
 
-def _size(design: Design, table: Table) -> PartitionSize:
+def _size(design: Design, table: Table, counts: dict[str, int]) -> PartitionSize:
     entity = design.entities[table.entity]
-    rows = _partition_rows(design, entity, table.partition, row_counts(design).get(entity.name, 0))
+    rows = _partition_rows(entity, table.partition, counts)
     row_bytes = sum(literal_width(entity.column(c).type) for c in table.columns(entity))
     return PartitionSize(table.name, rows, rows * row_bytes)
 
@@ -234,6 +235,7 @@ def _model(design: Design) -> CassandraModel:
                 f"'{table.clustering[0][0] if table.clustering else 'its key'}', not by the query's whole sort; the "
                 "application reads the partition and sorts it", "CQ103", "info",
                 fix="sort by the range's column alone, or by columns Cassandra can cluster by"))
-    sizes = {t.name: _size(design, t) for t in tables}
+    counts = row_counts(design)
+    sizes = {t.name: _size(design, t, counts) for t in tables}
     findings += [f for t in tables if t.queries and (f := _too_large(design, t, sizes[t.name])) is not None]
     return CassandraModel(cql_name(design.name), _replication(design), tables, lookups, sizes, findings)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from schemaforge.design.model import Design
-from schemaforge.nosql.cassandra.cql import null_flag, quote, table_columns
+from schemaforge.nosql.cassandra.cql import quote, table_columns
+from schemaforge.nosql.values import null_flag
 from schemaforge.nosql.cassandra.model import BUCKET, CassandraModel, Lookup, cassandra_model
 from schemaforge.nosql.answers import checked_fields
 from schemaforge.nosql.requests import request_parameters, then_of

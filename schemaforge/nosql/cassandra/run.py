@@ -18,14 +18,14 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from schemaforge.design.types import LogicalType
 from schemaforge.nosql.answers import Row, finish, logical_type, parameter_types
-from schemaforge.nosql.values import parse_text
+from schemaforge.nosql.values import after_prefix, milliseconds_up, parse_text
 
 NUMBER_TYPES = ("smallint", "int", "bigint", "float", "double", "varint", "tinyint")
 _NAME = r'(?:"(?:[^"]|"")+"|\w+)'
@@ -120,11 +120,6 @@ def load_seed(tables: dict[str, StoredTable], path: Path) -> int:
     return count
 
 
-def _milliseconds_up(moment: datetime) -> datetime:
-    extra = moment.microsecond % 1000
-    return moment + timedelta(microseconds=1000 - extra) if extra else moment
-
-
 def json_value(typ: LogicalType, value: Any, bound: bool = False) -> Any:
     """A parameter in the INSERT JSON form of its column. A range's bound is rounded up to a
     timestamp's milliseconds: for values of milliseconds, `>= t` and `< t` keep their meaning."""
@@ -133,7 +128,7 @@ def json_value(typ: LogicalType, value: Any, bound: bool = False) -> Any:
         value = parse_text(kind, value)
     if kind in ("timestamp", "timestamptz"):
         moment = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-        moment = _milliseconds_up(moment) if bound else moment
+        moment = milliseconds_up(moment) if bound else moment
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
     if kind == "time" and isinstance(value, time):
         return value.strftime("%H:%M:%S.%f")
@@ -165,11 +160,6 @@ def text_value(typ: LogicalType, value: Any) -> Any:
     return str(value)
 
 
-def _after_prefix(prefix: str) -> str:
-    """The smallest text after every text that starts with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
-
-
 def bound_values(request: dict, parameters: dict[str, Any]) -> dict[str, Any]:
     """Every marker's value, in its column's INSERT JSON form (derived markers computed)."""
     types = parameter_types(request)
@@ -181,7 +171,7 @@ def bound_values(request: dict, parameters: dict[str, Any]) -> dict[str, Any]:
         values[name] = [json_value(typ, v) for v in value] if isinstance(value, (list, tuple)) else \
             json_value(typ, value, bound)
     for name, rule in request.get("derived", {}).items():
-        values[name] = _after_prefix(values[rule["after_every_text_starting_with"]])
+        values[name] = after_prefix(values[rule["after_every_text_starting_with"]])
     return values
 
 

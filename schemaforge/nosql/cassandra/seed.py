@@ -15,9 +15,9 @@ from typing import Iterator
 
 from schemaforge.design.model import Design, Entity
 from schemaforge.design.types import LogicalType
-from schemaforge.nosql.cassandra.cql import null_flag, quote
+from schemaforge.nosql.cassandra.cql import quote
 from schemaforge.nosql.cassandra.model import BUCKET, Table, cassandra_model
-from schemaforge.nosql.values import seed_connection, text_sql
+from schemaforge.nosql.values import null_flag, seed_connection, text_sql
 from schemaforge.seed.sql import ident, literal, read_parquet
 
 FETCH_ROWS = 50_000

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from schemaforge.design.model import Design, Entity, ForeignKey
 from schemaforge.findings import Finding
 from schemaforge.nosql.reads import Read, design_reads
+from schemaforge.nosql.values import null_flag
 
 @dataclass(frozen=True)
 class Collection:
@@ -75,10 +76,6 @@ class FirestoreModel:
     indexes: list[Index]  # composite
     group_fields: list[tuple[str, str]]  # (collection, field) a collection group query reads alone
     findings: list[Finding]
-
-
-def null_flag(entity: Entity, column: str) -> str:
-    return f"{entity.physical(column)}_null"
 
 
 def _owner(design: Design, entity: Entity, referenced: set[str]) -> ForeignKey | None:

@@ -128,12 +128,15 @@ def rules_text(design: Design, model: FirestoreModel) -> tuple[str, list[Finding
     return "\n".join(lines + ["  }", "}"]) + "\n", findings
 
 
+def _rules(design: Design) -> tuple[str, list[Finding]]:
+    """The rules and their findings, made once per loaded design (the schema and the lint read them)."""
+    return design.derived(("firestore rules",), lambda: rules_text(design, firestore_model(design)))
+
+
 def firestore_ddl(design: Design) -> tuple[str, str]:
     """(firestore.indexes.json, firestore.rules)."""
-    model = firestore_model(design)
-    return json.dumps(indexes_json(design, model), indent=2) + "\n", rules_text(design, model)[0]
+    return json.dumps(indexes_json(design, firestore_model(design)), indent=2) + "\n", _rules(design)[0]
 
 
 def firestore_findings(design: Design) -> list[Finding]:
-    model = firestore_model(design)
-    return list(model.findings) + rules_text(design, model)[1]
+    return list(firestore_model(design).findings) + _rules(design)[1]

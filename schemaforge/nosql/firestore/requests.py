@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from schemaforge.design.model import Design
-from schemaforge.nosql.firestore.model import FirestoreModel, Lookup, firestore_model, null_flag
+from schemaforge.nosql.firestore.model import FirestoreModel, Lookup, firestore_model
+from schemaforge.nosql.values import null_flag
 from schemaforge.nosql.firestore.values import value_of
 from schemaforge.nosql.requests import request_parameters, then_of
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from schemaforge.nosql.answers import Row, finish, logical_type, parameter_types
 from schemaforge.nosql.firestore.values import text_of_value, value_of
+from schemaforge.nosql.values import after_prefix
 
 _TYPE_ORDER = {"nullValue": 0, "booleanValue": 1, "integerValue": 2, "doubleValue": 2, "timestampValue": 3,
                "stringValue": 4, "bytesValue": 5, "referenceValue": 6, "geoPointValue": 7, "arrayValue": 8,
@@ -106,26 +107,25 @@ def _matches(fields: dict, condition: dict) -> bool:
             "GREATER_THAN_OR_EQUAL": key >= bound}[op]
 
 
-def required_index(query: dict, scope: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-    """The composite index a query needs ((scope, fields)), None when single-field indexes serve it."""
+def required_index(query: dict) -> tuple[frozenset[str], tuple[tuple[str, str], ...]] | None:
+    """The composite index a query needs: (its equality fields, in any order; then its orderBy
+    fields with their directions), None when single-field indexes serve it."""
     filters = _filters(query.get("where"))
-    equal = [f["field"]["fieldPath"] for f in filters if f["op"] in _EQUALITY]
+    equal = frozenset(f["field"]["fieldPath"] for f in filters if f["op"] in _EQUALITY)
     ranged = {f["field"]["fieldPath"] for f in filters if f["op"] not in _EQUALITY}
-    orders = [(o["field"]["fieldPath"], o["direction"]) for o in query.get("orderBy", [])]
+    orders = tuple((o["field"]["fieldPath"], o["direction"]) for o in query.get("orderBy", []))
     if len(ranged) > 1:
         raise QueryRefused(f"range filters on several fields: {sorted(ranged)}")
     if ranged and (not orders or orders[0][0] not in ranged):
         raise QueryRefused("the first orderBy must be the range filter's field")
-    if (equal and orders) or len(orders) > 1:
-        return scope, tuple((f, "ASCENDING") for f in dict.fromkeys(equal)) + tuple(orders)
-    return None
+    return (equal, orders) if (equal and orders) or len(orders) > 1 else None
 
 
 def check_indexed(query: dict, indexes: dict) -> None:
     """Firestore runs a query only when an index serves it (QueryRefused otherwise)."""
     scope = "COLLECTION_GROUP" if query["from"][0]["allDescendants"] else "COLLECTION"
     collection = query["from"][0]["collectionId"]
-    needed = required_index(query, scope)
+    needed = required_index(query)
     if needed is None:
         if scope == "COLLECTION_GROUP":
             fields = [f["field"]["fieldPath"] for f in _filters(query.get("where"))] + \
@@ -136,14 +136,15 @@ def check_indexed(query: dict, indexes: dict) -> None:
                 if override is None or not any(i.get("queryScope") == scope for i in override["indexes"]):
                     raise QueryRefused(f"no collection group index on {collection}.{field}")
         return
+    equal, orders = needed
     for index in indexes.get("indexes", []):
-        if index["collectionGroup"] != collection or index["queryScope"] != needed[0]:
+        if index["collectionGroup"] != collection or index["queryScope"] != scope:
             continue
         fields = [(f["fieldPath"], f["order"]) for f in index["fields"]]
-        equal = {f for f, _ in needed[1][: len(needed[1]) - len(query.get("orderBy", []))]}
-        if {f for f, _ in fields[: len(equal)]} == equal and fields[len(equal):] == list(needed[1][len(equal):]):
+        if {f for f, _ in fields[: len(equal)]} == equal and tuple(fields[len(equal):]) == orders:
             return
-    raise QueryRefused(f"no composite index on {collection} ({needed[0]}) serves {needed[1]}")
+    raise QueryRefused(f"no composite index on {collection} ({scope}) serves equality on {sorted(equal)} "
+                       f"ordered by {list(orders)}")
 
 
 def run_query(store: Store, parent: str, query: dict, indexes: dict) -> list[dict]:
@@ -161,10 +162,6 @@ def run_query(store: Store, parent: str, query: dict, indexes: dict) -> list[dic
                        reverse=order["direction"] == "DESCENDING")
     documents = documents[: query["limit"]] if "limit" in query else documents
     return [d for _, d in documents]
-
-
-def _after_prefix(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
 
 
 def _filled(node: Any, values: dict[str, dict]) -> Any:
@@ -191,7 +188,7 @@ def bound_query(request: dict, parameters: dict[str, Any]) -> tuple[str, dict]:
             texts[name] = text_of_value(types[name], values[name])
     for name, rule in request.get("derived", {}).items():
         prefix = texts[rule["after_every_text_starting_with"]]
-        values[name] = {"stringValue": _after_prefix(prefix)}
+        values[name] = {"stringValue": after_prefix(prefix)}
     parent = request["parent"]
     for name, text in texts.items():
         parent = parent.replace(f"{{{name}}}", quote(str(text), safe=""))

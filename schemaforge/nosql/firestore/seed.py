@@ -12,9 +12,9 @@ from typing import Iterator
 from urllib.parse import quote
 
 from schemaforge.design.model import Design, Entity
-from schemaforge.nosql.firestore.model import Collection, FirestoreModel, firestore_model, null_flag
+from schemaforge.nosql.firestore.model import Collection, FirestoreModel, firestore_model
 from schemaforge.nosql.firestore.values import value_of_text
-from schemaforge.nosql.values import seed_connection, text_sql
+from schemaforge.nosql.values import null_flag, seed_connection, text_sql
 from schemaforge.seed.sql import ident, read_parquet
 
 COMMIT_WRITES = 500

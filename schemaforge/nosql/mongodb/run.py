@@ -5,7 +5,7 @@ a pymongo database, or mongomock's (the tests: no MongoDB server can be installe
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from schemaforge.design.types import LogicalType
 from schemaforge.nosql.answers import Row, logical_type, parameter_types
 from schemaforge.nosql.mongodb.documents import bson_value, text_of_bson
-from schemaforge.nosql.values import parse_text
+from schemaforge.nosql.values import milliseconds_up, parse_text
 
 
 def load_seed(database, path: Path) -> int:
@@ -29,19 +29,12 @@ def load_seed(database, path: Path) -> int:
     return inserted
 
 
-def _milliseconds_up(moment: datetime) -> datetime:
-    """A time rounded up to BSON's milliseconds: for a field of milliseconds, `>= t` and `< t`
-    mean the same as with `t` rounded up, where rounding down would take in one more."""
-    extra = moment.microsecond % 1000
-    return moment + timedelta(microseconds=1000 - extra) if extra else moment
-
-
 def parameter_value(typ: LogicalType, value: Any) -> Any:
     """A parameter as the BSON value a document's field holds (text is read first)."""
     if isinstance(value, str) and typ.kind in ("date", "timestamp", "timestamptz", "decimal", "boolean"):
         value = parse_text(typ.kind, value)
     if isinstance(value, datetime) and typ.kind in ("timestamp", "timestamptz"):
-        value = _milliseconds_up(value)
+        value = milliseconds_up(value)
     if isinstance(value, datetime) and typ.kind == "timestamp":
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
     if isinstance(value, date) and not isinstance(value, datetime) or typ.kind == "decimal":
