@@ -1,4 +1,5 @@
-"""The additions real schemas need (SPEC 1, issue 18), each on the real engines: `identity: false`."""
+"""The additions real schemas need (SPEC 1, issue 18), each on the real engines: `identity: false`,
+`unsigned`, `char(n)`."""
 
 from __future__ import annotations
 
@@ -30,8 +31,28 @@ entities:
 """
 
 
-def _ddl(target: str) -> str:
-    return ddl_artifacts(load_design_text(KEYS, "designs/keys.yaml", "keys"), target)[0].content.decode()
+WIDTHS = """\
+design: widths
+version: 1.0.0
+description: Never-negative counts and fixed-width codes
+targets: [postgres, mysql, sqlite, duckdb, clickhouse]
+entities:
+  warehouse:
+    fields:
+      id: {type: integer, pk: true, unsigned: true}
+      code: {type: char(3), unique: true}
+  stock:
+    fields:
+      id: {type: bigint, pk: true}
+      warehouse: {ref: warehouse}
+      quantity: {type: integer, unsigned: true}
+      reorder_at: {type: smallint, unsigned: true, nullable: true}
+"""
+
+
+def _ddl(target: str, text: str = KEYS) -> str:
+    design = load_design_text(text, f"designs/{text.split()[1]}.yaml", text.split()[1])
+    return ddl_artifacts(design, target)[0].content.decode()
 
 
 def _without_a_key(run, table: str) -> bool:
@@ -43,12 +64,12 @@ def _without_a_key(run, table: str) -> bool:
     return True
 
 
-def _engines(pg_database, mariadb_database):
+def _engines(pg_database, mariadb_database, text: str = KEYS):
     lite, duck = sqlite3.connect(":memory:"), duckdb.connect()
-    lite.executescript(_ddl("sqlite"))
-    duck.execute(_ddl("duckdb"))
-    pg_database.execute(_ddl("postgres"))
-    mariadb_database.run(_ddl("mysql"))
+    lite.executescript(_ddl("sqlite", text))
+    duck.execute(_ddl("duckdb", text))
+    pg_database.execute(_ddl("postgres", text))
+    mariadb_database.run(_ddl("mysql", text))
     return {"sqlite": lite.execute, "duckdb": duck.execute, "postgres": pg_database.execute,
             "mysql": mariadb_database.run}
 
@@ -88,3 +109,89 @@ def test_the_seed_loads_its_own_keys_into_a_supplied_key_and_the_next_row_brings
     lite = sqlite3.connect(":memory:")
     lite.executescript(_ddl("sqlite") + (tmp_path / "seed" / "sqlite.sql").read_text())
     assert lite.execute("SELECT count(*) FROM supplied").fetchone()[0] == loaded[0]
+
+
+def _taken(run, statement: str) -> bool:
+    try:
+        run(statement)
+    except Exception:
+        return False
+    return True
+
+
+def test_an_unsigned_integer_refuses_a_negative_value_on_every_engine_and_takes_zero(pg_database, mariadb_database,
+                                                                                     clickhouse_database):
+    clickhouse_database.run(_ddl("clickhouse", WIDTHS))
+    engines = {**_engines(pg_database, mariadb_database, WIDTHS), "clickhouse": clickhouse_database.run}
+    for name, run in engines.items():
+        run("INSERT INTO warehouse (id, code) VALUES (7, 'AMS')")
+        assert not _taken(run, "INSERT INTO stock (id, warehouse_id, quantity) VALUES (1, 7, -1)"), name
+        assert _taken(run, "INSERT INTO stock (id, warehouse_id, quantity, reorder_at) VALUES (2, 7, 0, 0)"), name
+        assert not _taken(run, "INSERT INTO stock (id, warehouse_id, quantity, reorder_at) VALUES (3, 7, 5, -2)"), name
+
+
+def test_unsigned_is_the_type_where_the_target_has_one_and_a_reference_inherits_it(mariadb_database, pg_database):
+    mariadb_database.run(_ddl("mysql", WIDTHS))  # MySQL refuses a foreign key from INT to INT UNSIGNED
+    types = dict(mariadb_database.query(
+        "SELECT CONCAT(table_name, '.', column_name), column_type FROM information_schema.columns "
+        "WHERE table_schema = DATABASE()"))
+    assert types["warehouse.id"] == types["stock.warehouse_id"] == "int(10) unsigned"
+    assert (types["stock.quantity"], types["stock.reorder_at"], types["stock.id"]) == (
+        "int(10) unsigned", "smallint(5) unsigned", "bigint(20)")
+    checks = [name for (name,) in mariadb_database.query(
+        "SELECT constraint_name FROM information_schema.check_constraints WHERE constraint_schema = DATABASE()")]
+    assert not [name for name in checks if name.endswith("_unsigned")], "the type holds it: no CHECK as well"
+    pg_database.execute(_ddl("postgres", WIDTHS))
+    pg_checks = {name for (name,) in pg_database.execute(
+        "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conname LIKE '%unsigned'").fetchall()}
+    assert pg_checks == {"ck_warehouse_id_unsigned", "ck_stock_quantity_unsigned", "ck_stock_reorder_at_unsigned"}
+    # ClickHouse's UInt32 would wrap -1 to 4294967295: there the CHECK it is.
+    clickhouse = _ddl("clickhouse", WIDTHS)
+    assert "UInt" not in clickhouse and "CONSTRAINT ck_stock_quantity_unsigned CHECK" in clickhouse
+
+
+def test_a_char_column_is_fixed_width_where_the_target_has_the_type_and_refuses_a_longer_value(pg_database,
+                                                                                              mariadb_database):
+    engines = _engines(pg_database, mariadb_database, WIDTHS)
+    for name, run in engines.items():
+        assert not _taken(run, "INSERT INTO warehouse (id, code) VALUES (1, 'AMST')"), name
+        assert _taken(run, "INSERT INTO warehouse (id, code) VALUES (2, 'AMS')"), name
+    assert pg_database.execute("SELECT data_type, character_maximum_length FROM information_schema.columns "
+                               "WHERE table_name = 'warehouse' AND column_name = 'code'").fetchone() == ("character", 3)
+    assert pg_database.execute("SELECT code FROM warehouse WHERE code = 'AMS'").fetchone() == ("AMS",)
+    assert mariadb_database.query("SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE() "
+                                  "AND table_name = 'warehouse' AND column_name = 'code'") == [("char(3)",)]
+    assert "NCHAR(3)" in _ddl("sqlserver", WIDTHS.replace("clickhouse]", "sqlserver]"))
+    assert "CHAR(3 CHAR)" in _ddl("oracle", WIDTHS.replace("clickhouse]", "oracle]"))
+
+
+@pytest.mark.parametrize("bad, good, code", [
+    ("quantity: {type: decimal(9,2), unsigned: true}", "quantity: {type: decimal(9,2)}", "SP105"),
+    ("warehouse: {ref: warehouse, unsigned: true}", "warehouse: {ref: warehouse}", "SP105"),
+    ("code: {type: char, unique: true}", "code: {type: char(1), unique: true}", "SP302"),
+    ("code: {type: char(0), unique: true}", "code: {type: char(9), unique: true}", "SP302"),
+])
+def test_unsigned_and_char_misused_are_located_errors(bad, good, code):
+    original = good if good in WIDTHS else next(line.strip() for line in WIDTHS.splitlines()
+                                                  if line.strip().startswith(good.split(":")[0] + ":"))
+    text = WIDTHS.replace(original, bad)
+    assert text != WIDTHS
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/widths.yaml", "widths")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
+    load_design_text(WIDTHS.replace(original, good), "designs/widths.yaml", "widths")  # its twin
+
+
+def test_the_seed_of_unsigned_and_char_columns_loads_and_keeps_to_them(pg_database, mariadb_database, tmp_path):
+    from conftest import psql_file
+    from schemaforge.deliverables.seed import build_seed
+
+    design = load_design_text(WIDTHS, "designs/widths.yaml", "widths")
+    assert build_seed(design, tmp_path).problems == []
+    pg_database.execute(_ddl("postgres", WIDTHS))
+    psql_file(pg_database, tmp_path / "seed" / "postgres.sql")
+    assert pg_database.execute("SELECT count(*), min(quantity) >= 0 FROM stock").fetchone()[1] is True
+    mariadb_database.run(_ddl("mysql", WIDTHS))
+    mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
+    assert mariadb_database.query("SELECT count(*) FROM stock")[0][0] > 0

@@ -164,6 +164,14 @@ def change_identity(d):
     d["entities"]["note"]["fields"]["id"]["identity"] = False
 
 
+def change_widths(d):
+    """Counts become unsigned (the author's key with them, and so the references to it) and a code
+    becomes fixed-width (char(n))."""
+    _author(d)["rating"]["unsigned"] = True
+    _author(d)["id"]["unsigned"] = True
+    d["entities"]["credit"]["fields"]["role"]["type"] = "char(20)"
+
+
 def change_descriptions(d):
     _author(d)["name"]["description"] = "As the author signs"
     d["entities"]["book"]["description"] = "A title in the catalogue"
@@ -172,7 +180,7 @@ def change_descriptions(d):
 CHANGES = [
     add_entity_and_fields, drop_entity_and_field, rename_entity_and_field, change_types, change_nullability,
     change_defaults, change_key, change_uniques, change_checks, change_foreign_keys, change_indexes,
-    change_enum_values, change_descriptions, change_identity,
+    change_enum_values, change_descriptions, change_identity, change_widths,
 ]
 
 

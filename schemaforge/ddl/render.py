@@ -242,10 +242,15 @@ class DdlRenderer:
     def stored_kind(self, typ: LogicalType) -> str:
         """The logical kind whose SQL type holds `typ` here: a string too long for the target's
         VARCHAR is held as text, an enum with more values than its small enum type holds as
-        `large_enum` (ClickHouse's Enum16)."""
+        `large_enum` (ClickHouse's Enum16), a char(n) as `char` where the target's fixed-width
+        type is that wide, an unsigned integer as `unsigned <kind>` where the target has one."""
         limit = self.target.MAX_STRING_LENGTH
         if typ.kind == "string" and limit is not None and typ.length > limit:
             return "text"
+        if typ.fixed and (self.target.MAX_CHAR_LENGTH or typ.length) >= typ.length:
+            return "char"
+        if typ.unsigned and f"unsigned {typ.kind}" in self.target.TYPE_MAPPING:
+            return f"unsigned {typ.kind}"
         small = self.target.SMALL_ENUM_VALUES
         if typ.kind == "enum" and small is not None and len(typ.values) > small:
             return "large_enum"
@@ -381,7 +386,7 @@ class DdlRenderer:
             if kind == "enum" and self.target.ENUMS == "check":
                 values = [exp.Literal.string(v) for v in column.type.values]
                 checks.append(Check(f"ck_{entity.name}_{column.name}_enum", exp.In(this=col, expressions=values), column.path, "field"))
-            if kind == "string" and (not self.target.ENFORCES_LENGTH or self.stored_kind(column.type) != "string"):
+            if kind == "string" and (not self.target.ENFORCES_LENGTH or self.stored_kind(column.type) not in ("string", "char")):
                 length = exp.LTE(this=exp.Length(this=col), expression=exp.Literal.number(column.type.length))
                 checks.append(Check(f"ck_{entity.name}_{column.name}_length", length, column.path, "field"))
             if kind == "boolean" and self.target.BOOLEAN_CHECK:
@@ -425,6 +430,13 @@ class DdlRenderer:
         if "identity" in excludes:
             forbidden |= {c.name: "it is an identity column" for c in entity.columns if c.identity}
         return forbidden
+
+    def table_checks(self, entity: Entity) -> list[Check]:
+        """The CHECKs of the table here: the design's, less those the column types hold (UNSIGNED),
+        and those the target needs for what its types do not hold."""
+        held_by_type = lambda check: check.origin == "unsigned" and self.stored_kind(  # noqa: E731
+            entity.column(check.expression.this.name).type).startswith("unsigned")
+        return [c for c in entity.checks if not held_by_type(c)] + self.implied_checks(entity)
 
     def check_constraint(self, entity: Entity, check: Check) -> exp.Constraint | None:
         what = f"{'format' if check.origin == 'format' else 'check'} {check.name} on '{entity.name}'"
@@ -568,7 +580,7 @@ class DdlRenderer:
         ]
         items += self.key_constraints(entity, rowid_key)
         items += self.reference_constraints(entity, deferred)
-        for check in entity.checks + self.implied_checks(entity):
+        for check in self.table_checks(entity):
             constraint = self.check_constraint(entity, check)
             if constraint is not None:
                 items.append(constraint)

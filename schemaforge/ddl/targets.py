@@ -57,6 +57,7 @@ class SqlTarget:
         "real": "REAL",
         "double": "DOUBLE PRECISION",
         "string": "VARCHAR({length})",
+        "char": "CHAR({length})",
         "text": "TEXT",
         "uuid": "UUID",
         "date": "DATE",
@@ -78,6 +79,10 @@ class SqlTarget:
     SMALL_ENUM_VALUES: ClassVar[int | None] = None
     # A string(n) longer than this is stored as the `text` type with a length CHECK.
     MAX_STRING_LENGTH: ClassVar[int | None] = None
+    # A char(n) wider than this is stored as a string(n) (MySQL's CHAR holds 255 characters).
+    MAX_CHAR_LENGTH: ClassVar[int | None] = None
+    # An unsigned integer is TYPE_MAPPING["unsigned <kind>"] where the target lists one, else its
+    # signed type with a `>= 0` CHECK.
     # Nullable columns wrapped in a type (ClickHouse); elsewhere NOT NULL marks the others.
     NULLABLE_TYPE: ClassVar[str | None] = None
     NOT_NULLABLE_KINDS: ClassVar[frozenset[str]] = frozenset()  # kinds NULLABLE_TYPE cannot wrap
@@ -471,6 +476,7 @@ class DuckDB(SqlTarget):
         **SqlTarget.TYPE_MAPPING,
         "double": "DOUBLE",
         "text": "VARCHAR",
+        "char": "VARCHAR({length})",  # DuckDB's CHAR(n) is VARCHAR: no padding, no width
     }
     ENUMS = "named_type"
     IDENTITY = "sequence"
@@ -504,6 +510,9 @@ class MySQL(SqlTarget):
     TYPE_MAPPING = {
         **SqlTarget.TYPE_MAPPING,
         "integer": "INT",
+        "unsigned smallint": "SMALLINT UNSIGNED",
+        "unsigned integer": "INT UNSIGNED",
+        "unsigned bigint": "BIGINT UNSIGNED",
         "real": "FLOAT",
         "double": "DOUBLE",
         "text": "LONGTEXT",
@@ -517,6 +526,7 @@ class MySQL(SqlTarget):
         "array": "JSON",
     }
     MAX_STRING_LENGTH = 16383  # VARCHAR's limit in utf8mb4
+    MAX_CHAR_LENGTH = 255
     TYPE_APPROXIMATIONS = {"interval": _INTERVAL_AS_TEXT, "array": _ARRAY_AS_JSON}
     UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
     DEFAULTS = {
@@ -575,6 +585,7 @@ class SqlServer(SqlTarget):
         "integer": "INT",
         "double": "FLOAT",
         "string": "NVARCHAR({length})",
+        "char": "NCHAR({length})",
         "text": "NVARCHAR(MAX)",
         "uuid": "UNIQUEIDENTIFIER",
         "time": "TIME(6)",
@@ -587,6 +598,7 @@ class SqlServer(SqlTarget):
         "array": "NVARCHAR(MAX)",
     }
     MAX_STRING_LENGTH = 4000  # NVARCHAR(n)'s limit; beyond it NVARCHAR(MAX)
+    MAX_CHAR_LENGTH = 4000
     TYPE_APPROXIMATIONS = {"interval": _INTERVAL_AS_TEXT, "array": _ARRAY_AS_JSON}
     UNINDEXABLE_KINDS = _LARGE_OBJECT_KINDS
     DEFAULTS = {
@@ -651,6 +663,7 @@ class Oracle(SqlTarget):
         "real": "BINARY_FLOAT",
         "double": "BINARY_DOUBLE",
         "string": "VARCHAR2({length} CHAR)",
+        "char": "CHAR({length} CHAR)",
         "text": "CLOB",
         "uuid": "CHAR(36)",
         "time": "INTERVAL DAY TO SECOND",  # the time since midnight
@@ -662,6 +675,7 @@ class Oracle(SqlTarget):
         "array": "CLOB",
     }
     MAX_STRING_LENGTH = 4000  # VARCHAR2's limit with MAX_STRING_SIZE = STANDARD
+    MAX_CHAR_LENGTH = 2000
     TYPE_APPROXIMATIONS = {
         "time": "stored as INTERVAL DAY TO SECOND since midnight: Oracle has no time-of-day type",
         "interval": "stored as INTERVAL DAY TO SECOND: months and years are not kept apart from days",
@@ -735,6 +749,7 @@ class ClickHouse(SqlTarget):
         "real": "Float32",
         "double": "Float64",
         "string": "String",
+        "char": "String",  # FixedString pads with NUL bytes, not spaces
         "text": "String",
         "uuid": "UUID",
         "date": "Date32",
@@ -748,6 +763,8 @@ class ClickHouse(SqlTarget):
         "large_enum": "Enum16({numbered})",
         "array": "Array({item})",
     }
+    # No "unsigned <kind>" types: an INSERT of -1 into a UInt32 wraps to 4294967295 without a
+    # word, so an unsigned integer is a signed one with its `>= 0` CHECK, which refuses it.
     NULLABLE_TYPE = "Nullable({type})"
     NOT_NULLABLE_KINDS = frozenset({"array"})
     TYPE_APPROXIMATIONS = {

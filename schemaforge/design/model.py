@@ -50,7 +50,8 @@ class Check:
     name: str
     expression: exp.Expression  # over logical column names
     path: Path
-    origin: Literal["field", "domain", "format", "entity"]
+    # unsigned: held by the column's type where the target has unsigned integers
+    origin: Literal["field", "domain", "format", "entity", "unsigned"]
 
 
 @dataclass

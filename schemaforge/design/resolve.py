@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlglot import exp
@@ -515,6 +515,12 @@ class _Resolver:
         except TypeError_ as problem:
             self._type_error(problem, path if src.generated else path + ("type",))
             return None
+        if spec.unsigned:
+            if not typ.is_integer:
+                self.error(path + ("unsigned",), f"unsigned applies to integer fields, not {typ}", "SP105",
+                           fix="remove unsigned:, or make the field smallint, integer or bigint")
+            else:
+                typ = replace(typ, unsigned=True)
         return [(spec.column or field, typ)]
 
     def _ref_target(self, src, field, spec: FieldDef, path) -> tuple[str, tuple[str, ...]] | None:
@@ -686,6 +692,9 @@ class _Resolver:
                                               and entity.column(columns[0]).type.is_integer):
             self.error(path + ("identity",), "identity applies to an integer `pk` field", "SP105",
                        fix="remove identity:, or put it on the entity's integer key")
+        if spec.unsigned and spec.ref:
+            self.error(path + ("unsigned",), "a ref takes its target's type, unsigned or not", "SP105",
+                       fix="remove unsigned: here; put it on the key the ref points at")
         if spec.on_delete == "set_null" and not spec.nullable:
             self.error(path + ("on_delete",), f"on_delete: set_null needs nullable: true on '{src.name}.{field}'", "SP105")
         if (spec.on_delete or spec.on_update) and not spec.ref:
@@ -711,6 +720,10 @@ class _Resolver:
                 self.error(path, "check, format and generated apply to single-column fields", "SP105")
             return
         self._value_checks(entity, spec, column, column_names, path)
+        if spec.unsigned and column.type.unsigned:  # UNSIGNED where the target has it, this CHECK elsewhere
+            at_least_zero = exp.GTE(this=exp.column(column.name), expression=exp.Literal.number(0))
+            entity.checks.append(Check(self.names.claim(f"ck_{entity.name}_{column.name}_unsigned"), at_least_zero,
+                                       path + ("unsigned",), "unsigned"))
         if spec.generated:
             if spec.default is not None or spec.pk:
                 self.error(path + ("generated",), "a generated field cannot have a default or be the key", "SP105")

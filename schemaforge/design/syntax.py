@@ -99,6 +99,7 @@ class FieldDef(Shorthand):
     ref: str | None = None
     pk: bool = False
     identity: bool | None = None  # false: an integer key the application supplies
+    unsigned: bool = False  # an integer that is never negative
     nullable: bool = False
     unique: bool = False
     default: Scalar | None = None

@@ -9,7 +9,7 @@ SIMPLE_TYPES = (
     "boolean", "smallint", "integer", "bigint", "real", "double", "text", "uuid", "date", "time",
     "timestamp", "timestamptz", "interval", "json", "bytes",
 )
-PARAMETRIC_TYPES = ("decimal", "string", "enum", "array")
+PARAMETRIC_TYPES = ("decimal", "string", "char", "enum", "array")
 ALL_TYPE_NAMES = SIMPLE_TYPES + PARAMETRIC_TYPES
 INTEGER_KINDS = ("smallint", "integer", "bigint")
 NUMERIC_KINDS = INTEGER_KINDS + ("decimal", "real", "double")
@@ -30,12 +30,20 @@ class LogicalType:
     values: tuple[str, ...] = ()
     item: LogicalType | None = None
     domain: str | None = None  # the `types:` name it was written as, if any
+    # char(n): a string of fixed width, a string everywhere but in the SQL type it is stored as.
+    fixed: bool = False
+    # `unsigned: true` on an integer: carried by the type, so that a reference's column, which
+    # copies its key's type, is UNSIGNED too where the target has the type (MySQL refuses a
+    # foreign key from INT to INT UNSIGNED).
+    unsigned: bool = False
 
     def __str__(self) -> str:
         if self.kind == "decimal":
             return f"decimal({self.precision},{self.scale})"
         if self.kind == "string":
-            return f"string({self.length})"
+            return f"{'char' if self.fixed else 'string'}({self.length})"
+        if self.unsigned:
+            return f"{self.kind} unsigned"
         if self.kind == "enum":
             return f"enum({', '.join(self.values)})"
         if self.kind == "array":
@@ -80,6 +88,13 @@ def parse_type(text: str, domains: dict[str, LogicalType]) -> LogicalType:
         if length > MAX_STRING_LENGTH:
             raise TypeError_(f"string length {length} is over {MAX_STRING_LENGTH}; use text")
         return LogicalType("string", length=length)
+    if lowered == "char":
+        if args is None:
+            raise TypeError_("char needs a width, e.g. char(2); use string(n) for text of varying length")
+        width = _positive_int(args, "char width")
+        if width > MAX_STRING_LENGTH:
+            raise TypeError_(f"char width {width} is over {MAX_STRING_LENGTH}; use text")
+        return LogicalType("string", length=width, fixed=True)
     if lowered == "enum":
         return _enum(args)
     if lowered == "array":

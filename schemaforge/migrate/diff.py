@@ -166,7 +166,11 @@ class _TableDiff:
             if target in self.all_renamed:
                 renamed = self.all_renamed[target]
                 target_columns = tuple(renamed.get(c, f"-{c}") for c in target_columns)
-        return (self.own(fk.columns, old_side), target, target_columns, fk.on_delete, fk.on_update)
+        # Its columns' types: a key whose type changes takes its references with it, and MySQL
+        # refuses to change a column a foreign key uses, so the key is dropped and added again.
+        table = self.before if old_side else self.after
+        types = tuple(str(table.column(c).type) for c in fk.columns)
+        return (self.own(fk.columns, old_side), target, target_columns, fk.on_delete, fk.on_update, types)
 
 
 def _column_aspect(column: Column, aspect: str):

@@ -27,9 +27,10 @@ from schemaforge.design.model import Design
 
 
 def target_changes(old: Design, new: Design, target: SqlTarget) -> list[Change]:
-    """The diff as `target` sees it: with the CHECKs it adds for enums, lengths and booleans."""
+    """The diff as `target` sees it: with the CHECKs it adds for enums, lengths and booleans, and
+    without those its types hold."""
     renderers = {id(old): DdlRenderer(old, target), id(new): DdlRenderer(new, target)}
-    return diff_designs(old, new, lambda design, entity: entity.checks + renderers[id(design)].implied_checks(entity))
+    return diff_designs(old, new, lambda design, entity: renderers[id(design)].table_checks(entity))
 
 
 def render_migration(old: Design, new: Design, target_name: str, changes: list[Change] | None = None) -> str:

@@ -356,7 +356,7 @@ def _fit_text(spec: ColumnSpec, text: pa.Array) -> pa.Array:
         text = pc.utf8_upper(text)
     elif domain.case == "lower":
         text = pc.utf8_lower(text)
-    limit = min(x for x in (spec.type.length, domain.max_length, 10_000) if x is not None)
+    limit = _text_limit(spec)
     if spec.unique and len(str(spec.total_rows)) > limit:
         raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but holds only {limit} characters", spec.column.path)
     if (pc.max(pc.utf8_length(text)).as_py() or 0) > limit:
@@ -428,7 +428,29 @@ def _scalar_values(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
         return pa.ListArray.from_arrays(pa.array(offsets), items)
     if spec.domain.patterns and kind in ("string", "text"):
         return _matching_text(spec, rng, rows)
+    if spec.unique and len(str(spec.total_rows)) > _text_limit(spec):
+        codes = _short_codes(spec, rows)
+        return pc.utf8_lower(codes) if spec.domain.case == "lower" else codes
     return _fit_text(spec, _text(spec, rng, rows))
+
+
+def _text_limit(spec: ColumnSpec) -> int:
+    return min(x for x in (spec.type.length, spec.domain.max_length, 10_000) if x is not None)
+
+
+_CODE_ALPHABET = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+
+
+def _short_codes(spec: ColumnSpec, rows: np.ndarray) -> pa.Array:
+    """Unique values too narrow for the row number in digits (a char(3) code over 1,000 rows):
+    the row number in base 36, as wide as the column."""
+    width = _text_limit(spec)
+    if len(_CODE_ALPHABET) ** width < spec.total_rows:
+        raise Unsatisfiable(f"'{spec.column.name}' must be unique over {spec.total_rows} rows but holds only "
+                            f"{width} characters", spec.column.path)
+    places = len(_CODE_ALPHABET) ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    digits = (rows.astype(np.int64)[:, None] // places[None, :]) % len(_CODE_ALPHABET)
+    return fixed_width_strings(_CODE_ALPHABET[digits])
 
 
 def _matching_text(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray) -> pa.Array:
@@ -436,7 +458,7 @@ def _matching_text(spec: ColumnSpec, rng: np.random.Generator, rows: np.ndarray)
     email format keeps real-looking emails), else strings generated from the first pattern and
     kept where they match the others too (RE2, as DuckDB and Arrow match)."""
     patterns = [p for p, _ in spec.domain.patterns]
-    limit = min(x for x in (spec.type.length, spec.domain.max_length, 10_000) if x is not None)
+    limit = _text_limit(spec)
     usual = _fit_text(spec, _text(spec, rng, rows)) if spec.semantic else None
     if usual is not None and all(_all_match(usual, p) for p in patterns):
         return usual
