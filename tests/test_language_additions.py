@@ -195,3 +195,97 @@ def test_the_seed_of_unsigned_and_char_columns_loads_and_keeps_to_them(pg_databa
     mariadb_database.run(_ddl("mysql", WIDTHS))
     mariadb_database.run((tmp_path / "seed" / "mysql.sql").read_text())
     assert mariadb_database.query("SELECT count(*) FROM stock")[0][0] > 0
+
+
+EDITS = """\
+design: edits
+version: 1.0.0
+description: Pages that remember when they were last touched
+targets: [postgres, mysql, sqlite, duckdb]
+entities:
+  page:
+    fields:
+      id: {type: bigint, pk: true}
+      body: {type: text}
+      touched_at: {type: timestamptz, default: now, on_update: now}
+  draft:
+    patterns: [timestamps]
+    fields:
+      id: {type: bigint, pk: true}
+      body: {type: text}
+"""
+LONG_AGO = "2001-02-03 04:05:06"
+
+
+def _touched_by_update(run, query, table: str = "page", column: str = "touched_at") -> bool:
+    """Whether an UPDATE that does not name the column moves it from long ago to now."""
+    run(f"INSERT INTO {table} (id, body, {column}) VALUES (1, 'first', '{LONG_AGO}')")
+    run(f"UPDATE {table} SET body = 'second' WHERE id = 1")
+    (value,) = query(f"SELECT {column} FROM {table} WHERE id = 1")[0]
+    return not str(value).startswith("2001")
+
+
+def test_on_update_now_sets_the_time_on_every_update_on_each_engine_that_can(pg_database, mariadb_database):
+    lite = sqlite3.connect(":memory:", isolation_level=None)
+    lite.executescript(_ddl("sqlite", EDITS))
+    pg_database.execute(_ddl("postgres", EDITS))
+    mariadb_database.run(_ddl("mysql", EDITS))
+    engines = {
+        "postgres": (pg_database.execute, lambda q: pg_database.execute(q).fetchall()),
+        "mysql": (mariadb_database.run, mariadb_database.query),
+        "sqlite": (lite.execute, lambda q: lite.execute(q).fetchall()),
+    }
+    for name, (run, query) in engines.items():
+        assert _touched_by_update(run, query), f"{name}: the UPDATE left touched_at as it was"
+        assert _touched_by_update(run, query, "draft", "updated_at"), f"{name}: the pattern's updated_at"
+    assert "ON UPDATE CURRENT_TIMESTAMP(6)" in _ddl("mysql", EDITS)
+    functions = [line for line in _ddl("postgres", EDITS).splitlines() if line.startswith("CREATE OR REPLACE FUNCTION")]
+    assert [f.split()[4] for f in functions] == ["set_touched_at()", "set_updated_at()"]
+
+
+def test_on_update_now_where_the_target_has_no_triggers_is_a_finding_at_the_field():
+    from schemaforge.ddl.render import render_ddl
+
+    design = load_design_text(EDITS, "designs/edits.yaml", "edits")
+    findings = [f for f in render_ddl(design, "duckdb").findings if f.code == "TG106"]
+    line = next(i for i, row in enumerate(EDITS.splitlines(), 1) if "on_update: now" in row)
+    assert [(f.location.line, "touched_at" in f.message) for f in findings if f.location.line == line] == [(line, True)]
+
+
+@pytest.mark.parametrize("bad, good, reported", [
+    ("touched_at: {type: date, on_update: now}", "touched_at: {type: timestamp, on_update: now}", "touched_at"),
+    ("body: {type: text, on_update: now}", "body: {type: text}", "body"),
+    # a second one in page: the later field is the one reported
+    ("body: {type: timestamptz, on_update: now}", "body: {type: timestamptz}", "touched_at"),
+    ("body: {type: text, on_update: cascade}", "body: {type: text}", "body"),
+])
+def test_on_update_now_misused_is_a_located_error(bad, good, reported):
+    original = "touched_at: {type: timestamptz, default: now, on_update: now}" if "touched_at" in bad else "body: {type: text}"
+    text = EDITS.replace(original, bad, 1)
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/edits.yaml", "edits")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith(reported))
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP105", line)]
+    load_design_text(EDITS.replace(original, good, 1), "designs/edits.yaml", "edits")  # its twin
+
+
+def test_a_migration_gives_and_takes_on_update_now_on_each_engine(pg_database, mariadb_database):
+    from schemaforge.migrate.render import render_migration
+
+    before_text = EDITS.replace("touched_at: {type: timestamptz, default: now, on_update: now}",
+                                "touched_at: {type: timestamptz, default: now}")
+    before = load_design_text(before_text, "designs/edits.yaml", "edits")
+    after = load_design_text(EDITS.replace("1.0.0", "1.1.0"), "designs/edits.yaml", "edits")
+    lite = sqlite3.connect(":memory:", isolation_level=None)
+    engines = {
+        "postgres": (pg_database.execute, lambda q: pg_database.execute(q).fetchall()),
+        "mysql": (mariadb_database.run, mariadb_database.query),
+        "sqlite": (lite.executescript, lambda q: lite.execute(q).fetchall()),
+    }
+    for name, (run, query) in engines.items():
+        run(_ddl(name, before_text))
+        run(render_migration(before, after, name))
+        assert _touched_by_update(run, query), f"{name}: the migration did not give touched_at its upkeep"
+        run("DELETE FROM page")
+        run(render_migration(after, before, name))
+        assert not _touched_by_update(run, query), f"{name}: the way back left the upkeep in place"

@@ -187,7 +187,7 @@ class DdlRenderer:
         self.enum_types()
         self.tree_path_type()
         self.sequences()
-        self.updated_at_function()
+        self.updated_at_functions()
         for entity in order:
             self.create_table(entity, deferred)
         for entity, fk in deferred:
@@ -807,16 +807,35 @@ class DdlRenderer:
         )
 
     def updated_at_column(self, entity: Entity) -> Column | None:
-        if "timestamps" not in entity.patterns:
-            return None
-        return next((c for c in entity.columns if c.name == "updated_at"), None)
+        """The column every UPDATE sets to the current time (the timestamps pattern's updated_at,
+        or a field with on_update: now), if the entity has one."""
+        return next((c for c in entity.columns if c.on_update_now), None)
 
-    def updated_at_function(self) -> None:
+    def updated_at_function_names(self) -> dict[str, tuple[str, Column]]:
+        """Physical column name -> (the trigger function that sets it to the time, a column of that
+        name): `set_<field>`, one per physical name, since the function writes the name."""
+        names: dict[str, tuple[str, Column]] = {}
+        for column in filter(None, map(self.updated_at_column, self.design.entities.values())):
+            if column.physical not in names:
+                taken = {function for function, _ in names.values()}
+                function = next(f for i in range(len(names) + 1) if (f := f"set_{column.name}" + (f"_{i}" if i else "")) not in taken)
+                names[column.physical] = (function, column)
+        return names
+
+    def updated_at_function_name(self, column: Column) -> str:
+        return self.updated_at_function_names()[column.physical][0]
+
+    def updated_at_functions(self, had: frozenset[str] = frozenset()) -> None:
+        """The trigger functions that set a column to the time, one per column name (the name is
+        written in the function), but those named in `had`."""
         template = self.target.UPDATED_AT_FUNCTION
-        column = next(filter(None, map(self.updated_at_column, self.design.entities.values())), None)
-        if template and column and self.target.UPDATED_AT_TRIGGER:
-            column_sql = self.target.generate(self.ident(column.physical))
-            self.emit(template.format(function="set_updated_at", column=column_sql), end=self.target.PROCEDURAL_END)
+        if not (template and self.target.UPDATED_AT_TRIGGER):
+            return
+        for function, column in self.updated_at_function_names().values():
+            if function not in had:
+                column_sql = self.target.generate(self.ident(column.physical))
+                self.emit(template.format(function=self.target.generate(self.ident(function)), column=column_sql),
+                          end=self.target.PROCEDURAL_END)
 
     def updated_at_trigger(self, entity: Entity) -> None:
         column = self.updated_at_column(entity)
@@ -824,9 +843,9 @@ class DdlRenderer:
             return
         template = self.target.UPDATED_AT_TRIGGER
         if template is None:
-            self.finding(entity.path, "TG106", "info",
-                         f"{self.target.title} has no triggers: '{entity.name}.updated_at' is set on insert "
-                         "but not maintained on update", fix="set updated_at in the application's UPDATE statements")
+            self.finding(column.path, "TG106", "info",
+                         f"{self.target.title} has no triggers: '{entity.name}.{column.name}' is set on insert "
+                         "but not maintained on update", fix=f"set {column.name} in the application's UPDATE statements")
             return
         dialect = self.target.dialect
         table = self.table(entity).sql(dialect)
@@ -836,9 +855,8 @@ class DdlRenderer:
         self.emit(template.format(
             trigger=self.constraint_name(f"trg_{entity.name}_updated_at", entity.path).sql(dialect),
             table=table, column=self.ident(column.physical).sql(dialect),
-            function="set_updated_at", key_join=key_join,
+            function=self.target.generate(self.ident(self.updated_at_function_name(column))), key_join=key_join,
         ), end=self.target.PROCEDURAL_END)
-
 
     def pattern_triggers(self, placed: list[tuple], writers: dict, code: str, missing, without: dict, statements) -> None:
         """A pattern that triggers keep: on a target in `writers`, the statements

@@ -37,6 +37,7 @@ class Column:
     path: Path
     default: Default | None = None
     identity: bool = False
+    on_update_now: bool = False  # set to the current time by every UPDATE (on_update: now)
     description: str | None = None
     format: str | None = None
     pii: str | None = None

@@ -669,6 +669,8 @@ class _Resolver:
                 nullable=nullable, default=default, path=entity.path, added_by=pattern,
                 description=f"maintained by the {pattern} pattern",
             ))
+        if "timestamps" in entity.patterns:  # its updated_at, the pattern's or the design's own field
+            entity.column("updated_at").on_update_now = True
         if tree_index:
             entity.indexes.append(Index(self.names.claim(f"ix_{entity.name}_{'_'.join(tree_index)}"), tree_index,
                                         entity.path + ("patterns",)))
@@ -697,8 +699,11 @@ class _Resolver:
                        fix="remove unsigned: here; put it on the key the ref points at")
         if spec.on_delete == "set_null" and not spec.nullable:
             self.error(path + ("on_delete",), f"on_delete: set_null needs nullable: true on '{src.name}.{field}'", "SP105")
-        if (spec.on_delete or spec.on_update) and not spec.ref:
-            self.error(path + ("on_delete" if spec.on_delete else "on_update",), "on_delete/on_update apply to ref fields only", "SP105")
+        if spec.on_update == "now":
+            self._on_update_now(entity, src, field, spec, columns)
+        elif (spec.on_delete or spec.on_update) and not spec.ref:
+            self.error(path + ("on_delete" if spec.on_delete else "on_update",), "on_delete/on_update apply to ref fields "
+                       "only (but on_update: now, on a timestamp)", "SP105")
         if not columns:
             return
         if spec.ref:
@@ -710,7 +715,8 @@ class _Resolver:
             entity.foreign_keys.append(ForeignKey(
                 name=self.names.claim(f"fk_{src.name}_{field}"), field=field, columns=tuple(columns),
                 target=target, target_columns=target_cols, on_delete=spec.on_delete,
-                on_update=spec.on_update, nullable=spec.nullable, one_to_one=spec.unique, path=path,
+                on_update=None if spec.on_update == "now" else spec.on_update, nullable=spec.nullable,
+                one_to_one=spec.unique, path=path,
             ))
         if spec.unique and tuple(columns) != entity.primary_key:
             entity.uniques.append(Unique(self.names.claim(f"uq_{src.name}_{field}"), tuple(columns), path + ("unique",)))
@@ -730,6 +736,22 @@ class _Resolver:
             column.generated = self.sql.row_expression(
                 spec.generated, path + ("generated",), column_names - {column.name}, f"generated '{src.name}.{field}'"
             )
+
+    def _on_update_now(self, entity: Entity, src, field: str, spec: FieldDef, columns: list[str]) -> None:
+        """`on_update: now`: the one column of its entity that every UPDATE sets to the time."""
+        where = src.field_path(field) + ("on_update",)
+        column = entity.column(columns[0]) if len(columns) == 1 else None
+        if spec.ref or column is None or column.type.kind not in ("timestamp", "timestamptz"):
+            self.error(where, "on_update: now applies to a timestamp or timestamptz field (on a ref, on_update is the "
+                       "foreign key's action: cascade, restrict, set_null, set_default or no_action)", "SP105")
+            return
+        other = next((c for c in entity.columns if c.on_update_now), None)
+        if other is not None:
+            already = "the timestamps pattern's updated_at" if "timestamps" in entity.patterns else f"'{other.field}'"
+            self.error(where, f"'{entity.name}' has one column that every UPDATE sets, and it is {already}", "SP105",
+                       fix="keep on_update: now on one field")
+            return
+        column.on_update_now = True
 
     def _value_checks(self, entity: Entity, spec: FieldDef, column: Column, column_names, path) -> None:
         """CHECKs that a field's value must pass: its own, its domain type's, its format's."""

@@ -111,7 +111,8 @@ class FieldDef(Shorthand):
     generated: str | None = None
     column: str | None = None
     on_delete: OnAction | None = None
-    on_update: OnAction | None = None
+    # On a ref: the foreign key's action. On a timestamp: `now`, set by every UPDATE of the row.
+    on_update: OnAction | Literal["now"] | None = None
 
 
 class IndexDef(Strict):

@@ -196,6 +196,8 @@ class AlterWriter(Writer):
             self.main.append(self.alter(table, self.drop_column(after)))
             self.add_column(Change("add", "column", change.old_entity, change.new_entity, None, after))
             return
+        if "on_update_now" in aspects and self.target.UPDATED_AT == "trigger":
+            self.updated_at_trigger_change(entity, change.old_entity, after)
         if self.target.COLUMN_CHANGE == "modify":  # MySQL restates the whole column
             definition = self.after.sql(self.after.column_def(entity, after, inline_pk=False))
             self.main.append(self.alter_text(table, f"MODIFY COLUMN {definition}"))
@@ -224,6 +226,15 @@ class AlterWriter(Writer):
             self.main.append(self.alter_text(table, f"ALTER COLUMN {self.target.generate(column)} {keyword} NOT NULL"))
         if "description" in aspects:
             self.main += self.column_comment(entity, after, removing=True)
+
+    def updated_at_trigger_change(self, entity: Entity, old_name: str, after: Column) -> None:
+        """A column that every UPDATE sets now, or no longer: its trigger made, or dropped."""
+        if after.on_update_now:
+            self.main += self.updated_at_function()
+            self.main += self.after.captured(self.after.updated_at_trigger, entity)
+        elif self.target.DROP_TRIGGER:
+            self.main.append(self.template(self.target.DROP_TRIGGER, trigger=f"trg_{old_name}_updated_at",
+                                           table=entity.table))
 
     def identity_change(self, table: str, column: Column) -> list[str]:
         """The identity added (and moved past the keys the column holds) or dropped, in place."""

@@ -18,7 +18,7 @@ from schemaforge.migrate.changes import Change
 from schemaforge.design.model import Check, Column, Design, Entity
 
 ChecksOf = Callable[[Design, Entity], list[Check]]
-COLUMN_ASPECTS = ("type", "nullable", "default", "identity", "generated", "description")
+COLUMN_ASPECTS = ("type", "nullable", "default", "identity", "generated", "description", "on_update_now")
 
 
 def diff_designs(old: Design, new: Design, checks_of: ChecksOf | None = None) -> list[Change]:

@@ -115,9 +115,10 @@ class Writer:
         return {n: o for n, o in pairs.items() if o in self.old.entities and o not in dropped}
 
     def updated_at_function(self) -> list[str]:
-        """The trigger function, when the new version is the first to need it."""
-        had = any(self.before.updated_at_column(e) for e in self.old.entities.values())
-        return [] if had else self.after.captured(self.after.updated_at_function)
+        """The trigger functions the new version is the first to need."""
+        had = frozenset(self.before.updated_at_function_name(c)
+                        for c in map(self.before.updated_at_column, self.old.entities.values()) if c)
+        return self.after.captured(self.after.updated_at_functions, had)
 
     # -- the file ----------------------------------------------------------------------------
     def write(self) -> str:
