@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import duckdb
@@ -289,3 +290,73 @@ def test_a_migration_gives_and_takes_on_update_now_on_each_engine(pg_database, m
         run("DELETE FROM page")
         run(render_migration(after, before, name))
         assert not _touched_by_update(run, query), f"{name}: the way back left the upkeep in place"
+
+
+NAMES = """\
+design: names
+version: 1.0.0
+description: A schema whose constraints carry the names its team gave them
+targets: [postgres, mysql, sqlite, duckdb]
+entities:
+  account:
+    fields:
+      id: {type: bigint, pk: true, constraint: Account_PK}
+      email: {type: string(200), unique: true, constraint: account_email_uq}
+      credit: {type: integer, check: "value >= 0", constraint: {check: account_credit_ck}}
+    indexes:
+      - {fields: [credit], name: pk_entry}
+  entry:
+    primary_key: {name: entry_key, fields: [account, line]}
+    unique:
+      entry_reference_uq: [account, reference]
+    checks:
+      sensible: {check: "amount <> 0", constraint: entry_amount_ck}
+    fields:
+      account: {ref: account, constraint: entry_account_fk}
+      line: {type: integer}
+      reference: {type: string(40)}
+      amount: {type: integer}
+"""
+GIVEN = {"Account_PK", "account_email_uq", "account_credit_ck", "entry_key", "entry_reference_uq", "entry_amount_ck",
+         "entry_account_fk"}
+
+
+def test_constraint_names_given_are_used_verbatim_on_each_engine(pg_database, mariadb_database):
+    pg_database.execute(_ddl("postgres", NAMES))
+    on_postgres = {name for (name,) in pg_database.execute("SELECT conname FROM pg_constraint JOIN pg_namespace n "
+                                                           "ON n.oid = connamespace WHERE nspname = 'public'").fetchall()}
+    assert on_postgres == GIVEN
+    indexes = {name for (name,) in pg_database.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
+    assert "pk_entry" in indexes  # an index named as the entry's key would have been: that one steps aside
+    mariadb_database.run(_ddl("mysql", NAMES))
+    on_mysql = {name for (name,) in mariadb_database.query(
+        "SELECT constraint_name FROM information_schema.table_constraints WHERE constraint_schema = DATABASE()")}
+    assert on_mysql == (GIVEN - {"Account_PK", "entry_key"}) | {"PRIMARY"}  # MySQL's key is always PRIMARY
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(_ddl("sqlite", NAMES))
+    schema = " ".join(sql for (sql,) in lite.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
+    assert all(re.search(f'CONSTRAINT "?{name}"? ', schema) for name in GIVEN), schema
+    duckdb.connect().execute(_ddl("duckdb", NAMES))
+
+
+@pytest.mark.parametrize("bad, good, code", [
+    # given twice (case aside): the second is reported
+    ("reference: {type: string(40), unique: true, constraint: ENTRY_KEY}",
+     "reference: {type: string(40), unique: true, constraint: entry_ref_uq}", "SP202"),
+    ("line: {type: integer, check: \"value > 0\", constraint: 9lives}",
+     "line: {type: integer, check: \"value > 0\", constraint: nine_lives}", "SP201"),
+    ("line: {type: integer, constraint: line_ck}", "line: {type: integer, check: \"value > 0\", constraint: line_ck}", "SP105"),
+    ("amount: {type: integer, check: \"value <> 0\", unique: true, constraint: amount_ck}",
+     "amount: {type: integer, check: \"value <> 0\", unique: true, constraint: {check: amount_ck, unique: amount_uq}}",
+     "SP105"),
+    ("amount: {type: integer, constraint: {ref: amount_fk}}", "amount: {type: integer}", "SP105"),
+])
+def test_constraint_names_misgiven_are_located_errors(bad, good, code):
+    field = bad.split(":")[0]
+    original = next(line.strip() for line in NAMES.splitlines() if line.strip().startswith(field + ":"))
+    text = NAMES.replace(original, bad)
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/names.yaml", "names")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
+    load_design_text(NAMES.replace(original, good), "designs/names.yaml", "names")  # its twin

@@ -372,9 +372,10 @@ class DdlRenderer:
         plain_key = self.target.PLAIN_INTEGER_KEY
         if plain_key and column.type.is_integer and not column.identity and entity.primary_key == (column.name,):
             kind = exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=plain_key, nullable=False)
-        return exp.ColumnDef(
-            this=self.ident(column.physical), kind=kind, constraints=[exp.ColumnConstraint(kind=c) for c in constraints],
-        )
+        named_key = inline_pk and entity.primary_key_named  # a key named by the design keeps its name inline too
+        return exp.ColumnDef(this=self.ident(column.physical), kind=kind, constraints=[
+            exp.ColumnConstraint(kind=c, this=self.ident(entity.primary_key_name) if named_key and
+                                 isinstance(c, exp.PrimaryKeyColumnConstraint) else None) for c in constraints])
 
     # -- constraints -------------------------------------------------------------------------
     def implied_checks(self, entity: Entity) -> list[Check]:

@@ -106,6 +106,7 @@ class Entity:
     columns: list[Column] = field(default_factory=list)
     primary_key: tuple[str, ...] = ()
     primary_key_name: str = ""
+    primary_key_named: bool = False  # the design gives the key's name (else it is made up)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     uniques: list[Unique] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)

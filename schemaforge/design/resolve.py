@@ -27,7 +27,7 @@ from schemaforge.design.model import (
 )
 from schemaforge.design.source import Path, SourceMap
 from schemaforge.design.structure import suggest
-from schemaforge.design.syntax import DesignDoc, DomainType, EntityDef, FieldDef
+from schemaforge.design.syntax import DesignDoc, DomainType, EntityDef, FieldDef, NamedCheck, NamedKey
 from schemaforge.design.types import ALL_TYPE_NAMES, LogicalType, TypeError_, parse_type
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -73,10 +73,20 @@ class _Names:
 
     def __init__(self):
         self.used: set[str] = set()
+        self.given: dict[str, Path] = {}  # names the design gives, folded: kept from generated ones
+
+    def give(self, name: str, path: Path) -> Path | None:
+        """Reserve a name the design gives; the path that gave it first if it is taken."""
+        folded = name.lower()
+        if folded in self.given:
+            return self.given[folded]
+        self.given[folded] = path
+        self.used |= {name, folded}
+        return None
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
-        while candidate in self.used:
+        while candidate in self.used or candidate.lower() in self.given:
             candidate, n = f"{name}_{n}", n + 1
         self.used.add(candidate)
         return candidate
@@ -126,6 +136,7 @@ class _Resolver:
     def run(self, text_sha256: str) -> Design:
         self._header()
         self._domain_types()
+        self._given_names()
         self._entity_sources()
         for name in self.sources:
             self._key_of(name)
@@ -140,6 +151,40 @@ class _Resolver:
             database=self.doc.database, targets=tuple(dict.fromkeys(targets)), entities=entities,
             doc=self.doc, source=self.source, text_sha256=text_sha256, enum_types=self.enum_types,
         )
+
+    def _given_names(self) -> None:
+        """Reserve every constraint and index name the design gives, before any is generated, so a
+        generated name steps around them; one given twice (the later in the file), or not a valid
+        name, is an error."""
+        given: list[tuple[str, Path, bool]] = []  # (name, where, whether the name is a mapping key)
+        for entity, spec in self.doc.entities.items():
+            path = ("entities", entity)
+            for field, field_spec in spec.fields.items():
+                names = field_spec.constraint
+                if isinstance(names, str):
+                    given.append((names, path + ("fields", field, "constraint"), False))
+                elif names:
+                    given += [(name, path + ("fields", field, "constraint", aspect), False) for aspect, name in names.items()]
+            if isinstance(spec.primary_key, NamedKey):
+                given.append((spec.primary_key.name, path + ("primary_key", "name"), False))
+            if isinstance(spec.unique, dict):
+                given += [(name, path + ("unique", name), True) for name in spec.unique]
+            given += [(check.constraint, path + ("checks", name, "constraint"), False)
+                      for name, check in spec.checks.items() if isinstance(check, NamedCheck) and check.constraint]
+            given += [(index.name, path + ("indexes", i, "name"), False) for i, index in enumerate(spec.indexes) if index.name]
+        for name, path, key in sorted(given, key=lambda item: self.source.value(item[1]).line):
+            self._give(name, path, key)
+
+    def _give(self, name: str, path: Path, key: bool = False) -> None:
+        if not PHYSICAL_NAME.match(name):
+            shown = name if len(name) <= 40 else name[:40] + "..."
+            self.error(path, f"constraint name '{shown}' {PHYSICAL_RULE}", "SP201", key=key)
+            return
+        first = self.names.give(name, path)
+        if first is not None:
+            self.error(path, f"the name '{name}' is given twice (first on line {self.source.value(first).line}); "
+                       "constraint and index names are one namespace on PostgreSQL", "SP202", key=key,
+                       fix="give each constraint a name of its own")
 
     def _default_targets(self) -> list[str]:
         if self.doc.database in ("polyglot", "microservices"):
@@ -431,6 +476,8 @@ class _Resolver:
         key: tuple[str, ...] = ()
         if src.spec.primary_key and pk_fields:
             self.error(src.path + ("primary_key",), "use either pk: true on one field or primary_key: [...], not both", "SP105")
+        elif isinstance(src.spec.primary_key, NamedKey):
+            key = tuple(self._field_names(src, src.spec.primary_key.fields, src.path + ("primary_key", "fields")))
         elif src.spec.primary_key:
             key = tuple(self._field_names(src, src.spec.primary_key, src.path + ("primary_key",)))
         elif len(pk_fields) > 1:
@@ -569,7 +616,11 @@ class _Resolver:
         self._add_pattern_columns(entity)
         self._duplicate_columns(entity)
         entity.primary_key = tuple(c for f in self.keys.get(src.name, ()) for c in field_columns.get(f, []))
-        entity.primary_key_name = self.names.claim(f"pk_{src.name}")
+        named_key = src.spec.primary_key.name if isinstance(src.spec.primary_key, NamedKey) else None
+        key_field = next((f for f, d in src.spec.fields.items() if d.pk), None)
+        named_key = named_key or (key_field and self._given_constraint(src.spec.fields[key_field], "pk"))
+        entity.primary_key_name = named_key or self.names.claim(f"pk_{src.name}")
+        entity.primary_key_named = bool(named_key)
         column_names = {c.name for c in entity.columns}
         for field, spec in src.spec.fields.items():
             self._field_constraints(entity, src, field, spec, field_columns.get(field, []), column_names)
@@ -694,6 +745,8 @@ class _Resolver:
                                               and entity.column(columns[0]).type.is_integer):
             self.error(path + ("identity",), "identity applies to an integer `pk` field", "SP105",
                        fix="remove identity:, or put it on the entity's integer key")
+        if spec.constraint is not None:
+            self._check_field_constraint(spec, path)
         if spec.unsigned and spec.ref:
             self.error(path + ("unsigned",), "a ref takes its target's type, unsigned or not", "SP105",
                        fix="remove unsigned: here; put it on the key the ref points at")
@@ -713,13 +766,15 @@ class _Resolver:
                 c for tf in (target_fields[1] if target_fields else ()) for c, _ in (self._columns_of(target, tf) or [])
             )
             entity.foreign_keys.append(ForeignKey(
-                name=self.names.claim(f"fk_{src.name}_{field}"), field=field, columns=tuple(columns),
+                name=self._given_constraint(spec, "ref") or self.names.claim(f"fk_{src.name}_{field}"),
+                field=field, columns=tuple(columns),
                 target=target, target_columns=target_cols, on_delete=spec.on_delete,
                 on_update=None if spec.on_update == "now" else spec.on_update, nullable=spec.nullable,
                 one_to_one=spec.unique, path=path,
             ))
         if spec.unique and tuple(columns) != entity.primary_key:
-            entity.uniques.append(Unique(self.names.claim(f"uq_{src.name}_{field}"), tuple(columns), path + ("unique",)))
+            name = self._given_constraint(spec, "unique") or self.names.claim(f"uq_{src.name}_{field}")
+            entity.uniques.append(Unique(name, tuple(columns), path + ("unique",)))
         (column,) = [entity.column(c) for c in columns][:1] or [None]
         if len(columns) != 1:
             if spec.check or spec.generated or spec.format:
@@ -736,6 +791,32 @@ class _Resolver:
             column.generated = self.sql.row_expression(
                 spec.generated, path + ("generated",), column_names - {column.name}, f"generated '{src.name}.{field}'"
             )
+
+    @staticmethod
+    def _constrained_aspects(spec: FieldDef) -> list[str]:
+        """The constraints a field makes, in the order `constraint:` names them."""
+        present = {"pk": spec.pk, "unique": spec.unique and not spec.pk, "ref": bool(spec.ref), "check": bool(spec.check)}
+        return [aspect for aspect, made in present.items() if made]
+
+    def _given_constraint(self, spec: FieldDef, aspect: str) -> str | None:
+        """The name `constraint:` gives the field's `aspect` constraint, if any."""
+        names = spec.constraint
+        if isinstance(names, dict):
+            return names.get(aspect)
+        return names if names and self._constrained_aspects(spec) == [aspect] else None
+
+    def _check_field_constraint(self, spec: FieldDef, path: Path) -> None:
+        aspects = self._constrained_aspects(spec)
+        if isinstance(spec.constraint, str):
+            if len(aspects) != 1:
+                made = " and ".join(aspects) if aspects else "no constraint (no pk, unique, ref or check)"
+                fix = "write constraint: {" + ", ".join(f"{a}: NAME" for a in aspects) + "}" if aspects else "remove constraint:"
+                self.error(path + ("constraint",), f"constraint: names one constraint, but the field makes {made}", "SP105", fix=fix)
+            return
+        for aspect in spec.constraint:
+            if aspect not in aspects:
+                self.error(path + ("constraint", aspect), f"constraint names a {aspect} constraint, but the field makes "
+                           f"none{' (it makes ' + ', '.join(aspects) + ')' if aspects else ''}", "SP105", key=True)
 
     def _on_update_now(self, entity: Entity, src, field: str, spec: FieldDef, columns: list[str]) -> None:
         """`on_update: now`: the one column of its entity that every UPDATE sets to the time."""
@@ -774,7 +855,8 @@ class _Resolver:
                 condition=True,
             )
             if tree is not None:
-                entity.checks.append(Check(self.names.claim(f"ck_{entity.name}_{column.name}"), on_column(tree), path + ("check",), "field"))
+                name = self._given_constraint(spec, "check") or self.names.claim(f"ck_{entity.name}_{column.name}")
+                entity.checks.append(Check(name, on_column(tree), path + ("check",), "field"))
         if column.format:
             if column.type.kind not in ("string", "text"):
                 self.error(path + ("format",), f"format applies to string and text fields, not {column.type}", "SP105")
@@ -787,17 +869,21 @@ class _Resolver:
         def columns_of(fields: list[str]) -> tuple[str, ...]:
             return tuple(c for f in fields for c in field_columns.get(f, []))
 
-        for i, group in enumerate(src.spec.unique):
-            fields = self._field_names(src, group, src.path + ("unique", i))
+        groups = src.spec.unique.items() if isinstance(src.spec.unique, dict) else enumerate(src.spec.unique)
+        for place, group in groups:
+            fields = self._field_names(src, group, src.path + ("unique", place))
             if len(fields) == len(group):
-                name = self.names.claim(f"uq_{src.name}_{'_'.join(fields)}")
-                entity.uniques.append(Unique(name, columns_of(fields), src.path + ("unique", i)))
-        for name, text in src.spec.checks.items():
+                name = place if isinstance(place, str) else self.names.claim(f"uq_{src.name}_{'_'.join(fields)}")
+                entity.uniques.append(Unique(name, columns_of(fields), src.path + ("unique", place)))
+        for name, check in src.spec.checks.items():
             path = src.path + ("checks", name)
+            text = check.check if isinstance(check, NamedCheck) else check
             if self.check_name(name, path, "check"):
-                tree = self.sql.row_expression(text, path, column_names, f"check '{src.name}.{name}'", condition=True)
+                where = path + ("check",) if isinstance(check, NamedCheck) else path
+                tree = self.sql.row_expression(text, where, column_names, f"check '{src.name}.{name}'", condition=True)
                 if tree is not None:
-                    entity.checks.append(Check(self.names.claim(f"ck_{src.name}_{name}"), tree, path, "entity"))
+                    given = check.constraint if isinstance(check, NamedCheck) else None
+                    entity.checks.append(Check(given or self.names.claim(f"ck_{src.name}_{name}"), tree, where, "entity"))
         for i, index in enumerate(src.spec.indexes):
             path = src.path + ("indexes", i)
             fields = self._field_names(src, index.fields, path + ("fields",))
@@ -805,9 +891,7 @@ class _Resolver:
             where = None
             if index.where:
                 where = self.sql.row_expression(index.where, path + ("where",), column_names, "an index predicate", condition=True)
-            if index.name:
-                self.check_name(index.name, path + ("name",), "index")
-            name = self.names.claim(index.name or f"ix_{src.name}_{'_'.join(fields)}")
+            name = index.name or self.names.claim(f"ix_{src.name}_{'_'.join(fields)}")
             entity.indexes.append(Index(
                 name, columns_of(fields), path, index.unique, where, index.using, columns_of(include)
             ))

@@ -91,6 +91,9 @@ class DomainType(Shorthand):
     description: str | None = None
 
 
+ConstrainedAspect = Literal["pk", "unique", "ref", "check"]
+
+
 class FieldDef(Shorthand):
     """One field of an entity; a bare string is its type (`price: money`)."""
 
@@ -113,6 +116,9 @@ class FieldDef(Shorthand):
     on_delete: OnAction | None = None
     # On a ref: the foreign key's action. On a timestamp: `now`, set by every UPDATE of the row.
     on_update: OnAction | Literal["now"] | None = None
+    # The name of the field's constraint (its pk, unique, ref or check), used verbatim; a mapping
+    # names each where the field has several (`{pk: order_pk, check: order_id_positive}`).
+    constraint: str | dict[ConstrainedAspect, str] | None = None
 
 
 class IndexDef(Strict):
@@ -124,14 +130,32 @@ class IndexDef(Strict):
     include: list[str] = []
 
 
+class NamedKey(Strict):
+    """`primary_key: {name: order_line_pk, fields: [order, line]}`: a key with its constraint's name."""
+
+    name: str
+    fields: list[str] = Field(min_length=1)
+
+
+class NamedCheck(Strict):
+    """`checks: {dates: {check: "due_on > lent_on", constraint: loan_dates_ck}}`."""
+
+    check: str
+    constraint: str | None = None
+
+
+FieldGroup = Annotated[list[str], Field(min_length=1)]
+
+
 class EntityDef(Strict):
     description: str | None = None
     table: str | None = None
     fields: dict[str, FieldDef] = Field(min_length=1)
-    primary_key: list[str] | None = Field(default=None, min_length=1)
-    unique: list[Annotated[list[str], Field(min_length=1)]] = []
+    primary_key: Annotated[list[str], Field(min_length=1)] | NamedKey | None = None
+    # A list of field groups, or constraint name -> field group.
+    unique: list[FieldGroup] | dict[str, FieldGroup] = []
     indexes: list[IndexDef] = []
-    checks: dict[str, str] = {}
+    checks: dict[str, str | NamedCheck] = {}
     patterns: list[PatternUse] = []
     renamed_from: str | None = None
 
