@@ -360,3 +360,115 @@ def test_constraint_names_misgiven_are_located_errors(bad, good, code):
     line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
     assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
     load_design_text(NAMES.replace(original, good), "designs/names.yaml", "names")  # its twin
+
+
+CYCLE = """\
+design: cycle
+version: 1.0.0
+description: Every department has a manager, who works in a department
+targets: [postgres, mysql, sqlite, duckdb, sqlserver, oracle]
+entities:
+  department:
+    fields:
+      id: {type: bigint, pk: true, identity: false}
+      name: {type: string(60)}
+      manager: {ref: employee, deferrable: true}
+  employee:
+    fields:
+      id: {type: bigint, pk: true, identity: false}
+      name: {type: string(60)}
+      department: {ref: department}
+seed:
+  rows: {department: 20, employee: 200}
+"""
+
+
+def test_a_not_null_cycle_is_refused_unless_one_of_its_references_is_deferrable():
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(CYCLE.replace(", deferrable: true", ""), "designs/cycle.yaml", "cycle")
+    assert [f.code for f in raised.value.findings] == ["SP404"]
+    load_design_text(CYCLE, "designs/cycle.yaml", "cycle")  # its twin
+
+
+def _deferred_insert(run, commit, orphan: bool) -> bool:
+    """A department whose manager arrives later in the transaction: taken at COMMIT, unless the
+    manager never arrives."""
+    try:
+        run("INSERT INTO department (id, name, manager_id) VALUES (1, 'Sales', 10)")
+        run(f"INSERT INTO employee (id, name, department_id) VALUES ({11 if orphan else 10}, 'Ann', 1)")
+        commit()
+    except Exception:
+        return False
+    return True
+
+
+def test_a_deferrable_reference_is_checked_at_commit_on_postgres_and_sqlite(pg_database):
+    import psycopg
+
+    from conftest import PG_DSN
+
+    for orphan in (False, True):
+        with psycopg.connect(PG_DSN, dbname=pg_database.info.dbname) as conn:
+            conn.execute("DROP TABLE IF EXISTS department, employee CASCADE")
+            conn.execute(_ddl("postgres", CYCLE))
+            conn.commit()
+            assert _deferred_insert(conn.execute, conn.commit, orphan) is not orphan, f"postgres, orphan={orphan}"
+        lite = sqlite3.connect(":memory:", isolation_level=None)
+        lite.execute("PRAGMA foreign_keys = ON")
+        lite.executescript(_ddl("sqlite", CYCLE))
+        lite.execute("BEGIN")
+        assert _deferred_insert(lite.execute, lambda: lite.execute("COMMIT"), orphan) is not orphan, f"sqlite, orphan={orphan}"
+    assert "DEFERRABLE INITIALLY DEFERRED" in _ddl("oracle", CYCLE)
+
+
+def test_where_a_reference_cannot_be_deferred_it_is_a_finding_at_the_ref():
+    from schemaforge.ddl.render import render_ddl
+
+    design = load_design_text(CYCLE, "designs/cycle.yaml", "cycle")
+    line = next(i for i, row in enumerate(CYCLE.splitlines(), 1) if "deferrable: true" in row)
+    for target in ("mysql", "sqlserver"):
+        findings = [(f.code, f.severity, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG113"]
+        assert findings == [("TG113", "warning", line)], target
+    assert [f.code for f in render_ddl(design, "postgres").findings if f.code == "TG113"] == []
+
+
+def test_the_seed_of_a_not_null_cycle_loads_on_every_engine(pg_database, mariadb_database, tmp_path):
+    from conftest import psql_file
+    from schemaforge.deliverables.seed import build_seed
+
+    design = load_design_text(CYCLE, "designs/cycle.yaml", "cycle")
+    assert build_seed(design, tmp_path).problems == []
+    seed = tmp_path / "seed"
+    pg_database.execute(_ddl("postgres", CYCLE))
+    psql_file(pg_database, seed / "postgres.sql")
+    assert pg_database.execute("SELECT count(*) FROM department d JOIN employee e ON e.id = d.manager_id").fetchone() == (20,)
+    mariadb_database.run(_ddl("mysql", CYCLE))
+    mariadb_database.run((seed / "mysql.sql").read_text())
+    assert mariadb_database.query("SELECT count(*) FROM department d JOIN employee e ON e.id = d.manager_id") == [(20,)]
+    assert mariadb_database.query("SELECT @@foreign_key_checks") == [(1,)]  # turned back on
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(_ddl("sqlite", CYCLE) + (seed / "sqlite.sql").read_text())
+    assert lite.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert lite.execute("SELECT count(*) FROM department WHERE manager_id IS NULL").fetchone() == (0,)
+    duck = duckdb.connect()
+    duck.execute(_ddl("duckdb", CYCLE))
+    duck.execute((seed / "duckdb.sql").read_text())
+    assert duck.execute("SELECT count(*) FROM employee").fetchone() == (200,)
+    server = (seed / "sqlserver.sql").read_text()
+    assert "NOCHECK CONSTRAINT fk_department_manager" in server and "WITH CHECK CHECK CONSTRAINT fk_department_manager" in server
+
+
+def test_a_migration_makes_a_reference_deferrable_in_place(pg_database):
+    from schemaforge.migrate.render import render_migration
+
+    before_text = CYCLE.replace("      manager: {ref: employee, deferrable: true}", "      manager: {ref: employee, nullable: true}")
+    after_text = CYCLE.replace("1.0.0", "1.1.0").replace("{ref: employee, deferrable: true}",
+                                                         "{ref: employee, nullable: true, deferrable: true}")
+    before = load_design_text(before_text, "designs/cycle.yaml", "cycle")
+    after = load_design_text(after_text, "designs/cycle.yaml", "cycle")
+    pg_database.execute(_ddl("postgres", before_text))
+    pg_database.execute(render_migration(before, after, "postgres"))
+    deferred = "SELECT condeferrable AND condeferred FROM pg_constraint WHERE conname = 'fk_department_manager'"
+    assert pg_database.execute(deferred).fetchone() == (True,)
+    pg_database.execute(render_migration(after, before, "postgres"))
+    assert pg_database.execute(deferred).fetchone() == (False,)

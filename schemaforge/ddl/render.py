@@ -483,7 +483,26 @@ class DdlRenderer:
                              "uses the default (no action)", fix="perform the action in the application for this target")
             elif clause:
                 options.append(f"ON {event} {clause}")
+        if fk.deferrable:
+            options += self.deferrable(entity, fk)
         return options
+
+    def deferrable(self, entity: Entity, fk: ForeignKey) -> list[str]:
+        """DEFERRABLE INITIALLY DEFERRED where the target can check the key at COMMIT; else a
+        finding, a warning where the key closes a cycle of NOT NULL references."""
+        if self.target.DEFERRABLE:
+            return ["DEFERRABLE INITIALLY DEFERRED"]
+        if self.target.FOREIGN_KEYS:
+            in_cycle = any(later is fk for _, later in creation_order(self.design)[1]) and not fk.nullable
+            how = ("unchecked" if self.target.SEED_UNCHECKED_REFERENCE is None or self.target.DEFERRED_FOREIGN_KEYS == "none"
+                   else "with the check off")
+            self.finding(fk.path, "TG113", "warning" if in_cycle else "info",
+                         f"{self.target.title} checks foreign key {fk.name} on '{entity.name}' at once, not at commit"
+                         + (f": the rows of its cycle of NOT NULL references go in {how} (the seed load script "
+                            "does that)" if in_cycle else ""),
+                         fix="insert the rows of the cycle in one statement per table, parents first, or drop the "
+                             "check for the load" if in_cycle else None)
+        return []
 
     def tenant_set_null(self, entity: Entity, fk: ForeignKey, event: str) -> tuple[str | None, str | None]:
         """(problem, clause) of SET NULL on a tenant-scoped reference: the tenant key it leads

@@ -131,6 +131,11 @@ class SqlTarget:
     SINGLE_CASCADE_PATH: ClassVar[bool] = False
     FK_NEEDS_INDEX: ClassVar[bool] = False  # some index must lead with a foreign key's columns
     DEFERRED_FOREIGN_KEYS: ClassVar[Literal["alter", "inline", "none"]] = "alter"
+    # A foreign key can be checked at COMMIT (DEFERRABLE INITIALLY DEFERRED): `deferrable: true`.
+    DEFERRABLE: ClassVar[bool] = False
+    # Where it cannot: how the seed load script fills a cycle of NOT NULL references, before and
+    # after the rows, with {table} and {name} (the foreign key); None: the key goes unchecked.
+    SEED_UNCHECKED_REFERENCE: ClassVar[tuple[str, str] | None] = None
     UNIQUE_CONSTRAINTS: ClassVar[bool] = True  # False: keys and uniques are not enforced (TG109)
     UNIQUE_NULLS_DISTINCT: ClassVar[bool] = True  # False: a UNIQUE admits a single NULL
     COMMENTS: ClassVar[Literal["statement", "inline", "extended_property", "none"]] = "statement"
@@ -354,6 +359,7 @@ class Postgres(SqlTarget):
     }
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
+    DEFERRABLE = True
     SET_NULL_COLUMNS = True
     MATERIALIZED_READ_MODELS = True
     INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "brin"})
@@ -449,6 +455,7 @@ class Sqlite(SqlTarget):
     JSON_CHECK = "json_valid({column})"
     ARRAY_AS_JSON = True
     DEFERRED_FOREIGN_KEYS = "inline"  # SQLite resolves a REFERENCES target when rows arrive
+    DEFERRABLE = True
     COMMENTS = "none"
     SEED_LITERALS = {
         **SqlTarget.SEED_LITERALS,
@@ -543,6 +550,8 @@ class MySQL(SqlTarget):
     FK_DELETE_ACTIONS = {k: v for k, v in SqlTarget.FK_DELETE_ACTIONS.items() if k != "set_default"}  # InnoDB refuses it
     FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
     FK_NEEDS_INDEX = True
+    # Session-wide, and MySQL does not check the rows again when it is turned back on.
+    SEED_UNCHECKED_REFERENCE = ("SET FOREIGN_KEY_CHECKS = 0;", "SET FOREIGN_KEY_CHECKS = 1;")
     COMMENTS = "inline"
     UNSUPPORTED_EXPRESSIONS = NONDETERMINISTIC
     CHECK_EXCLUDES = frozenset({"identity", "fk_action"})
@@ -615,6 +624,9 @@ class SqlServer(SqlTarget):
     FK_DELETE_ACTIONS = {**SqlTarget.FK_DELETE_ACTIONS, "restrict": "NO ACTION"}
     FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
     SINGLE_CASCADE_PATH = True
+    # WITH CHECK CHECK checks every row again, and the key is trusted after.
+    SEED_UNCHECKED_REFERENCE = ("ALTER TABLE {table} NOCHECK CONSTRAINT {name};",
+                                "ALTER TABLE {table} WITH CHECK CHECK CONSTRAINT {name};")
     UNIQUE_NULLS_DISTINCT = False
     COMMENTS = "extended_property"
     UNSUPPORTED_EXPRESSIONS = _REGEX  # no regular expressions before SQL Server 2025
@@ -703,6 +715,7 @@ class Oracle(SqlTarget):
     # a referenced key are always refused.
     FK_DELETE_ACTIONS = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": None, "no_action": None}
     FK_UPDATE_ACTIONS = {"restrict": None, "no_action": None}
+    DEFERRABLE = True
     UNSUPPORTED_EXPRESSIONS = NONDETERMINISTIC  # ORA-02436 in a CHECK
     PARTIAL_INDEXES = False
     NOT_NULL_ON_GENERATED = False  # a virtual column is as null as what it reads

@@ -70,6 +70,13 @@ class ForeignKey:
     # multi_tenant: the reference leads with the tenant key on both sides, so it cannot reach
     # another tenant's row (its first column is the tenant key, shared with the tenant reference).
     tenant_scoped: bool = False
+    deferrable: bool = False  # checked at COMMIT where the target can defer it
+
+    @property
+    def may_wait(self) -> bool:
+        """Can the rows be inserted before the rows they reference (the reference is filled
+        later, or checked at commit)?"""
+        return self.nullable or self.deferrable
 
     @property
     def own_columns(self) -> tuple[str, ...]:

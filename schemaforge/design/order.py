@@ -9,9 +9,9 @@ def creation_order(design: Design) -> tuple[list[Entity], list[tuple[Entity, For
     """Tables in an order where each reference resolves, in design order where possible.
 
     When every remaining table waits on another, the first one whose NOT NULL references are
-    all met goes next (the loader guarantees one exists), and its nullable references to
-    tables not yet created are returned as deferred: added (DDL) or filled (seed data) after
-    every table exists.
+    all met goes next (the loader guarantees one exists; a deferrable reference counts as one
+    that can wait), and its nullable and deferrable references to tables not yet created are
+    returned as deferred: added (DDL) or filled (seed data) after every table exists.
     """
     remaining = list(design.entities.values())
     created: set[str] = set()
@@ -21,7 +21,7 @@ def creation_order(design: Design) -> tuple[list[Entity], list[tuple[Entity, For
     def waits_on(entity: Entity, nullable_too: bool) -> list[ForeignKey]:
         return [
             fk for fk in entity.foreign_keys
-            if fk.target != entity.name and fk.target not in created and (nullable_too or not fk.nullable)
+            if fk.target != entity.name and fk.target not in created and (nullable_too or not fk.may_wait)
         ]
 
     while remaining:

@@ -747,6 +747,9 @@ class _Resolver:
                        fix="remove identity:, or put it on the entity's integer key")
         if spec.constraint is not None:
             self._check_field_constraint(spec, path)
+        if spec.deferrable and not spec.ref:
+            self.error(path + ("deferrable",), "deferrable applies to ref fields (a foreign key checked at commit)",
+                       "SP105", fix="remove deferrable:")
         if spec.unsigned and spec.ref:
             self.error(path + ("unsigned",), "a ref takes its target's type, unsigned or not", "SP105",
                        fix="remove unsigned: here; put it on the key the ref points at")
@@ -770,7 +773,7 @@ class _Resolver:
                 field=field, columns=tuple(columns),
                 target=target, target_columns=target_cols, on_delete=spec.on_delete,
                 on_update=None if spec.on_update == "now" else spec.on_update, nullable=spec.nullable,
-                one_to_one=spec.unique, path=path,
+                one_to_one=spec.unique, path=path, deferrable=spec.deferrable,
             ))
         if spec.unique and tuple(columns) != entity.primary_key:
             name = self._given_constraint(spec, "unique") or self.names.claim(f"uq_{src.name}_{field}")
@@ -912,7 +915,7 @@ class _Resolver:
         """Report foreign-key cycles of NOT NULL refs: no insert order can satisfy them. One cycle
         per strongly connected component (found in linear time), through its first entity: once
         it is broken, the next build names any other."""
-        edges = {name: [fk for fk in entity.foreign_keys if not fk.nullable and fk.target in entities]
+        edges = {name: [fk for fk in entity.foreign_keys if not fk.may_wait and fk.target in entities]
                  for name, entity in entities.items()}
         successors = {name: [fk.target for fk in fks] for name, fks in edges.items()}
         for component in strongly_connected(list(entities), successors):
@@ -924,7 +927,7 @@ class _Resolver:
             self.findings.append(Finding(
                 self.source.value(step[0][1].path),
                 f"foreign keys form a cycle that no insert order can satisfy: {chain}",
-                "SP404", fix="make one ref of the cycle nullable: true",
+                "SP404", fix="make one ref of the cycle nullable: true, or deferrable: true (checked at commit)",
             ))
 
 

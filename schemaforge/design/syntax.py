@@ -116,6 +116,9 @@ class FieldDef(Shorthand):
     on_delete: OnAction | None = None
     # On a ref: the foreign key's action. On a timestamp: `now`, set by every UPDATE of the row.
     on_update: OnAction | Literal["now"] | None = None
+    # On a ref: the foreign key is checked at COMMIT where the target can defer it, so a cycle of
+    # NOT NULL references can be filled in one transaction.
+    deferrable: bool = False
     # The name of the field's constraint (its pk, unique, ref or check), used verbatim; a mapping
     # names each where the field has several (`{pk: order_pk, check: order_id_positive}`).
     constraint: str | dict[ConstrainedAspect, str] | None = None

@@ -170,7 +170,7 @@ class _TableDiff:
         # refuses to change a column a foreign key uses, so the key is dropped and added again.
         table = self.before if old_side else self.after
         types = tuple(str(table.column(c).type) for c in fk.columns)
-        return (self.own(fk.columns, old_side), target, target_columns, fk.on_delete, fk.on_update, types)
+        return (self.own(fk.columns, old_side), target, target_columns, fk.on_delete, fk.on_update, types, fk.deferrable)
 
 
 def _column_aspect(column: Column, aspect: str):

@@ -67,7 +67,10 @@ def parquet_options(entity: Entity) -> dict:
 
 
 def physical_schema(entity: Entity) -> pa.Schema:
-    return pa.schema([pa.field(c.physical, arrow_type(c.type), nullable=c.nullable or c.generated is not None) for c in entity.columns])
+    # A deferrable reference's column is empty until its cycle's other tables exist.
+    filled_later = {c for fk in entity.foreign_keys if fk.deferrable for c in fk.columns}
+    return pa.schema([pa.field(c.physical, arrow_type(c.type), nullable=c.nullable or c.generated is not None
+                               or c.name in filled_later) for c in entity.columns])
 
 
 class GeneratorFailed(Exception):

@@ -33,7 +33,7 @@ from schemaforge.ddl.render import DdlRenderer
 from schemaforge.ddl.targets import SQL_TARGETS, SqlTarget
 from schemaforge.seed.generate import DUCKDB_MEMORY_MB
 from schemaforge.seed.sql import literal, parquet_path, read_parquet, sandboxed_connection
-from schemaforge.design.model import Column, Design, Entity
+from schemaforge.design.model import Column, Design, Entity, ForeignKey
 from schemaforge.design.order import creation_order
 from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
@@ -147,6 +147,18 @@ class _Script:
             f"levels AS (SELECT {ROW}, {DEPTH} FROM tree)"
         )
 
+    def unchecked_references(self, whole: list[tuple[Entity, ForeignKey]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The statements that turn off, then on, the check of references the target cannot defer."""
+        template = self.target.SEED_UNCHECKED_REFERENCE
+        if self.target.DEFERRABLE or template is None or self.target.DEFERRED_FOREIGN_KEYS == "none" or not whole:
+            return (), ()
+        off, on = [], []
+        for entity, fk in whole:
+            names = {"table": self.ident(entity.table), "name": self.target.generate(self.renderer.foreign_key(entity, fk).this)}
+            off.append(template[0].format(**names))
+            on.append(template[1].format(**names))
+        return tuple(dict.fromkeys(off)), tuple(dict.fromkeys(on))
+
     def updates(self, entity: Entity, columns: list[Column]) -> None:
         key = [entity.column(c) for c in entity.primary_key]
         sets = _separated([_concat([f"'{self.ident(c.physical)} = '", self.value_sql(c)]) for c in columns], "', '")
@@ -194,14 +206,19 @@ class _Script:
         order, deferred = creation_order(self.design)
         if not self.target.FOREIGN_KEYS:
             deferred = []  # nothing checks references: every row goes in whole
+        # A NOT NULL reference of a cycle (deferrable: true) goes in with its row: checked at
+        # COMMIT, or with the check off around the rows where the target cannot defer it.
+        whole = [(e, fk) for e, fk in deferred if not fk.nullable]
+        deferred = [(e, fk) for e, fk in deferred if fk.nullable]
+        unchecked = self.unchecked_references(whole)
         before_rows, after_rows = self.rule_lines()
         self.header()
-        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + before_rows))
+        self.out.write("".join(line + "\n" for line in self.target.SEED_PROLOGUE + before_rows + unchecked[0]))
         for entity in self.loaded(order):
             self.inserts(entity, {c for e, fk in deferred if e is entity for c in fk.columns})
         for entity, fk in deferred:
             self.updates(entity, [entity.column(c) for c in fk.columns])
-        self.out.write("".join(line + "\n" for line in after_rows))
+        self.out.write("".join(line + "\n" for line in unchecked[1] + after_rows))
         for entity in order:
             self.identities(entity)
         self.out.write("".join(line + "\n" for line in self.target.SEED_EPILOGUE))
