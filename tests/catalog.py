@@ -17,8 +17,15 @@ def postgres(conn) -> dict:
     return {
         "columns": rows(
             "SELECT table_name, column_name, udt_name, character_maximum_length, numeric_precision, numeric_scale, "
-            "is_nullable, column_default, is_identity, is_generated, generation_expression "
+            "is_nullable, column_default, is_identity, is_generated, generation_expression, domain_name "
             "FROM information_schema.columns WHERE table_schema = 'public'"
+        ),
+        "domains": rows(
+            "SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, "
+            "obj_description(t.oid, 'pg_type'), "
+            "(SELECT string_agg(c.conname || ' ' || pg_get_constraintdef(c.oid), '; ' ORDER BY c.conname) "
+            " FROM pg_constraint c WHERE c.contypid = t.oid) "
+            "FROM pg_type t WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace"
         ),
         "constraints": rows(
             "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid), convalidated "

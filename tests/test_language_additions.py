@@ -472,3 +472,108 @@ def test_a_migration_makes_a_reference_deferrable_in_place(pg_database):
     assert pg_database.execute(deferred).fetchone() == (True,)
     pg_database.execute(render_migration(after, before, "postgres"))
     assert pg_database.execute(deferred).fetchone() == (False,)
+
+
+DOMAINS = """\
+design: domains
+version: 1.0.0
+description: Prices and codes held by named types
+targets: [postgres, mysql, sqlite, duckdb]
+types:
+  money: {type: decimal(12,2), check: "value >= 0", default: 0, description: An amount in euros}
+  code: {type: char(3), check: "value = upper(value)"}
+  contact: {type: string(320), format: email}
+  price: {type: integer, check: "value > 0"}
+entities:
+  product:
+    fields:
+      id: {type: bigint, pk: true}
+      sku: {type: code, unique: true}
+      list_price: money
+      sale_price: {type: money, default: 5}
+      support: {type: contact, nullable: true}
+  price:
+    description: a table named as a type
+    fields:
+      id: {type: bigint, pk: true}
+      amount: price
+"""
+
+
+def test_named_types_are_domains_on_postgres_with_their_default_and_check(pg_database):
+    pg_database.execute(_ddl("postgres", DOMAINS))
+    domains = dict(pg_database.execute(
+        "SELECT typname, format_type(typbasetype, typtypmod) || ' ' || coalesce(typdefault, '-') FROM pg_type "
+        "WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace").fetchall())
+    # money is PostgreSQL's own type, price the row type of table price: their domains step aside
+    assert domains == {"money_domain": "numeric(12,2) 0.00", "code": "character(3) -", "contact": "character varying(320) -",
+                       "price_domain": "integer -"}
+    columns = dict(pg_database.execute(
+        "SELECT column_name, coalesce(domain_name, '-') || ' ' || coalesce(column_default, '-') "
+        "FROM information_schema.columns WHERE table_name = 'product'").fetchall())
+    assert columns == {"id": "- -", "sku": "code -", "list_price": "money_domain -", "sale_price": "money_domain 5.00",
+                       "support": "contact -"}
+    pg_database.execute("INSERT INTO product (id, sku) VALUES (1, 'ABC')")
+    assert pg_database.execute("SELECT list_price, sale_price FROM product").fetchone() == (0, 5)
+    for bad in ("INSERT INTO product (id, sku, list_price) VALUES (2, 'ABD', -1)",
+                "INSERT INTO product (id, sku) VALUES (3, 'abc')",
+                "INSERT INTO product (id, sku, support) VALUES (4, 'ABE', 'not an email')"):
+        with pytest.raises(Exception, match="violates check constraint"):
+            pg_database.execute(bad)
+    assert not [c for (c,) in pg_database.execute("SELECT conname FROM pg_constraint WHERE contype = 'c' "
+                                                  "AND conrelid <> 0").fetchall()], "the domains hold the checks"
+
+
+def test_named_types_elsewhere_put_their_default_and_check_on_the_column(mariadb_database):
+    mariadb_database.run(_ddl("mysql", DOMAINS))
+    mariadb_database.run("INSERT INTO product (id, sku) VALUES (1, 'ABC')")
+    assert mariadb_database.query("SELECT list_price, sale_price FROM product") == [(0, 5)]
+    assert not _taken(mariadb_database.run, "INSERT INTO product (id, sku, list_price) VALUES (2, 'ABD', -1)")
+    assert _taken(mariadb_database.run, "INSERT INTO product (id, sku, list_price) VALUES (2, 'ABD', 1)")
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(_ddl("sqlite", DOMAINS))
+    lite.execute("INSERT INTO product (id, sku) VALUES (1, 'ABC')")
+    assert lite.execute("SELECT list_price, sale_price FROM product").fetchone() == (0, 5)
+    assert not _taken(lite.execute, "INSERT INTO product (id, sku) VALUES (2, 'abc')")
+
+
+@pytest.mark.parametrize("bad, good", [
+    ('money: {type: decimal(12,2), check: "value >= 0", default: abc, description: An amount in euros}',
+     'money: {type: decimal(12,2), check: "value >= 0", default: 1.5, description: An amount in euros}'),
+    ('code: {type: char(3), check: "value = upper(value)", default: ABCD}',
+     'code: {type: char(3), check: "value = upper(value)", default: ABC}'),
+])
+def test_a_named_type_default_that_does_not_fit_is_a_located_error(bad, good):
+    original = next(line.strip() for line in DOMAINS.splitlines() if line.strip().startswith(bad.split(":")[0] + ":"))
+    text = DOMAINS.replace(original, bad)
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/domains.yaml", "domains")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP303", line)]
+    load_design_text(DOMAINS.replace(original, good), "designs/domains.yaml", "domains")
+
+
+@pytest.mark.parametrize("change", ["field_takes_the_type", "check_changes", "base_type_changes", "type_dropped"])
+def test_migrations_move_columns_into_and_out_of_domains_and_change_them_in_place(change, pg_database, pg_database_2):
+    import catalog
+    from schemaforge.migrate.render import render_migration
+
+    before_text = DOMAINS.replace("      list_price: money", "      list_price: decimal(12,2)")
+    after_text = {
+        "field_takes_the_type": DOMAINS,
+        "check_changes": before_text.replace('check: "value >= 0", default: 0', 'check: "value > 0", default: 1'),
+        "base_type_changes": before_text.replace("money: {type: decimal(12,2)", "money: {type: decimal(14,2)"),
+        "type_dropped": before_text.replace("      sale_price: {type: money, default: 5}", "      sale_price: {type: decimal(12,2), default: 5}"),
+    }[change].replace("1.0.0", "1.1.0")
+    before = load_design_text(before_text, "designs/domains.yaml", "domains")
+    after = load_design_text(after_text, "designs/domains.yaml", "domains")
+    pg_database.execute(_ddl("postgres", before_text))
+    pg_database.execute("INSERT INTO product (id, sku, list_price, sale_price) VALUES (1, 'ABC', 7, 8)")
+    pg_database.execute(render_migration(before, after, "postgres"))
+    pg_database_2.execute(_ddl("postgres", after_text))
+    assert catalog.postgres(pg_database) == catalog.postgres(pg_database_2)
+    assert pg_database.execute("SELECT list_price, sale_price FROM product").fetchone() == (7, 8)
+    pg_database.execute(render_migration(after, before, "postgres"))
+    pg_database_2.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    pg_database_2.execute(_ddl("postgres", before_text))
+    assert catalog.postgres(pg_database) == catalog.postgres(pg_database_2)

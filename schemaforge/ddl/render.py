@@ -34,7 +34,8 @@ from schemaforge.ddl.rule_triggers import read_entities, rendered_rules
 from schemaforge.patterns import audit, event_store, hierarchy, temporal
 from schemaforge.patterns.triggers import pattern_path
 from schemaforge.read_models.project import materialized_views
-from schemaforge.design.model import Check, Column, Design, Entity, ForeignKey, Index, Unique
+from schemaforge.design.formats import FORMAT_PATTERNS
+from schemaforge.design.model import Check, Column, Default, Design, Domain, Entity, ForeignKey, Index, Unique
 from schemaforge.design.order import creation_order
 from schemaforge.design.physical import physical_tree
 from schemaforge.design.types import LogicalType
@@ -185,6 +186,7 @@ class DdlRenderer:
     def render(self) -> DdlResult:
         order, deferred = creation_order(self.design)
         self.enum_types()
+        self.domains()
         self.tree_path_type()
         self.sequences()
         self.updated_at_functions()
@@ -215,6 +217,64 @@ class DdlRenderer:
         for name, values in self.design.enum_types.items():
             if name in used:
                 self.emit(self.enum_type(name, values))
+
+    # -- domains (named types) ----------------------------------------------------------------
+    def domain_of(self, column: Column | None) -> Domain | None:
+        """The domain the column is declared with here: its named type's, where the target has
+        domains (an enum keeps its enum type; an identity or a generated column its plain type)."""
+        if column is None or not self.target.DOMAINS or column.type.kind == "enum":
+            return None
+        if column.identity or column.generated is not None:
+            return None
+        return self.design.domains.get(column.type.domain)
+
+    def domain_type_name(self, domain: Domain) -> str:
+        """The domain's name: the named type's, unless a built-in type or a table's row type
+        already has it."""
+        taken = self.target.BUILTIN_TYPE_NAMES | {e.table.lower() for e in self.design.entities.values()}
+        return f"{domain.name}_domain" if domain.name.lower() in taken else domain.name
+
+    def domain_checks(self, domain: Domain) -> list[tuple[str, exp.Expression]]:
+        """(name, condition over VALUE): the named type's check and its format's regex."""
+        value = exp.var("VALUE")
+        checks = []
+        if domain.check is not None:
+            checks.append((f"{domain.name}_check", domain.check.transform(
+                lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "value" else n)))
+        format_name = self.design.doc.types[domain.name].format
+        if format_name:
+            checks.append((f"{domain.name}_format", exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(FORMAT_PATTERNS[format_name]))))
+        return checks
+
+    def rendered_domains(self) -> list[Domain]:
+        """The domains some column is declared with here, in the order of `types:`."""
+        used = {d.name for e in self.design.entities.values() for c in e.columns if (d := self.domain_of(c))}
+        return [domain for name, domain in self.design.domains.items() if name in used]
+
+    def domains(self) -> None:
+        for domain in self.rendered_domains():
+            self.emit(self.create_domain(domain))
+            self.domain_comment(domain)
+
+    def create_domain(self, domain: Domain) -> str:
+        name = self.target.generate(self.ident(self.domain_type_name(domain)))
+        text = f"CREATE DOMAIN {name} AS {self.type_text(domain.type)}"
+        if domain.default is not None:
+            text += f" DEFAULT {self.sql(self.default_value(domain.default, domain.type))}"
+        for check_name, condition in self.domain_checks(domain):
+            text += f"\n  CONSTRAINT {self.sql(self.ident(check_name))} CHECK ({self.sql(condition)})"
+        return text
+
+    def domain_comment(self, domain: Domain) -> None:
+        if domain.description and self.target.COMMENTS == "statement":
+            name = self.target.generate(self.ident(self.domain_type_name(domain)))
+            self.emit(f"COMMENT ON DOMAIN {name} IS {self.sql(exp.Literal.string(_one_line(domain.description)))}")
+
+    def held_by_domain(self, entity: Entity, check: Check) -> bool:
+        """A check of a named type (or of its format) that the column's domain holds here."""
+        from_type = check.origin == "domain" or (check.origin == "format" and check.path[:1] == ("types",))
+        column = check.expression.find(exp.Column)
+        return from_type and column is not None and self.domain_of(entity.column(column.name)) is not None
 
     def tree_path_type(self) -> None:
         """The type of the materialized paths, where the target has one (an extension)."""
@@ -261,6 +321,8 @@ class DdlRenderer:
             return self.target.TREE_PATH[0]
         if typ.kind == "enum" and self.target.ENUMS == "named_type" and column and column.enum_type:
             return self.target.generate(self.ident(column.enum_type))
+        if (domain := self.domain_of(column)) is not None and typ is column.type:
+            return self.target.generate(self.ident(self.domain_type_name(domain)))
         template = self.target.TYPE_MAPPING[self.stored_kind(typ)]
         values = [self.target.generate(exp.Literal.string(v)) for v in typ.values]
         length = typ.length if typ.kind != "enum" else max(map(len, typ.values))
@@ -288,22 +350,24 @@ class DdlRenderer:
                 return
 
     def default(self, column: Column) -> exp.Expression | None:
-        default = column.default
-        if default is None:
-            return None
+        if column.default is None or (column.default_from_domain and self.domain_of(column) is not None):
+            return None  # none, or its domain's
+        return self.default_value(column.default, column.type)
+
+    def default_value(self, default: Default, typ: LogicalType) -> exp.Expression:
         if default.kind != "literal":
             defaults = self.target.DEFAULTS
-            text = defaults.get(f"{default.kind}:{column.type.kind}") or defaults[default.kind]
+            text = defaults.get(f"{default.kind}:{typ.kind}") or defaults[default.kind]
             return exp.Paren(this=self.target.parse(text))
-        return self.literal(column, default.value)
+        return self.literal(typ, default.value)
 
-    def literal(self, column: Column, value) -> exp.Expression:
-        """`value` (from the design's YAML) as this target's literal of the column's type."""
+    def literal(self, typ: LogicalType, value) -> exp.Expression:
+        """`value` (from the design's YAML) as this target's literal of `typ`."""
         if isinstance(value, bool):
             return exp.Literal.number(int(value)) if self.target.BOOLEAN_IS_INTEGER else exp.Boolean(this=value)
-        if isinstance(value, (int, float)) or column.type.kind == "decimal":
+        if isinstance(value, (int, float)) or typ.kind == "decimal":
             return exp.Literal.number(value)
-        return self.target.typed_literal(column.type.kind, value)
+        return self.target.typed_literal(typ.kind, value)
 
     def identity(self, entity: Entity, column: Column) -> list[exp.Expression]:
         mode = self.target.IDENTITY
@@ -437,7 +501,7 @@ class DdlRenderer:
         and those the target needs for what its types do not hold."""
         held_by_type = lambda check: check.origin == "unsigned" and self.stored_kind(  # noqa: E731
             entity.column(check.expression.this.name).type).startswith("unsigned")
-        return [c for c in entity.checks if not held_by_type(c)] + self.implied_checks(entity)
+        return [c for c in entity.checks if not held_by_type(c) and not self.held_by_domain(entity, c)] + self.implied_checks(entity)
 
     def check_constraint(self, entity: Entity, check: Check) -> exp.Constraint | None:
         what = f"{'format' if check.origin == 'format' else 'check'} {check.name} on '{entity.name}'"

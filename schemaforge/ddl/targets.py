@@ -104,6 +104,10 @@ class SqlTarget:
     }
     # How enums are held: a named type, the column type itself (TYPE_MAPPING["enum"]), or a CHECK.
     ENUMS: ClassVar[Literal["named_type", "type", "check"]] = "check"
+    # Named types (`types:`) as domains, with their default and CHECK; elsewhere the column holds
+    # both. A domain is not named as one of BUILTIN_TYPE_NAMES (it would not be found).
+    DOMAINS: ClassVar[bool] = False
+    BUILTIN_TYPE_NAMES: ClassVar[frozenset[str]] = frozenset()
     IDENTITY: ClassVar[Literal["generated", "rowid", "sequence", "auto_increment", "none"]] = "generated"
     # The type of a one-column integer key that is no identity, where the usual one would make it
     # one (SQLite: a key declared exactly INTEGER is the rowid, which fills itself in).
@@ -359,6 +363,8 @@ class Postgres(SqlTarget):
     }
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
+    DOMAINS = True
+    BUILTIN_TYPE_NAMES = reserved.POSTGRES_TYPE_NAMES
     DEFERRABLE = True
     SET_NULL_COLUMNS = True
     MATERIALIZED_READ_MODELS = True

@@ -28,6 +28,18 @@ class Default:
 
 
 @dataclass
+class Domain:
+    """A named type of `types:` with what it holds: a real domain where the target has them."""
+
+    name: str
+    type: LogicalType
+    path: Path
+    check: exp.Expression | None = None  # over `value`
+    default: Default | None = None
+    description: str | None = None
+
+
+@dataclass
 class Column:
     name: str  # logical name, used in expressions (`customer_id`)
     physical: str  # the name in the database, after conventions
@@ -38,6 +50,7 @@ class Column:
     default: Default | None = None
     identity: bool = False
     on_update_now: bool = False  # set to the current time by every UPDATE (on_update: now)
+    default_from_domain: bool = False  # the default is its named type's
     description: str | None = None
     format: str | None = None
     pii: str | None = None
@@ -197,6 +210,7 @@ class Design:
     source: SourceMap
     text_sha256: str
     enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)  # the named types fields use
     rules: list[Rule] = field(default_factory=list)
     queries: dict[str, AccessPattern] = field(default_factory=dict)
     # What generators derive from the design and several deliverables read (the DDL a target

@@ -23,7 +23,7 @@ from schemaforge.design import tenants
 from schemaforge.design.formats import FORMAT_PATTERNS
 from schemaforge.design.literals import LiteralProblem, canonical_literal
 from schemaforge.design.model import (
-    Check, Column, Default, Design, Entity, ForeignKey, Index, Unique,
+    Check, Column, Default, Design, Domain, Entity, ForeignKey, Index, Unique,
 )
 from schemaforge.design.source import Path, SourceMap
 from schemaforge.design.structure import suggest
@@ -109,6 +109,7 @@ class _Resolver:
         self.sql = ExpressionChecker(source, self.findings)
         self.domains: dict[str, LogicalType] = {}
         self.domain_checks: dict[str, exp.Expression] = {}
+        self.domain_defs: dict[str, Domain] = {}
         self.sources: dict[str, _EntitySource] = {}
         self.keys: dict[str, tuple[str, ...]] = {}
         self._columns: dict[tuple[str, str], list[tuple[str, LogicalType]] | None] = {}
@@ -150,7 +151,12 @@ class _Resolver:
             name=self.doc.design, version=self.doc.version, description=self.doc.description,
             database=self.doc.database, targets=tuple(dict.fromkeys(targets)), entities=entities,
             doc=self.doc, source=self.source, text_sha256=text_sha256, enum_types=self.enum_types,
+            domains=self._used_domains(entities),
         )
+
+    def _used_domains(self, entities: dict[str, Entity]) -> dict[str, Domain]:
+        used = {c.type.domain for e in entities.values() for c in e.columns}
+        return {name: domain for name, domain in self.domain_defs.items() if name in used}
 
     def _given_names(self) -> None:
         """Reserve every constraint and index name the design gives, before any is generated, so a
@@ -225,6 +231,8 @@ class _Resolver:
                                                condition=True)
                 if tree is not None:
                     self.domain_checks[name] = tree
+            self.domain_defs[name] = Domain(name, self.domains[name], path, self.domain_checks.get(name),
+                                            self._default(domain, self.domains[name], path), domain.description)
 
     def _type_error(self, problem: TypeError_, path: Path) -> None:
         if problem.unknown:
@@ -664,6 +672,9 @@ class _Resolver:
             )
             if not spec.ref:
                 column.default = self._default(spec, typ, path)
+                if column.default is None and typ.domain in self.domain_defs and spec.generated is None and not spec.pk:
+                    column.default = self.domain_defs[typ.domain].default
+                    column.default_from_domain = column.default is not None
                 column.identity = (
                     spec.pk and typ.is_integer and spec.default is None and spec.generated is None
                     and spec.identity is not False

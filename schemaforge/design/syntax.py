@@ -86,6 +86,7 @@ class DomainType(Shorthand):
     SHORTHAND_KEY: ClassVar[str] = "type"
     type: str
     check: str | None = None
+    default: Scalar | None = None  # for every field of the type that does not give its own
     format: FormatName | None = None
     pii: PiiKind | None = None
     description: str | None = None

@@ -23,6 +23,7 @@ class AlterWriter(Writer):
         self.drop_constraints()
         self.renames()
         self.enum_recreations()
+        self.domain_definitions()
         self.main += self.drop_tables({c.old_entity for c in self.of("drop", "table")})
         for change in self.of("drop", "column"):
             self.drop_trigger_of(change)
@@ -36,6 +37,7 @@ class AlterWriter(Writer):
         for change in self.of("alter", "table"):
             self.main += self.table_comment(change.after)
         self.drop_enum_types()
+        self.drop_domains()
         # MySQL: an index under each new foreign key before the key (else it makes its own),
         # and the old ones dropped once nothing needs them.
         fk_indexes_added, fk_indexes_dropped = self.foreign_key_indexes()
@@ -290,6 +292,49 @@ class AlterWriter(Writer):
         aside = [f"{c.before.name}__old" for c in self.of("alter", "enum_type") if c not in appended]
         for name in aside + [c.before.name for c in self.of("drop", "enum_type")]:
             self.main.append(self.statement(exp.Drop(this=self.table(name), kind="TYPE")))
+
+    # -- domains (PostgreSQL) ----------------------------------------------------------------
+    def domain_name(self, renderer, domain) -> str:
+        return self.target.generate(self.ident(renderer.domain_type_name(domain)))
+
+    def domain_definitions(self) -> None:
+        """New domains; changed ones altered in place, or made again (the old one aside until
+        its columns have moved) where the type under them changes."""
+        for change in self.of("alter", "domain"):
+            before, after = change.before, change.after
+            name = self.domain_name(self.after, after)
+            if str(before.type) != str(after.type):
+                aside = self.target.generate(self.ident(f"{self.before.domain_type_name(before)}__old"))
+                self.main.append(self.statement(f"ALTER DOMAIN {self.domain_name(self.before, before)} RENAME TO {aside}"))
+                self.main += self.after.captured(self.created_domain, after)
+                continue
+            if before.default != after.default:
+                default = after.default and self.after.sql(self.after.default_value(after.default, after.type))
+                self.main.append(self.statement(f"ALTER DOMAIN {name} " + (f"SET DEFAULT {default}" if default else "DROP DEFAULT")))
+            old_checks, new_checks = self.before.domain_checks(before), self.after.domain_checks(after)
+            if [(n, c.sql()) for n, c in old_checks] != [(n, c.sql()) for n, c in new_checks]:
+                for check_name, _ in old_checks:
+                    self.main.append(self.statement(f"ALTER DOMAIN {name} DROP CONSTRAINT IF EXISTS {self.target.generate(self.ident(check_name))}"))
+                for check_name, condition in new_checks:
+                    self.main.append(self.statement(f"ALTER DOMAIN {name} ADD CONSTRAINT {self.target.generate(self.ident(check_name))} "
+                                                    f"CHECK ({self.after.sql(condition)})"))
+            if before.description != after.description:
+                comment = self.after.sql(exp.Literal.string(after.description)) if after.description else "NULL"
+                self.main.append(self.statement(f"COMMENT ON DOMAIN {name} IS {comment}"))
+        for change in self.of("add", "domain"):
+            self.main += self.after.captured(self.created_domain, change.after)
+
+    def created_domain(self, domain) -> None:
+        self.after.emit(self.after.create_domain(domain))
+        self.after.domain_comment(domain)
+
+    def drop_domains(self) -> None:
+        """Dropped domains, and those set aside, once no column is declared with them."""
+        aside = [f"{self.before.domain_type_name(c.before)}__old" for c in self.of("alter", "domain")
+                 if str(c.before.type) != str(c.after.type)]
+        dropped = [self.before.domain_type_name(c.before) for c in self.of("drop", "domain")]
+        for name in aside + dropped:
+            self.main.append(self.statement(f"DROP DOMAIN {self.target.generate(self.ident(name))}"))
 
     # -- constraints -------------------------------------------------------------------------
     def add_constraints(self, online: bool) -> None:

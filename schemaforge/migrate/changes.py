@@ -16,7 +16,7 @@ from sqlglot import exp
 from schemaforge.design.types import INTEGER_KINDS, LogicalType
 
 Action = Literal["add", "drop", "rename", "alter"]
-Kind = Literal["table", "column", "primary_key", "unique", "check", "foreign_key", "index", "enum_type"]
+Kind = Literal["table", "column", "primary_key", "unique", "check", "foreign_key", "index", "enum_type", "domain"]
 Safety = Literal["additive", "destructive", "data-dependent", "locking"]
 _REVERSED_ACTION = {"add": "drop", "drop": "add", "rename": "rename", "alter": "alter"}
 
@@ -99,6 +99,9 @@ def classify(change: Change, empty_columns: frozenset[str] = frozenset()) -> lis
             verdicts.append(Verdict("locking", "building the key scans the table under an exclusive lock"))
     elif action == "add" and kind == "index" and after.unique:
         verdicts.append(Verdict("data-dependent", "existing rows may hold duplicates"))
+    elif action == "alter" and kind == "domain":
+        verdicts.append(Verdict("data-dependent", f"values of the columns of domain {after.name} may not pass its new "
+                                                  "definition"))
     elif action == "alter" and kind == "enum_type":
         removed = [v for v in before.values if v not in after.values]
         if removed:

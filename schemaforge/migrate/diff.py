@@ -174,8 +174,9 @@ class _TableDiff:
 
 
 def _column_aspect(column: Column, aspect: str):
-    if aspect == "type":
-        return str(column.type)
+    if aspect == "type":  # with its named type, declared as a domain on some targets (not an enum's)
+        domain = column.type.domain if column.type.kind != "enum" else None
+        return f"{column.type} {domain}" if domain else str(column.type)
     if aspect == "default":
         return None if column.default is None else (column.default.kind, column.default.value)
     if aspect == "generated":

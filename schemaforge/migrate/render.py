@@ -30,7 +30,21 @@ def target_changes(old: Design, new: Design, target: SqlTarget) -> list[Change]:
     """The diff as `target` sees it: with the CHECKs it adds for enums, lengths and booleans, and
     without those its types hold."""
     renderers = {id(old): DdlRenderer(old, target), id(new): DdlRenderer(new, target)}
-    return diff_designs(old, new, lambda design, entity: renderers[id(design)].table_checks(entity))
+    changes = diff_designs(old, new, lambda design, entity: renderers[id(design)].table_checks(entity))
+    return domain_changes(renderers[id(old)], renderers[id(new)]) + changes
+
+
+def domain_changes(before: DdlRenderer, after: DdlRenderer) -> list[Change]:
+    """Domains (PostgreSQL) created, dropped, or defined otherwise, as the target writes them."""
+    olds = {d.name: d for d in before.rendered_domains()}
+    news = {d.name: d for d in after.rendered_domains()}
+    written = lambda renderer, domain: renderer.captured(lambda: (  # noqa: E731
+        renderer.emit(renderer.create_domain(domain)), renderer.domain_comment(domain)))
+    found = [Change("add", "domain", None, None, None, d) for n, d in news.items() if n not in olds]
+    found += [Change("alter", "domain", None, None, olds[n], d) for n, d in news.items()
+              if n in olds and written(before, olds[n]) != written(after, d)]
+    found += [Change("drop", "domain", None, None, d, None) for n, d in olds.items() if n not in news]
+    return found
 
 
 def render_migration(old: Design, new: Design, target_name: str, changes: list[Change] | None = None) -> str:

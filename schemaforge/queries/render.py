@@ -164,7 +164,7 @@ class _QueryWriter:
             if node.meta.get("list"):
                 node.parent.replace(self.in_list(node.parent, typed.get(node.name)))
             elif "literal" in node.meta:
-                node.replace(self.renderer.literal(entity.column(node.name), node.meta["literal"]))
+                node.replace(self.renderer.literal(entity.column(node.name).type, node.meta["literal"]))
             else:
                 node.replace(self.parameter(node.name, typed.get(node.name)))
         if self.target.QUERY_PERCENT_DOUBLED:

@@ -5,6 +5,11 @@ CREATE TYPE account_kind AS ENUM ('asset', 'liability', 'equity', 'income', 'exp
 
 CREATE TYPE period_status AS ENUM ('open', 'closing', 'closed');
 
+CREATE DOMAIN money_domain AS NUMERIC(18, 2)
+  CONSTRAINT money_check CHECK (VALUE >= 0);
+
+COMMENT ON DOMAIN money_domain IS 'An amount in the entry''s currency';
+
 CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.updated_at := CURRENT_TIMESTAMP;
@@ -36,7 +41,7 @@ CREATE TABLE account (
   kind account_kind NOT NULL,
   currency_code VARCHAR(3) NOT NULL,
   parent_id INTEGER,
-  opening_balance NUMERIC(18, 2) DEFAULT 0.00 NOT NULL,
+  opening_balance money_domain DEFAULT 0.00 NOT NULL,
   is_active BOOLEAN DEFAULT TRUE NOT NULL,
   created_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
   updated_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -44,8 +49,7 @@ CREATE TABLE account (
   CONSTRAINT uq_account_number UNIQUE (number),
   CONSTRAINT fk_account_currency FOREIGN KEY (currency_code) REFERENCES currency (code) ON DELETE RESTRICT,
   CONSTRAINT fk_account_parent FOREIGN KEY (parent_id) REFERENCES account (id) ON DELETE RESTRICT,
-  CONSTRAINT ck_account_number CHECK (number ~ '^[1-9][0-9]{3}(-[0-9]{2})?$'),
-  CONSTRAINT ck_account_opening_balance_money CHECK (opening_balance >= 0)
+  CONSTRAINT ck_account_number CHECK (number ~ '^[1-9][0-9]{3}(-[0-9]{2})?$')
 );
 
 COMMENT ON TABLE account IS 'A ledger account in the chart of accounts';
@@ -84,7 +88,7 @@ CREATE TABLE journal_entry (
   period_id INTEGER NOT NULL,
   booked_on DATE NOT NULL,
   memo VARCHAR(200),
-  total NUMERIC(18, 2) DEFAULT 0.00 NOT NULL,
+  total money_domain DEFAULT 0.00 NOT NULL,
   reversal_of_id BIGINT,
   created_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
   updated_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
@@ -93,8 +97,7 @@ CREATE TABLE journal_entry (
   CONSTRAINT uq_journal_entry_reversal_of UNIQUE (reversal_of_id),
   CONSTRAINT fk_journal_entry_period FOREIGN KEY (period_id) REFERENCES period (id) ON DELETE RESTRICT,
   CONSTRAINT fk_journal_entry_reversal_of FOREIGN KEY (reversal_of_id) REFERENCES journal_entry (id) ON DELETE RESTRICT,
-  CONSTRAINT ck_journal_entry_reference CHECK (reference ~ '^JE-[0-9]{4}-[0-9]{6}$'),
-  CONSTRAINT ck_journal_entry_total_money CHECK (total >= 0)
+  CONSTRAINT ck_journal_entry_reference CHECK (reference ~ '^JE-[0-9]{4}-[0-9]{6}$')
 );
 
 COMMENT ON TABLE journal_entry IS 'One business event, balanced across its postings';
@@ -132,15 +135,13 @@ COMMENT ON COLUMN posting.updated_at IS 'maintained by the timestamps pattern';
 CREATE TABLE budget (
   account_id INTEGER NOT NULL,
   period_id INTEGER NOT NULL,
-  low NUMERIC(18, 2) DEFAULT 0.00 NOT NULL,
-  high NUMERIC(18, 2) DEFAULT 1000.50 NOT NULL,
+  low money_domain DEFAULT 0.00 NOT NULL,
+  high money_domain DEFAULT 1000.50 NOT NULL,
   created_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
   updated_at TIMESTAMPTZ DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
   CONSTRAINT pk_budget PRIMARY KEY (account_id, period_id),
   CONSTRAINT fk_budget_account FOREIGN KEY (account_id) REFERENCES account (id) ON DELETE CASCADE,
   CONSTRAINT fk_budget_period FOREIGN KEY (period_id) REFERENCES period (id) ON DELETE CASCADE,
-  CONSTRAINT ck_budget_low_money CHECK (low >= 0),
-  CONSTRAINT ck_budget_high_money CHECK (high >= 0),
   CONSTRAINT ck_budget_range_ordered CHECK (low <= high)
 );
 
