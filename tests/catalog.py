@@ -38,6 +38,8 @@ def postgres(conn) -> dict:
             "FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid"
         ),
         "tables": rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"),
+        "views": rows("SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' UNION ALL "
+                      "SELECT matviewname, 'materialized: ' || definition FROM pg_matviews WHERE schemaname = 'public'"),
         "comments": rows(
             "SELECT c.relname, a.attname, d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid "
             "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
@@ -76,6 +78,9 @@ def mariadb(db) -> dict:
             f"FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {schema}"
         ),
         "tables": rows(f"SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema}"),
+        "views": rows(  # MySQL writes the database's name into the definition
+            f"SELECT TABLE_NAME, REPLACE(VIEW_DEFINITION, CONCAT('`', {schema}, '`.'), '') FROM information_schema.VIEWS "
+            f"WHERE TABLE_SCHEMA = {schema}"),
     }
 
 
@@ -97,4 +102,5 @@ def duckdb(conn) -> dict:
         ),
         "indexes": rows("SELECT table_name, index_name, is_unique, sql FROM duckdb_indexes()"),
         "types": rows("SELECT type_name, logical_type, labels::VARCHAR FROM duckdb_types() WHERE NOT internal AND logical_type = 'ENUM'"),
+        "views": rows("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal"),
     }

@@ -577,3 +577,164 @@ def test_migrations_move_columns_into_and_out_of_domains_and_change_them_in_plac
     pg_database_2.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     pg_database_2.execute(_ddl("postgres", before_text))
     assert catalog.postgres(pg_database) == catalog.postgres(pg_database_2)
+
+
+VIEWS = """\
+design: views
+version: 1.0.0
+description: Customers, their orders, and what they are worth
+targets: [postgres, mysql, sqlite, duckdb, clickhouse]
+entities:
+  customer:
+    fields:
+      id: {type: bigint, pk: true}
+      name: {type: string(80)}
+  order:
+    fields:
+      id: {type: bigint, pk: true}
+      customer: {ref: customer}
+      total: {type: decimal(10,2)}
+      paid: {type: boolean, default: false}
+views:
+  best_customers:
+    description: the customers worth more than 1000, best first
+    sql: SELECT v.id, v.name, v.value FROM customer_value v WHERE v.value > 1000
+    materialized: true
+  customer_value:
+    description: lifetime value per customer
+    sql: |
+      SELECT c.id, c.name, SUM(o.total) AS value FROM customer c JOIN order o ON o.customer_id = c.id
+      WHERE o.paid GROUP BY c.id, c.name
+seed:
+  rows: {customer: 50, order: 400}
+"""
+
+
+def _views_answer(query) -> list[tuple]:
+    return sorted((int(i), str(n), round(float(v), 2)) for i, n, v in query("SELECT id, name, value FROM best_customers"))
+
+
+def test_views_are_made_after_what_they_read_and_answer_alike_on_every_engine(pg_database, mariadb_database,
+                                                                             clickhouse_database, tmp_path):
+    from conftest import psql_file
+    from schemaforge.deliverables.seed import build_seed
+
+    design = load_design_text(VIEWS, "designs/views.yaml", "views")
+    assert list(design.views) == ["customer_value", "best_customers"]
+    assert build_seed(design, tmp_path).problems == []
+    seed = tmp_path / "seed"
+    pg_database.execute(_ddl("postgres", VIEWS))
+    psql_file(pg_database, seed / "postgres.sql")  # its end refreshes the materialized view
+    assert pg_database.execute("SELECT count(*) FROM pg_matviews WHERE matviewname = 'best_customers'").fetchone() == (1,)
+    expected = _views_answer(lambda q: pg_database.execute(q).fetchall())
+    assert expected, "the seed gives some customer a value over 1000"
+    mariadb_database.run(_ddl("mysql", VIEWS) + (seed / "mysql.sql").read_text())
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(_ddl("sqlite", VIEWS) + (seed / "sqlite.sql").read_text())
+    duck = duckdb.connect()
+    duck.execute(_ddl("duckdb", VIEWS))
+    duck.execute((seed / "duckdb.sql").read_text())
+    clickhouse_database.run(_ddl("clickhouse", VIEWS))
+    clickhouse_database.run((seed / "clickhouse.sql").read_text())
+    answers = {"mysql": _views_answer(mariadb_database.query),
+               "sqlite": _views_answer(lambda q: lite.execute(q).fetchall()),
+               "duckdb": _views_answer(lambda q: duck.execute(q).fetchall()),
+               "clickhouse": _views_answer(clickhouse_database.query)}
+    assert answers == {target: expected for target in answers}
+
+
+def test_a_materialized_view_where_the_target_has_none_is_a_finding_at_the_view():
+    from schemaforge.ddl.render import render_ddl
+
+    design = load_design_text(VIEWS, "designs/views.yaml", "views")
+    line = next(i for i, row in enumerate(VIEWS.splitlines(), 1) if "materialized: true" in row)
+    for target in ("mysql", "sqlite", "duckdb", "clickhouse"):
+        assert [(f.code, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG114"] == [("TG114", line)]
+    assert not [f for f in render_ddl(design, "postgres").findings if f.code == "TG114"]
+    assert "BUILD IMMEDIATE REFRESH COMPLETE ON DEMAND" in _ddl("oracle", VIEWS.replace("clickhouse]", "oracle]"))
+
+
+@pytest.mark.parametrize("bad, good, code", [
+    ("    sql: SELECT v.id FROM best_customers b JOIN customer_value v ON v.id = b.id",
+     "    sql: SELECT v.id FROM customer_value v", "SP407"),  # it reads itself
+    ("    sql: SELECT v.id, v.nme FROM customer_value v", "    sql: SELECT v.id, v.name FROM customer_value v", "SP502"),
+    ("    sql: SELECT c.id FROM client c", "    sql: SELECT c.id FROM customer c", "SP503"),
+    ("    sql: SELECT c.id, c.id FROM customer c", "    sql: SELECT c.id, c.id AS other FROM customer c", "SP504"),
+])
+def test_views_misdesigned_are_located_errors(bad, good, code):
+    original = "    sql: SELECT v.id, v.name, v.value FROM customer_value v WHERE v.value > 1000"
+    text = VIEWS.replace(original, bad)
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/views.yaml", "views")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
+    load_design_text(VIEWS.replace(original, good), "designs/views.yaml", "views")  # its twin
+
+
+def test_a_view_named_as_a_table_is_a_located_error():
+    text = VIEWS.replace("views:\n", "views:\n  customer:\n    sql: SELECT c.id FROM customer c\n")
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/views.yaml", "views")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row == "  customer:" and i > 15)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP202", line)]
+
+
+def test_two_views_that_read_each_other_are_a_located_error():
+    text = VIEWS.replace("FROM customer c JOIN order o ON o.customer_id = c.id",
+                         "FROM customer c JOIN order o ON o.customer_id = c.id JOIN best_customers b ON b.id = c.id")
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, "designs/views.yaml", "views")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "FROM customer_value v WHERE" in row)
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP407", line)]
+
+
+def _view_versions():
+    v1 = VIEWS[:VIEWS.index("views:")] + VIEWS[VIEWS.index("seed:"):]
+    v3 = VIEWS.replace("name: {type: string(80)}", "name: {type: string(120)}").replace(
+        "WHERE o.paid GROUP BY", "WHERE o.paid AND o.total > 0 GROUP BY")
+    return [load_design_text(text.replace("1.0.0", version), "designs/views.yaml", "views")
+            for text, version in ((v1, "1.0.0"), (VIEWS, "2.0.0"), (v3, "3.0.0"))]
+
+
+_EMPTIED = {  # a database of the second kind made empty again for the next comparison
+    "postgres": "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+    "mysql": "SET FOREIGN_KEY_CHECKS = 0; DROP VIEW IF EXISTS best_customers, customer_value; "
+             "DROP TABLE IF EXISTS `order`, customer; SET FOREIGN_KEY_CHECKS = 1",
+}
+
+
+def _engine(engine: str, request, second: bool = False):
+    """(run a script, read the catalog) of a fresh database of `engine`."""
+    import catalog
+
+    if engine == "postgres":
+        conn = request.getfixturevalue("pg_database_2" if second else "pg_database")
+        return conn.execute, lambda: catalog.postgres(conn)
+    if engine == "mysql":
+        db = request.getfixturevalue("mariadb_database_2" if second else "mariadb_database")
+        return db.run, lambda: catalog.mariadb(db)
+    if engine == "sqlite":
+        lite = sqlite3.connect(":memory:")
+        return lite.executescript, lambda: catalog.sqlite(lite)
+    duck = duckdb.connect()
+    return duck.execute, lambda: catalog.duckdb(duck)
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "sqlite", "duckdb"])
+def test_migrations_add_change_and_drop_views_and_reach_the_fresh_catalog(engine, request):
+    from schemaforge.migrate.render import render_migration
+
+    run, read = _engine(engine, request)
+    versions = _view_versions()
+    run(render_ddl_text(versions[0], engine))
+    for old, new in [*zip(versions, versions[1:]), *zip(versions[:0:-1], versions[-2::-1])]:
+        run(render_migration(old, new, engine))
+        other_run, other_read = _engine(engine, request, second=True)
+        if engine in _EMPTIED:
+            other_run(_EMPTIED[engine])
+        other_run(render_ddl_text(new, engine))
+        assert read() == other_read(), f"{engine}: {old.version} -> {new.version}"
+
+
+def render_ddl_text(design, target: str) -> str:
+    return ddl_artifacts(design, target)[0].content.decode()

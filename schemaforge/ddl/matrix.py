@@ -88,6 +88,7 @@ ROWS: list[tuple[str, Callable[[SqlTarget], str]]] = [
         "boolean", "integer", "decimal", "double", "string", "text", "uuid", "date", "time", "timestamp",
         "timestamptz", "interval", "json", "bytes", "enum", "array")),
     ("type `char(2)`", _char),
+    ("materialized view (`views:`)", lambda t: "materialized view" if t.MATERIALIZED_VIEW else "plain view (TG114)"),
     ("named type (`types:`)", lambda t: "CREATE DOMAIN" if t.DOMAINS else "CHECK and DEFAULT on each column"),
     ("`deferrable` reference", lambda t: "DEFERRABLE INITIALLY DEFERRED" if t.DEFERRABLE else
      "none" if not t.FOREIGN_KEYS else "checked at once (TG113)"),

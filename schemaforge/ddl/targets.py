@@ -130,6 +130,11 @@ class SqlTarget:
     SET_NULL_COLUMNS: ClassVar[bool] = False
     # The read models (scaling.read_models) as materialized views with their refresh.
     MATERIALIZED_READ_MODELS: ClassVar[bool] = False
+    # A view of `views:` with `materialized: true`, over {name} and {query}, and the statement that
+    # refreshes it ({name}, {name_text}: its name as a string literal); None: a plain view (TG114).
+    MATERIALIZED_VIEW: ClassVar[str | None] = None
+    REFRESH_MATERIALIZED_VIEW: ClassVar[str | None] = None
+    VIEW_COMMENT: ClassVar[str | None] = None  # {kind} VIEW or MATERIALIZED VIEW, {name}, {text}
     FOREIGN_KEYS: ClassVar[bool] = True  # False: a reference is documented, not enforced (TG108)
     # SQL Server refuses a cascading action that closes a cycle or opens a second cascade path.
     SINGLE_CASCADE_PATH: ClassVar[bool] = False
@@ -363,6 +368,9 @@ class Postgres(SqlTarget):
     }
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
+    MATERIALIZED_VIEW = "CREATE MATERIALIZED VIEW {name} AS {query}"
+    REFRESH_MATERIALIZED_VIEW = "REFRESH MATERIALIZED VIEW {name};"
+    VIEW_COMMENT = "COMMENT ON {kind} {name} IS {text}"
     DOMAINS = True
     BUILTIN_TYPE_NAMES = reserved.POSTGRES_TYPE_NAMES
     DEFERRABLE = True
@@ -732,6 +740,12 @@ class Oracle(SqlTarget):
     # No IF EXISTS before 23ai: the object may have gone with its rebuilt table.
     DROP_PATTERN_OBJECT = {kind: "BEGIN EXECUTE IMMEDIATE 'DROP " + kind.upper() + " {name}'; EXCEPTION WHEN OTHERS THEN "
                            "IF SQLCODE NOT IN (-942, -4080) THEN RAISE; END IF; END;" for kind in ("trigger", "view", "table")}
+    DROP_PATTERN_OBJECT["materialized_view"] = (
+        "BEGIN EXECUTE IMMEDIATE 'DROP MATERIALIZED VIEW {name}'; EXCEPTION WHEN OTHERS THEN "
+        "IF SQLCODE NOT IN (-12003) THEN RAISE; END IF; END;")
+    MATERIALIZED_VIEW = "CREATE MATERIALIZED VIEW {name} BUILD IMMEDIATE REFRESH COMPLETE ON DEMAND AS {query}"
+    REFRESH_MATERIALIZED_VIEW = "BEGIN DBMS_MVIEW.REFRESH({name_text}, 'C'); END;\n/"
+    VIEW_COMMENT = "COMMENT ON {kind} {name} IS {text}"
     PROCEDURAL_END = "\n/"  # SQL*Plus runs a PL/SQL block at a lone slash
     SEED_LITERALS = {
         **SqlTarget.SEED_LITERALS,

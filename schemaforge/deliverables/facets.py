@@ -27,7 +27,7 @@ GENERATOR_VERSIONS = {
 
 # Top-level sections that shape the schema itself.
 # Stores too: which store holds an entity decides what each target renders of it.
-_STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships", "stores")
+_STRUCTURE_SECTIONS = ("design", "conventions", "patterns", "types", "entities", "relationships", "views", "stores")
 
 
 def _without_descriptions(value: Any) -> Any:

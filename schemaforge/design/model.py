@@ -166,6 +166,19 @@ class Rule:
     description: str | None = None
 
 
+@dataclass
+class View:
+    """A view of `views:`: a query over entity names, logical column names and earlier views."""
+
+    name: str
+    query: exp.Query
+    path: Path
+    columns: tuple[str, ...]  # its output columns, in order
+    reads: tuple[str, ...] = ()  # the views it reads (made before it)
+    materialized: bool = False
+    description: str | None = None
+
+
 FilterOp = Literal["eq", "range", "in", "prefix", "not_null", "literal"]
 
 
@@ -211,6 +224,7 @@ class Design:
     text_sha256: str
     enum_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)  # the named types fields use
+    views: dict[str, View] = field(default_factory=dict)  # in an order each reads only earlier ones
     rules: list[Rule] = field(default_factory=list)
     queries: dict[str, AccessPattern] = field(default_factory=dict)
     # What generators derive from the design and several deliverables read (the DDL a target

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from schemaforge.findings import Finding
 from schemaforge.naming import DESIGN_NAME, NAME_RULE
-from schemaforge.design.expressions import ExpressionChecker
+from schemaforge.design.expressions import DIALECT, ExpressionChecker
 from schemaforge.design.literals import INTEGER_RANGE
-from schemaforge.design.model import AccessPattern, Design, Entity, QueryFilter, Rule
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.qualify import qualify
+
+from schemaforge.design.model import AccessPattern, Design, Entity, QueryFilter, Rule, View
 from schemaforge.design.syntax import SQL_TARGETS as SQL_TARGET_NAMES
 from schemaforge.design.source import Path
 from schemaforge.design.structure import suggest
@@ -57,6 +61,7 @@ class _Sections:
         return False
 
     def run(self) -> None:
+        self._views()
         self._queries()
         self._pattern_queries()
         self._rules()
@@ -205,6 +210,51 @@ class _Sections:
             query = self.sql.query(rule.assert_, path + ("assert",), self._tables(), f"rule '{rule.name}'")
             if query is not None:
                 self.design.rules.append(Rule(rule.name, query, path + ("assert",), rule.entity, rule.description))
+
+    def _views(self) -> None:
+        """The views, each over the entities and the views it reads, in an order where each
+        comes after what it reads; a cycle of views is reported at the first view of it."""
+        parsed: dict[str, exp.Expression] = {}
+        tables = {e.table.lower() for e in self.design.entities.values()}
+        for name, view in self.doc.views.items():
+            path = ("views", name)
+            if not DESIGN_NAME.match(name):
+                self.error(path, f"view name '{name}' {NAME_RULE}", "SP201", key=True)
+            elif name in self.design.entities or name in tables:
+                self.error(path, f"view '{name}' has the name of an entity's table; pick another name", "SP202", key=True)
+            elif (tree := self.sql.parse(view.sql, path + ("sql",))) is not None:
+                parsed[name] = tree
+        reads = {name: sorted({t.name for t in tree.find_all(exp.Table) if t.name in parsed})
+                 for name, tree in parsed.items()}
+        order: list[str] = []
+        while len(order) < len(parsed):
+            ready = [n for n in parsed if n not in order and all(r in order for r in reads[n])]
+            if not ready:
+                stuck = [n for n in parsed if n not in order]
+                self.error(("views", stuck[0], "sql"), f"views read each other in a cycle: {', '.join(stuck)}", "SP407",
+                           fix="make one of them read the entities instead")
+                break
+            order += ready
+        known = self._tables()
+        for name in order:
+            view, path = self.doc.views[name], ("views", name, "sql")
+            query = self.sql.query(view.sql, path, known, f"view '{name}'")
+            if query is None:
+                continue
+            try:
+                columns = tuple(qualify(query.copy(), schema=known, dialect=DIALECT, quote_identifiers=False,
+                                        infer_schema=False).named_selects)
+            except OptimizeError as problem:
+                self.error(path, f"view '{name}': {problem}", "SP502")
+                continue
+            twice = sorted({c for c in columns if columns.count(c) > 1} | {c for c in columns if not c})
+            if twice:
+                self.error(path, f"view '{name}' has unnamed or repeated output columns: {', '.join(twice) or '?'}",
+                           "SP504", fix="give each selected expression a name of its own (AS name)")
+                continue
+            known[name] = {c: "text" for c in columns}
+            self.design.views[name] = View(name, query, ("views", name), columns, tuple(reads[name]),
+                                           view.materialized, view.description)
 
     def _entity_list(self, names: list[str], path: Path) -> None:
         for i, name in enumerate(names):

@@ -331,6 +331,14 @@ class Store(Strict):
     service: str | None = None
 
 
+class ViewDef(Strict):
+    """A view over the entities (and earlier views), in PostgreSQL's SQL over design names."""
+
+    description: str | None = None
+    sql: str
+    materialized: bool = False  # a materialized view where the target has one, with its refresh
+
+
 class DesignDoc(Strict):
     """A whole design file."""
 
@@ -347,6 +355,7 @@ class DesignDoc(Strict):
     types: dict[str, DomainType] = {}
     entities: dict[str, EntityDef] = Field(min_length=1)
     relationships: list[Relationship] = []
+    views: dict[str, ViewDef] = {}
     queries: dict[str, Query] = {}
     rules: list[Rule] = []
     security: Security = Security()

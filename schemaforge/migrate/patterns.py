@@ -24,7 +24,8 @@ from schemaforge.patterns.temporal import history_additions
 from schemaforge.read_models.project import read_models
 
 # Dependents before what they use: a trigger before its function, a view before its table.
-DROP_ORDER = ("trigger", "procedure", "function", "materialized_view", "view", "table")
+# Views of both kinds are dropped together, the last made first (a view before the views it reads).
+DROP_ORDER = (("trigger",), ("procedure",), ("function",), ("materialized_view", "view"), ("table",))
 
 
 def pattern_objects(design: Design, target: SqlTarget) -> dict[tuple, list]:
@@ -45,7 +46,7 @@ def adds_objects(design: Design) -> bool:
     design without them needs no DDL rendered to know it has none)."""
     return bool(audit.pattern_entities(design) or temporal.temporal_entities(design)
                 or event_store.event_stores(design) or any(t.strategy in hierarchy.KEEPERS for t in hierarchy.trees(design))
-                or triggered_rules(design) or read_models(design))
+                or triggered_rules(design) or read_models(design) or design.views)
 
 
 def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list[str], list[str], list[str]]:
@@ -67,7 +68,7 @@ def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list
              and (key not in after or everything or changed(key))]
     creates = [key for key, statements in after.items()
                if key not in before or (not holds_data(statements) and (everything or changed(key)))]
-    dropping = [_drop(target, key) for kind in DROP_ORDER for key in drops if key[0] == kind]
+    dropping = [_drop(target, key) for kinds in DROP_ORDER for key in reversed(drops) if key[0] in kinds]
     renderer = DdlRenderer(new, target)
     if target.TREE_PATH and _paths(new) and not _paths(old):  # the path's type, before a column takes it
         dropping.insert(0, _end(target, target.TREE_PATH[2]))

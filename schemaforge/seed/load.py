@@ -191,6 +191,7 @@ class _Script:
         the read models' materialized views, refreshed over the rows."""
         writer, rules, assertions = rendered_rules(self.design, self.renderer)
         refresh = ("CALL refresh_read_models();",) if self.target.MATERIALIZED_READ_MODELS and read_models(self.design) else ()
+        refresh += tuple(self.renderer.view_refreshes())
         if writer is None:
             return (), refresh
         return tuple(writer.seed_prologue(rules)), tuple(writer.seed_loaded(rules, assertions)) + refresh
