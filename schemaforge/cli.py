@@ -25,7 +25,7 @@ from schemaforge.deliverables.records import build_or_reuse
 from schemaforge.deliverables.registry import DeliverableFailed, Plan, deliverables, plan_design
 from schemaforge.deliverables.staging import BuildNotWhole, DiscardBuild, staged_build
 from schemaforge.design.loader import load_design
-from schemaforge.design.syntax import design_json_schema
+from schemaforge.design.syntax import SQL_TARGETS as SQL_TARGET_NAMES, design_json_schema
 from schemaforge.findings import DesignErrors, Finding, sort_findings
 
 SEVERITIES = ("error", "warning", "info")
@@ -151,6 +151,22 @@ def schema(args) -> int:
     return 0
 
 
+def import_command(args) -> int:
+    """Write designs/NAME.yaml from an existing schema: a PostgreSQL or MySQL URL, a SQLite or
+    DuckDB file, or a DDL file (its dialect from --dialect or the file's name: shop.mysql.sql)."""
+    from schemaforge.importer.run import ImportFailed, import_design
+
+    try:
+        path, findings = import_design(args.source, args.design, Path(args.designs_dir) if args.designs_dir else designs_dir(),
+                                       schema=args.schema, dialect=args.dialect, force=args.force)
+    except ImportFailed as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    _report(path, findings, verbose=args.verbose)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="schemaforge", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                                  help="regenerate every deliverable, even those whose inputs have not changed")
         command.set_defaults(handler=handler)
     commands.add_parser("schema", help=schema.__doc__).set_defaults(handler=schema)
+    importing = commands.add_parser("import", help=import_command.__doc__.splitlines()[0])
+    importing.add_argument("source", help="postgresql://..., mysql://..., a .sqlite/.duckdb file, or a .sql file")
+    importing.add_argument("--design", required=True, help="the design's name: writes designs/NAME.yaml")
+    importing.add_argument("--designs-dir", help="where to write it (default: $SCHEMAFORGE_DESIGNS or designs/)")
+    importing.add_argument("--schema", help="the database schema to read (PostgreSQL: public)")
+    importing.add_argument("--dialect", choices=SQL_TARGET_NAMES, help="a DDL file's dialect")
+    importing.add_argument("--force", action="store_true", help="replace the design if it exists")
+    importing.add_argument("-v", "--verbose", action="store_true", help="show info findings too")
+    importing.set_defaults(handler=import_command)
     args = parser.parse_args(argv)
     _show_progress()
     return args.handler(args)

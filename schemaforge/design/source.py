@@ -184,9 +184,21 @@ def read_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         raise SourceError([Problem(Location(file, 1, 1), "the design file is empty", "SP002")])
     builder = _Builder(source, _FileText(text))
     data = builder.build(root, ())
+    source.notes += imported_notes(text, file)
     if builder.problems:
         raise SourceError(builder.problems)
     return data, source
+
+
+# What `schemaforge import` could not hold, said where it came from: `# IM101 trigger ...`.
+IMPORT_NOTE = re.compile(r"^(\s*)# (IM\d{3}) (.+)$")
+
+
+def imported_notes(text: str, file: str) -> list[Problem]:
+    """A warning per IM comment that `schemaforge import` wrote, at its line, until it is removed."""
+    return [Problem(Location(file, number, len(match.group(1)) + 1), match.group(3), match.group(2), "warning",
+                    fix="hold it another way (a rule, the application), then delete the comment")
+            for number, line in enumerate(text.splitlines(), 1) if (match := IMPORT_NOTE.match(line))]
 
 
 def _location(source: SourceMap, node: yaml.Node) -> Location:

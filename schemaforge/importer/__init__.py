@@ -1,0 +1,1 @@
+"""`schemaforge import`: an existing schema read into a design a person would have written."""

@@ -1,0 +1,103 @@
+"""A SQLite database, read from its own catalog (sqlite_master and the table PRAGMAs); CHECK
+constraints and comments-free, it keeps them only in each table's CREATE statement, parsed here."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+from schemaforge.importer.catalog import (
+    SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable, SourceView, Unsupported,
+)
+
+_ACTIONS = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set_null", "SET DEFAULT": "set_default",
+            "NO ACTION": None}
+
+
+def read_sqlite_file(path: Path) -> SourceSchema:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return read_sqlite(conn)
+    finally:
+        conn.close()
+
+
+def read_sqlite(conn: sqlite3.Connection) -> SourceSchema:
+    source = SourceSchema("sqlite")
+    objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                           "ORDER BY rowid").fetchall()
+    for kind, name, table, sql in objects:
+        if kind == "table" and sql and sql.upper().startswith("CREATE VIRTUAL"):
+            source.unsupported.append(Unsupported("virtual table", name, None, sql))
+        elif kind == "table":
+            source.tables.append(_table(conn, name, sql))
+        elif kind == "view":
+            query = sqlglot.parse_one(sql, read="sqlite").expression
+            source.views.append(SourceView(name, query.sql("sqlite")))
+        elif kind == "trigger":
+            source.unsupported.append(Unsupported("trigger", name, table, sql))
+    for table in source.tables:
+        for name, unique, origin, partial in conn.execute(f'PRAGMA index_list("{table.name}")').fetchall():
+            if origin != "c":
+                continue  # made by a PRIMARY KEY or UNIQUE constraint
+            columns = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{name}")').fetchall())
+            sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+            where = None
+            if partial:
+                where = sqlglot.parse_one(sql, read="sqlite").args["this"].args.get("where")
+                where = where.this.sql("sqlite") if where is not None else None
+            if any(c is None for c in columns):
+                source.unsupported.append(Unsupported("expression index", name, table.name, sql))
+                continue
+            table.indexes.append(SourceIndex(name, columns, bool(unique), where))
+    return source
+
+
+def _table(conn: sqlite3.Connection, name: str, sql: str) -> SourceTable:
+    table = SourceTable(name)
+    info = conn.execute(f'PRAGMA table_xinfo("{name}")').fetchall()
+    keys = sorted((pk, column) for _, column, _, _, _, pk, _ in info if pk)
+    table.primary_key = tuple(c for _, c in keys)
+    create = sqlglot.parse_one(sql, read="sqlite")
+    definitions = {d.name: d for d in create.this.expressions if isinstance(d, exp.ColumnDef)}
+    for _, column, declared, not_null, default, pk, hidden in info:
+        rowid = len(keys) == 1 and pk and declared.upper() == "INTEGER"
+        generated = None
+        if hidden in (2, 3):
+            computed = definitions[column].find(exp.ComputedColumnConstraint)
+            generated = computed.this.sql("sqlite") if computed is not None else None
+        table.columns.append(SourceColumn(column, declared.lower(), not not_null and not pk, default=default,
+                                          identity=bool(rowid), generated=generated))
+    for constraint in create.this.expressions:
+        if not isinstance(constraint, exp.Constraint):
+            continue
+        constraint_name = constraint.name
+        for kind in constraint.expressions:
+            if isinstance(kind, exp.PrimaryKey):
+                table.primary_key_name = constraint_name
+            elif isinstance(kind, exp.UniqueColumnConstraint) or isinstance(kind, exp.Unique):
+                columns = tuple(c.name for c in kind.this.expressions) if kind.this else ()
+                table.uniques.append((constraint_name, columns))
+            elif isinstance(kind, exp.CheckColumnConstraint):
+                table.checks.append((constraint_name, kind.this.sql("sqlite")))
+            elif isinstance(kind, exp.ForeignKey):
+                reference = kind.args["reference"]
+                options = " ".join(reference.args.get("options") or [])
+                fk = SourceForeignKey(constraint_name, tuple(c.name for c in kind.expressions), reference.this.this.name,
+                                      tuple(c.name for c in reference.this.expressions),
+                                      _action(options, "DELETE"), _action(options, "UPDATE"),
+                                      "DEFERRABLE INITIALLY DEFERRED" in options.upper())
+                table.foreign_keys.append(fk)
+    return table
+
+
+def _action(options: str, event: str) -> str | None:
+    text = options.upper()
+    marker = f"ON {event} "
+    if marker not in text:
+        return None
+    rest = text.split(marker, 1)[1]
+    return next((v for k, v in _ACTIONS.items() if rest.startswith(k)), None)
