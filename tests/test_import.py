@@ -122,10 +122,47 @@ def test_an_import_never_writes_over_a_design_and_says_what_is_wrong_in_one_line
         import_design(str(SAMPLES / "conference.postgres.sql"), "conference", tmp_path)
     assert (tmp_path / "conference.yaml").read_text() == "kept: true\n"
     assert main(["import", str(tmp_path / "missing.sql"), "--design", "x", "--designs-dir", str(tmp_path)]) == 1
-    assert "neither a PostgreSQL URL" in capsys.readouterr().err
+    assert "neither a PostgreSQL or MySQL URL" in capsys.readouterr().err
     (tmp_path / "broken.postgres.sql").write_text("CREATE TABLE (;")
     assert main(["import", str(tmp_path / "broken.postgres.sql"), "--design", "y", "--designs-dir", str(tmp_path)]) == 1
     assert "PostgreSQL refuses the DDL" in capsys.readouterr().err
     assert not (tmp_path / "y.yaml").exists()
     assert main(["import", str(SAMPLES / "conference.postgres.sql"), "--design", "z", "--designs-dir", str(tmp_path)]) == 0
     assert (tmp_path / "z.yaml").exists()
+
+
+def _mysql_url(db) -> str:
+    from conftest import MARIADB
+
+    name = db.query("SELECT DATABASE()")[0][0]
+    return f"mysql://{MARIADB['user']}@{MARIADB['host']}:{MARIADB['port']}/{name}"
+
+
+def test_a_live_mariadb_database_imports_over_its_url_and_builds_back_the_same_catalog(tmp_path, mariadb_database,
+                                                                                       mariadb_database_2):
+    mariadb_database.run((SAMPLES / "shelter.mysql.sql").read_text())
+    url = _mysql_url(mariadb_database)
+    text, findings = _imported(tmp_path, url, "shelter")
+    assert [f for f in findings if f.severity == "error"] == []
+    _golden("shelter", text.replace(url, "SOURCE"))
+    design = load_design_text(text, "designs/shelter.yaml", "shelter")
+    mariadb_database_2.run(ddl_artifacts(design, "mysql")[0].content.decode())
+    original, rebuilt = catalog.mariadb(mariadb_database), catalog.mariadb(mariadb_database_2)
+    assert original["views"] and original["foreign_keys"] and original["checks"], "the sample holds what it is meant to"
+    assert rebuilt == original
+    for db in (mariadb_database, mariadb_database_2):  # rows with their keys, then one without
+        db.run("INSERT INTO kennel (id, code) VALUES (40, 'K040'); INSERT INTO animal (id, name, species, weight_kg, kennel_id) "
+               "VALUES (7000, 'Rex', 'dog', 12.5, 40)")
+        db.run("INSERT INTO animal (name, species, weight_kg) VALUES ('Tom', 'cat', 4)")
+        assert db.query("SELECT max(id) FROM animal")[0][0] > 7000
+
+
+def test_a_mariadb_trigger_and_procedure_are_comments_and_findings(tmp_path, mariadb_database):
+    mariadb_database.run((SAMPLES / "shelter.mysql.sql").read_text())
+    mariadb_database.run("CREATE TRIGGER animal_named BEFORE INSERT ON animal FOR EACH ROW SET NEW.name = TRIM(NEW.name)")
+    mariadb_database.run("CREATE PROCEDURE forget_adopter(IN who BIGINT) DELETE FROM adopter WHERE id = who")
+    text, findings = _imported(tmp_path, _mysql_url(mariadb_database), "shelter")
+    lines = text.splitlines()
+    for code, what in (("IM101", "trigger animal_named"), ("IM102", "procedure forget_adopter")):
+        line = next(i for i, row in enumerate(lines, 1) if row.strip().startswith(f"# {code} {what}"))
+        assert any(f.code == code and f.location.line == line for f in findings), code

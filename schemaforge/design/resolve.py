@@ -74,13 +74,18 @@ class _Names:
     def __init__(self):
         self.used: set[str] = set()
         self.given: dict[str, Path] = {}  # names the design gives, folded: kept from generated ones
+        self.spaces: dict[tuple[str, str], Path] = {}  # (namespace, folded name) -> where it was given
 
-    def give(self, name: str, path: Path) -> Path | None:
-        """Reserve a name the design gives; the path that gave it first if it is taken."""
+    def give(self, name: str, path: Path, spaces: tuple[str, ...]) -> Path | None:
+        """Reserve a name the design gives in its namespaces (PostgreSQL's: indexes, keys and
+        uniques share the schema's; every constraint shares its table's); the path that gave it
+        first if one of them has it."""
         folded = name.lower()
-        if folded in self.given:
-            return self.given[folded]
-        self.given[folded] = path
+        taken = next((self.spaces[(space, folded)] for space in spaces if (space, folded) in self.spaces), None)
+        if taken is not None:
+            return taken
+        self.spaces |= {(space, folded): path for space in spaces}
+        self.given.setdefault(folded, path)
         self.used |= {name, folded}
         return None
 
@@ -160,37 +165,42 @@ class _Resolver:
 
     def _given_names(self) -> None:
         """Reserve every constraint and index name the design gives, before any is generated, so a
-        generated name steps around them; one given twice (the later in the file), or not a valid
-        name, is an error."""
-        given: list[tuple[str, Path, bool]] = []  # (name, where, whether the name is a mapping key)
+        generated name steps around them; one given twice in a namespace (the later in the file),
+        or not a valid name, is an error."""
+        given: list[tuple[str, Path, bool, str, str]] = []  # (name, where, a mapping key?, aspect, entity)
         for entity, spec in self.doc.entities.items():
             path = ("entities", entity)
             for field, field_spec in spec.fields.items():
                 names = field_spec.constraint
                 if isinstance(names, str):
-                    given.append((names, path + ("fields", field, "constraint"), False))
+                    aspect = (self._constrained_aspects(field_spec) or ["check"])[0]
+                    given.append((names, path + ("fields", field, "constraint"), False, aspect, entity))
                 elif names:
-                    given += [(name, path + ("fields", field, "constraint", aspect), False) for aspect, name in names.items()]
+                    given += [(name, path + ("fields", field, "constraint", aspect), False, aspect, entity)
+                              for aspect, name in names.items()]
             if isinstance(spec.primary_key, NamedKey):
-                given.append((spec.primary_key.name, path + ("primary_key", "name"), False))
+                given.append((spec.primary_key.name, path + ("primary_key", "name"), False, "pk", entity))
             if isinstance(spec.unique, dict):
-                given += [(name, path + ("unique", name), True) for name in spec.unique]
-            given += [(check.constraint, path + ("checks", name, "constraint"), False)
+                given += [(name, path + ("unique", name), True, "unique", entity) for name in spec.unique]
+            given += [(check.constraint, path + ("checks", name, "constraint"), False, "check", entity)
                       for name, check in spec.checks.items() if isinstance(check, NamedCheck) and check.constraint]
-            given += [(index.name, path + ("indexes", i, "name"), False) for i, index in enumerate(spec.indexes) if index.name]
-        for name, path, key in sorted(given, key=lambda item: self.source.value(item[1]).line):
-            self._give(name, path, key)
+            given += [(index.name, path + ("indexes", i, "name"), False, "index", entity)
+                      for i, index in enumerate(spec.indexes) if index.name]
+        for name, path, key, aspect, entity in sorted(given, key=lambda item: self.source.value(item[1]).line):
+            spaces = {"pk": ("relation", f"table {entity}"), "unique": ("relation", f"table {entity}"),
+                      "index": ("relation",)}.get(aspect, (f"table {entity}",))
+            self._give(name, path, key, spaces)
 
-    def _give(self, name: str, path: Path, key: bool = False) -> None:
+    def _give(self, name: str, path: Path, key: bool, spaces: tuple[str, ...]) -> None:
         if not PHYSICAL_NAME.match(name):
             shown = name if len(name) <= 40 else name[:40] + "..."
             self.error(path, f"constraint name '{shown}' {PHYSICAL_RULE}", "SP201", key=key)
             return
-        first = self.names.give(name, path)
+        first = self.names.give(name, path, spaces)
         if first is not None:
-            self.error(path, f"the name '{name}' is given twice (first on line {self.source.value(first).line}); "
-                       "constraint and index names are one namespace on PostgreSQL", "SP202", key=key,
-                       fix="give each constraint a name of its own")
+            where = "index, key and unique names share the schema" if "relation" in spaces else "names of one table's constraints"
+            self.error(path, f"the name '{name}' is given twice (first on line {self.source.value(first).line}): "
+                       f"{where} on PostgreSQL", "SP202", key=key, fix="give each constraint a name of its own")
 
     def _default_targets(self) -> list[str]:
         if self.doc.database in ("polyglot", "microservices"):

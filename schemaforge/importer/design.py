@@ -249,6 +249,8 @@ class DesignWriter:
             spec["generated"] = self.expression(column.generated, self.logical_columns(entity))
         elif column.default is not None:
             value = self.default_value(column.default)
+            if spec.get("type") == "boolean" and value in (0, 1) and not isinstance(value, bool):
+                value = bool(value)  # MySQL's TINYINT(1) default 0
             if value is None:
                 self._unsupported(Unsupported("default", f"{entity.table.name}.{column.name}", sql=column.default), entity)
             else:
@@ -322,7 +324,8 @@ class DesignWriter:
             spec["on_update"] = fk.on_update
         if fk.deferrable:
             spec["deferrable"] = True
-        if fk.name != f"fk_{entity.name}_{name}":
+        index_names = {i.name for i in entity.table.indexes}  # MySQL names a key's own index as the key
+        if fk.name != f"fk_{entity.name}_{name}" or fk.name in index_names:
             spec["constraint"] = fk.name
         comment = next((c.comment for c in columns if c.comment), None)
         if comment:
@@ -415,6 +418,8 @@ class DesignWriter:
                 continue
             read = {c.name for c in tree.find_all(exp.Column)}
             field_name = entity.field_of_column.get(next(iter(read))) if len(read) == 1 else None
+            if field_name and self._said_by_type(tree, entity.fields.get(field_name, {})):
+                continue  # the build makes this check again from the field's type
             single = field_name and len(self._columns_of_field(entity, field_name)) == 1 and \
                 "check" not in entity.fields[field_name] and "ref" not in entity.fields[field_name]
             if single:
@@ -429,9 +434,20 @@ class DesignWriter:
         if checks:
             entity.spec["checks"] = checks
 
+    @staticmethod
+    def _said_by_type(tree: exp.Expression, spec: dict) -> bool:
+        """A check the type says already: a boolean's `IN (0, 1)` (MySQL, SQLite), a string's
+        `length(x) <= n` (where VARCHAR(n) is not enforced)."""
+        typ = spec.get("type", "")
+        if typ == "boolean" and isinstance(tree, exp.In):
+            return sorted(e.sql() for e in tree.expressions) == ["0", "1"]
+        length = re.match(r"^(?:string|char)\((\d+)\)$", typ)
+        if length and isinstance(tree, exp.LTE) and isinstance(tree.this, exp.Length):
+            return tree.expression.sql() == length.group(1)
+        return False
+
     def _indexes(self, entity: _Entity) -> None:
         indexes = []
-        fk_columns = {fk.columns for fk in entity.table.foreign_keys}
         for index in entity.table.indexes:
             fields = self.fields_of(entity, index.columns)
             include = self.fields_of(entity, index.include) if index.include else []
@@ -439,8 +455,6 @@ class DesignWriter:
                 self._unsupported(Unsupported("index", index.name, entity.table.name,
                                               f"({', '.join(index.columns)})" + (" with descending keys" if index.descending else "")), entity)
                 continue
-            if self.source.dialect == "mysql" and index.columns in fk_columns and not index.unique:
-                continue  # MySQL's own index under a foreign key: the DDL makes it again
             spec: dict = {"fields": fields}
             if index.name != f"ix_{entity.name}_{'_'.join(fields)}":
                 spec["name"] = index.name

@@ -32,10 +32,14 @@ def read_source(source: str, schema: str | None = None, dialect: str | None = No
                 return read_postgres(conn, schema or "public"), _shown(source)
         except psycopg.Error as error:
             raise ImportFailed(f"cannot read {_shown(source)}: {str(error).strip()}") from None
+    if re.match(r"^(mysql|mariadb)://", source):
+        from schemaforge.importer.mysql import read_mysql_url
+
+        return read_mysql_url(source), _shown(source)
     path = Path(source)
     if re.match(r"^[a-z]+://", source) or not path.is_file():
-        raise ImportFailed(f"{_shown(source)} is neither a PostgreSQL URL (postgresql://...) nor a file; importing from "
-                           "MySQL, MariaDB and DuckDB is still to come (issue 18)")
+        raise ImportFailed(f"{_shown(source)} is neither a PostgreSQL or MySQL URL (postgresql://..., mysql://...) nor a "
+                           "file")
     if path.read_bytes()[:16].startswith(b"SQLite format 3"):
         from schemaforge.importer.sqlite import read_sqlite_file
 
