@@ -90,6 +90,46 @@ def sqlite(conn: sqlite3.Connection) -> dict:
     return {"objects": [(t, n, tbl, " ".join((sql or "").replace('"', "").split())) for t, n, tbl, sql in objects]}
 
 
+def sqlite_semantic(conn: sqlite3.Connection) -> dict:
+    """SQLite's schema by meaning, for schemas written by other hands than the renderer's: the
+    columns, keys, indexes and views as SQLite reads them, checks and names from the CREATE
+    statements, each expression in one normal form (a default's outer parentheses aside)."""
+    import sqlglot
+    from sqlglot import exp
+
+    def normal(sql: str | None) -> str | None:
+        if sql is None:
+            return None
+        tree = sqlglot.parse_one(sql, read="sqlite")
+        while isinstance(tree, exp.Paren):
+            tree = tree.this
+        return tree.sql("sqlite")
+
+    facts: dict[str, list] = {"columns": [], "foreign_keys": [], "indexes": [], "constraints": [], "views": [], "triggers": []}
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"):
+        if kind == "view":
+            facts["views"].append((name, normal(sql)))
+        elif kind == "trigger":
+            facts["triggers"].append(name)
+        elif kind == "table":
+            facts["columns"] += [(name, *row[1:3], row[3], normal(row[4]), *row[5:])
+                                 for row in conn.execute(f'PRAGMA table_xinfo("{name}")')]
+            facts["foreign_keys"] += [(name, *row[2:]) for row in conn.execute(f'PRAGMA foreign_key_list("{name}")')]
+            for index, unique, origin, partial in [r[1:] for r in conn.execute(f'PRAGMA index_list("{name}")')]:
+                columns = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{index}")'))
+                index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+                facts["indexes"].append((name, index if origin == "c" else origin, unique, partial, columns,
+                                         normal(index_sql) if index_sql else None))
+            create = sqlglot.parse_one(sql, read="sqlite")
+            for item in create.this.expressions:
+                if isinstance(item, exp.Constraint):
+                    facts["constraints"] += [(name, item.name, part.sql("sqlite")) for part in item.expressions]
+                elif isinstance(item, exp.ColumnDef):
+                    facts["constraints"] += [(name, c.name, c.kind.sql("sqlite")) for c in item.constraints
+                                             if c.name and c.kind is not None]
+    return {key: sorted(values, key=repr) for key, values in facts.items()}
+
+
 def duckdb(conn) -> dict:
     def rows(sql: str) -> list[tuple]:
         return sorted((tuple(r) for r in conn.execute(sql).fetchall()), key=repr)

@@ -435,7 +435,8 @@ class DdlRenderer:
         self.approximations(entity, column)
         kind = self.data_type(column.type, column)
         plain_key = self.target.PLAIN_INTEGER_KEY
-        if plain_key and column.type.is_integer and not column.identity and entity.primary_key == (column.name,):
+        referencing = any(column.name in fk.columns for fk in entity.foreign_keys)  # its values are its parent's
+        if plain_key and column.type.is_integer and not column.identity and entity.primary_key == (column.name,) and not referencing:
             kind = exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=plain_key, nullable=False)
         named_key = inline_pk and entity.primary_key_named  # a key named by the design keeps its name inline too
         return exp.ColumnDef(this=self.ident(column.physical), kind=kind, constraints=[

@@ -249,6 +249,9 @@ class DesignWriter:
             spec["generated"] = self.expression(column.generated, self.logical_columns(entity))
         elif column.default is not None:
             value = self.default_value(column.default)
+            held_as_text = {"today": "date", "now": "timestamp"}  # SQLite's dates are TEXT: the default says which
+            if self.source.dialect == "sqlite" and spec.get("type") == "text" and value in held_as_text:
+                spec["type"] = held_as_text[value]
             if spec.get("type") == "boolean" and value in (0, 1) and not isinstance(value, bool):
                 value = bool(value)  # MySQL's TINYINT(1) default 0
             if value is None:
@@ -302,8 +305,8 @@ class DesignWriter:
         targets = fk.target_columns
         if len(fk.columns) == 1:
             column, target_column = fk.columns[0], targets[0]
-            suffix = f"_{target_column}"
-            name = snake(column[: -len(suffix)]) if column.endswith(suffix) and len(column) > len(suffix) else snake(column)
+            suffix = next((s for s in (f"_{target_column}", "_id") if column.endswith(s) and len(column) > len(s)), None)
+            name = snake(column[: -len(suffix)]) if suffix else snake(column)
             spec: dict = {"ref": target.name if to_key else f"{target.name}.{target.field_of_column[target_column]}"}
             if f"{name}_{target_column}" != column:
                 spec["column"] = column

@@ -40,15 +40,15 @@ def read_sqlite(conn: sqlite3.Connection) -> SourceSchema:
         elif kind == "trigger":
             source.unsupported.append(Unsupported("trigger", name, table, sql))
     for table in source.tables:
-        for name, unique, origin, partial in conn.execute(f'PRAGMA index_list("{table.name}")').fetchall():
+        for _, name, unique, origin, partial in conn.execute(f'PRAGMA index_list("{table.name}")').fetchall():
             if origin != "c":
                 continue  # made by a PRIMARY KEY or UNIQUE constraint
             columns = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{name}")').fetchall())
             sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
             where = None
             if partial:
-                where = sqlglot.parse_one(sql, read="sqlite").args["this"].args.get("where")
-                where = where.this.sql("sqlite") if where is not None else None
+                found = sqlglot.parse_one(sql, read="sqlite").find(exp.Where)
+                where = found.this.sql("sqlite") if found is not None else None
             if any(c is None for c in columns):
                 source.unsupported.append(Unsupported("expression index", name, table.name, sql))
                 continue
@@ -71,6 +71,14 @@ def _table(conn: sqlite3.Connection, name: str, sql: str) -> SourceTable:
             generated = computed.this.sql("sqlite") if computed is not None else None
         table.columns.append(SourceColumn(column, declared.lower(), not not_null and not pk, default=default,
                                           identity=bool(rowid), generated=generated))
+    for definition in definitions.values():  # a column's own constraints: its key's name, its checks
+        for constraint in definition.constraints:
+            if isinstance(constraint.kind, exp.PrimaryKeyColumnConstraint) and constraint.name:
+                table.primary_key_name = constraint.name
+            elif isinstance(constraint.kind, exp.CheckColumnConstraint):
+                table.checks.append((constraint.name or f"{name}_{definition.name}_check", constraint.kind.this.sql("sqlite")))
+            elif isinstance(constraint.kind, exp.UniqueColumnConstraint):
+                table.uniques.append((constraint.name or f"{name}_{definition.name}_key", (definition.name,)))
     for constraint in create.this.expressions:
         if not isinstance(constraint, exp.Constraint):
             continue
@@ -78,7 +86,7 @@ def _table(conn: sqlite3.Connection, name: str, sql: str) -> SourceTable:
         for kind in constraint.expressions:
             if isinstance(kind, exp.PrimaryKey):
                 table.primary_key_name = constraint_name
-            elif isinstance(kind, exp.UniqueColumnConstraint) or isinstance(kind, exp.Unique):
+            elif isinstance(kind, exp.UniqueColumnConstraint):
                 columns = tuple(c.name for c in kind.this.expressions) if kind.this else ()
                 table.uniques.append((constraint_name, columns))
             elif isinstance(kind, exp.CheckColumnConstraint):
