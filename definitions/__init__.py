@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.automation import all_designs_job, design_file_sensor, nightly
 from assets.design_assets import design_definitions
+from assets.importing import import_job
 from assets.resources import postgres_server
 from schemaforge.config import design_files
 
@@ -17,7 +18,7 @@ def build_definitions() -> dg.Definitions:
         assets += design_assets
         checks += design_checks
     return dg.Definitions(
-        assets=assets, asset_checks=checks, jobs=[all_designs_job], schedules=[nightly],
+        assets=assets, asset_checks=checks, jobs=[all_designs_job, import_job], schedules=[nightly],
         sensors=[design_file_sensor], executor=dg.in_process_executor, resources={"postgres": postgres_server()},
     )
 

@@ -192,3 +192,19 @@ def test_a_sqlite_file_imports_and_builds_back_the_same_catalog(tmp_path):
                            "INSERT INTO seat (member_id, circle_id) VALUES (41, 3); COMMIT;")
         conn.execute("INSERT INTO member (handle, email) VALUES ('bo', 'bo@x.org')")
         assert conn.execute("SELECT max(id) FROM member").fetchone() == (42,)
+
+
+def test_the_dagster_import_job_writes_the_design_from_its_run_config(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from assets.importing import import_job
+
+    monkeypatch.setenv("SCHEMAFORGE_DESIGNS", str(tmp_path))
+    config = {"ops": {"import_design": {"config": {"source": str(SAMPLES / "bookclub.sqlite.sql"), "design": "bookclub"}}}}
+    result = import_job.execute_in_process(run_config=config)
+    assert result.success and result.output_for_node("import_design") == str(tmp_path / "bookclub.yaml")
+    assert (tmp_path / "bookclub.yaml").read_text().startswith("# Imported by schemaforge from bookclub.sqlite.sql.")
+    again = import_job.execute_in_process(run_config=config, raise_on_error=False)  # never over a design
+    assert not again.success
+    failure = next(e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "exists" in failure.event_specific_data.error.message
