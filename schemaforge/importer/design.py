@@ -531,7 +531,10 @@ def _tidy(tree: exp.Expression) -> exp.Expression:
             return node.this.copy()
         return node
 
-    return tree.transform(bare)
+    tree = tree.transform(bare)
+    while isinstance(tree, exp.Paren):  # the deparser's parentheses around the whole condition
+        tree = tree.this
+    return tree
 
 
 def _scalar(value) -> str:
@@ -545,7 +548,7 @@ def _flow(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     if isinstance(value, str):
-        plain = re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\([0-9, A-Za-z_.\-]*\))?$", value) and value.lower() not in (
+        plain = re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\([0-9 A-Za-z_.\-]*\))?$", value) and value.lower() not in (
             "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~")
         return value if plain else json.dumps(value, ensure_ascii=False)  # JSON's strings are YAML's too
     return _scalar(value)
