@@ -106,8 +106,15 @@ def sqlite_semantic(conn: sqlite3.Connection) -> dict:
         return tree.sql("sqlite")
 
     facts: dict[str, list] = {"columns": [], "foreign_keys": [], "indexes": [], "constraints": [], "views": [], "triggers": []}
-    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"):
-        if kind == "view":
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    virtual = {name for kind, name, sql in rows if kind == "table" and (sql or "").upper().startswith("CREATE VIRTUAL")}
+    shadows = {f"{v}_{part}" for v in virtual for part in ("data", "idx", "content", "docsize", "config")}
+    for kind, name, sql in rows:
+        if name in shadows:
+            continue  # FTS5's own tables: they follow from the virtual table
+        if name in virtual:
+            facts["constraints"].append((name, "virtual", " ".join(sql.replace('"', "").split())))
+        elif kind == "view":
             facts["views"].append((name, normal(sql)))
         elif kind == "trigger":
             facts["triggers"].append(name)

@@ -71,6 +71,7 @@ def test_the_design_reads_like_a_hand_written_one():
     assert '      seats: {type: integer, check: "value > 0"}' in text  # a one-column check over value
     assert "  minutes: {type: smallint, check:" in text and "default: 30}" in text  # a domain, its default
     assert "    materialized: true" in text
+    assert "    search: {fields: [title, abstract], language: english, name: talks_search}" in text  # its GIN index
 
 
 def test_real_rows_with_their_keys_load_into_the_built_schema_and_the_next_key_follows(tmp_path, pg_database, pg_database_2):

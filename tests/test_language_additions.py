@@ -427,9 +427,9 @@ def test_where_a_reference_cannot_be_deferred_it_is_a_finding_at_the_ref():
     design = load_design_text(CYCLE, "designs/cycle.yaml", "cycle")
     line = next(i for i, row in enumerate(CYCLE.splitlines(), 1) if "deferrable: true" in row)
     for target in ("mysql", "sqlserver"):
-        findings = [(f.code, f.severity, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG113"]
-        assert findings == [("TG113", "warning", line)], target
-    assert [f.code for f in render_ddl(design, "postgres").findings if f.code == "TG113"] == []
+        findings = [(f.code, f.severity, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG121"]
+        assert findings == [("TG121", "warning", line)], target
+    assert [f.code for f in render_ddl(design, "postgres").findings if f.code == "TG121"] == []
 
 
 def test_the_seed_of_a_not_null_cycle_loads_on_every_engine(pg_database, mariadb_database, tmp_path):
@@ -649,8 +649,8 @@ def test_a_materialized_view_where_the_target_has_none_is_a_finding_at_the_view(
     design = load_design_text(VIEWS, "designs/views.yaml", "views")
     line = next(i for i, row in enumerate(VIEWS.splitlines(), 1) if "materialized: true" in row)
     for target in ("mysql", "sqlite", "duckdb", "clickhouse"):
-        assert [(f.code, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG114"] == [("TG114", line)]
-    assert not [f for f in render_ddl(design, "postgres").findings if f.code == "TG114"]
+        assert [(f.code, f.location.line) for f in render_ddl(design, target).findings if f.code == "TG122"] == [("TG122", line)]
+    assert not [f for f in render_ddl(design, "postgres").findings if f.code == "TG122"]
     assert "BUILD IMMEDIATE REFRESH COMPLETE ON DEMAND" in _ddl("oracle", VIEWS.replace("clickhouse]", "oracle]"))
 
 

@@ -197,6 +197,8 @@ class DdlRenderer:
         for entity in order:
             self.indexes(entity)
             self.updated_at_trigger(entity)
+        for entity in order:
+            self.search_index(entity)
         self.temporal()
         self.hierarchies()
         self.append_only()
@@ -562,7 +564,7 @@ class DdlRenderer:
             in_cycle = any(later is fk for _, later in creation_order(self.design)[1]) and not fk.nullable
             how = ("unchecked" if self.target.SEED_UNCHECKED_REFERENCE is None or self.target.DEFERRED_FOREIGN_KEYS == "none"
                    else "with the check off")
-            self.finding(fk.path, "TG113", "warning" if in_cycle else "info",
+            self.finding(fk.path, "TG121", "warning" if in_cycle else "info",
                          f"{self.target.title} checks foreign key {fk.name} on '{entity.name}' at once, not at commit"
                          + (f": the rows of its cycle of NOT NULL references go in {how} (the seed load script "
                             "does that)" if in_cycle else ""),
@@ -1013,6 +1015,48 @@ class DdlRenderer:
             for statement in materialized_views(self.design, self):
                 self.emit_pattern(statement)
 
+    # -- full-text search ----------------------------------------------------------------------
+    def search_names(self, entity: Entity) -> dict:
+        """What the target's search templates are filled with, for `entity`'s search."""
+        search = entity.search
+        quoted = lambda name: self.target.generate(self.ident(name))  # noqa: E731
+        text = lambda value: self.target.generate(exp.Literal.string(value))  # noqa: E731
+        columns = [quoted(entity.physical(c)) for c in search.columns]
+        key = entity.primary_key[0] if len(entity.primary_key) == 1 else None
+        languages = self.target.SEARCH_LANGUAGES
+        language = languages.get(search.language, languages.get("*", search.language))
+        return {
+            "name": quoted(search.name), "table": quoted(entity.table), "table_text": text(entity.table),
+            "table_plain": entity.table, "columns": ", ".join(columns), "column_list": columns,
+            "column_texts": ", ".join(text(entity.physical(c)) for c in search.columns),
+            "document": self.target.search_document(columns), "columns_like": self.target.search_like(columns),
+            "language": language, "language_text": text(language),
+            "columns_with_language": ", ".join(f"{c} LANGUAGE {language}" for c in columns),
+            "new_columns": ", ".join(f"new.{c}" for c in columns), "old_columns": ", ".join(f"old.{c}" for c in columns),
+            "key": quoted(entity.physical(key)) if key else "", "key_text": text(entity.physical(key)) if key else "",
+            "key_index": quoted(entity.primary_key_name),
+        }
+
+    def search_index(self, entity: Entity) -> None:
+        """The entity's full-text index as the target makes it; a finding where it has none."""
+        search = entity.search
+        if search is None:
+            return
+        if self.target.SEARCH_NEEDS_KEY and len(entity.primary_key) != 1:
+            self.finding(search.path, "TG123", "warning", f"{self.target.title}'s full-text index needs a one-column key, "
+                         f"and '{entity.name}' has {len(entity.primary_key)}: searches of it scan the table",
+                         fix="give the entity a single-column key")
+            return
+        statements = self.target.search_statements(self.search_names(entity))
+        if not statements:
+            self.finding(search.path, "TG123", "info", f"{self.target.title} has no full-text index: a search of "
+                         f"'{entity.name}' scans its rows for the words (LIKE, no stemming)")
+            return
+        made = ("search", self.target.generate(self.ident(search.name)), self.target.generate(self.ident(entity.table)))
+        for statement in statements:
+            self.emit_pattern(Statement(statement, procedural=statement.startswith("CREATE TRIGGER") and
+                                        self.target.PROCEDURAL_END != ";", object=made))
+
     def views(self) -> None:
         """The design's views (`views:`), each after the views it reads; a view the target cannot
         hold is left out with a finding, and so are the views that read it."""
@@ -1045,7 +1089,7 @@ class DdlRenderer:
         name = self.target.generate(self.ident(view.name))
         materialized = view.materialized and self.target.MATERIALIZED_VIEW is not None
         if view.materialized and not materialized:
-            self.finding(view.path + ("materialized",), "TG114", "info",
+            self.finding(view.path + ("materialized",), "TG122", "info",
                          f"{self.target.title} has no materialized views: view '{view.name}' is a plain view, "
                          "computed on every read", fix="keep a table of its rows filled by the application or a job")
         kind = "materialized_view" if materialized else "view"

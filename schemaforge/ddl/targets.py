@@ -131,7 +131,7 @@ class SqlTarget:
     # The read models (scaling.read_models) as materialized views with their refresh.
     MATERIALIZED_READ_MODELS: ClassVar[bool] = False
     # A view of `views:` with `materialized: true`, over {name} and {query}, and the statement that
-    # refreshes it ({name}, {name_text}: its name as a string literal); None: a plain view (TG114).
+    # refreshes it ({name}, {name_text}: its name as a string literal); None: a plain view (TG122).
     MATERIALIZED_VIEW: ClassVar[str | None] = None
     REFRESH_MATERIALIZED_VIEW: ClassVar[str | None] = None
     VIEW_COMMENT: ClassVar[str | None] = None  # {kind} VIEW or MATERIALIZED VIEW, {name}, {text}
@@ -215,6 +215,38 @@ class SqlTarget:
     # An index key's operator class, by stored type, that lets LIKE 'x%' seek whatever the
     # column's collation (PostgreSQL's pattern_ops); none where a plain index serves it.
     PREFIX_OPERATOR_CLASSES: ClassVar[dict[str, str]] = {}
+
+    # Full-text search (`search:` on an entity): the statements that make its index, over {name},
+    # {table}, {columns}, {document} (the columns as one text), {language}, {key} (the key column,
+    # where one is needed) and their *_text forms as string literals; none: the target has no
+    # full-text index (TG123) and a search scans. SEARCH_CONDITION is what a query matches with,
+    # the parameter written as the literal 'schemaforge_search'. SEARCH_REFRESH: run again after
+    # a bulk load, for an index that writes do not keep (DuckDB's).
+    SEARCH_INDEX: ClassVar[tuple[str, ...]] = ()
+    SEARCH_MECHANISM: ClassVar[str | None] = None  # what it is, in the docs' words
+    SEARCH_CONDITION: ClassVar[str] = "({columns_like})"
+    SEARCH_REFRESH: ClassVar[tuple[str, ...]] = ()
+    SEARCH_NEEDS_KEY: ClassVar[bool] = False  # the index is keyed by the table's one key column
+    # The design's language -> the target's word for it; "*": for any other (else the design's own).
+    SEARCH_LANGUAGES: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def search_document(cls, columns: list[str]) -> str:
+        """The searched columns as one text (a NULL column as empty)."""
+        return " || ' ' || ".join(f"COALESCE({c}, '')" for c in columns)
+
+    @classmethod
+    def search_like(cls, columns: list[str]) -> str:
+        """Where the target has no full-text index: the parameter found in a column, any case."""
+        return " OR ".join(f"LOWER({c}) LIKE '%' || LOWER('schemaforge_search') || '%'" for c in columns)
+
+    @classmethod
+    def search_statements(cls, names: dict[str, str]) -> list[str]:
+        return [template.format(**names) for template in cls.SEARCH_INDEX]
+
+    @classmethod
+    def search_condition(cls, names: dict[str, str]) -> str:
+        return cls.SEARCH_CONDITION.format(**names)
 
     # Migrations (migrate/render.py). A changed table is altered in place, or rebuilt: copied
     # aside, created anew from the fresh DDL, refilled (with the tables that reference it).
@@ -368,6 +400,9 @@ class Postgres(SqlTarget):
     }
     DEFAULTS = {**SqlTarget.DEFAULTS, "now:time": "LOCALTIME"}  # CURRENT_TIME is a timetz
     ENUMS = "named_type"
+    SEARCH_INDEX = ("CREATE INDEX {name} ON {table} USING gin (to_tsvector({language_text}, {document}))",)
+    SEARCH_MECHANISM = "GIN index over to_tsvector(language, fields)"
+    SEARCH_CONDITION = "to_tsvector({language_text}, {document}) @@ plainto_tsquery({language_text}, 'schemaforge_search')"
     MATERIALIZED_VIEW = "CREATE MATERIALIZED VIEW {name} AS {query}"
     REFRESH_MATERIALIZED_VIEW = "REFRESH MATERIALIZED VIEW {name};"
     VIEW_COMMENT = "COMMENT ON {kind} {name} IS {text}"
@@ -410,7 +445,7 @@ class Postgres(SqlTarget):
     DROP_PATTERN_OBJECT = {
         **SqlTarget.DROP_PATTERN_OBJECT, "trigger": "DROP TRIGGER IF EXISTS {name} ON {table}",
         "function": "DROP FUNCTION IF EXISTS {name}", "procedure": "DROP PROCEDURE IF EXISTS {name}",
-        "materialized_view": "DROP MATERIALIZED VIEW IF EXISTS {name}",
+        "materialized_view": "DROP MATERIALIZED VIEW IF EXISTS {name}", "search": "DROP INDEX IF EXISTS {name}",
     }
     RENAME_TRIGGER = "ALTER TRIGGER {old} ON {table} RENAME TO {new}"
     # Give up rather than queue behind a long transaction and block every query behind us.
@@ -470,6 +505,27 @@ class Sqlite(SqlTarget):
     ARRAY_AS_JSON = True
     DEFERRED_FOREIGN_KEYS = "inline"  # SQLite resolves a REFERENCES target when rows arrive
     DEFERRABLE = True
+    SEARCH_MECHANISM = "FTS5 table (external content) kept by triggers"
+    # An FTS5 table over the rows (external content), kept by triggers, filled from the rows there.
+    SEARCH_INDEX = (
+        "CREATE VIRTUAL TABLE {name} USING fts5({columns}, content={table_text}, content_rowid='rowid', "
+        "tokenize={language_text})",
+        "CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN\n"
+        "  INSERT INTO {name} (rowid, {columns}) VALUES (new.rowid, {new_columns});\nEND",
+        "CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN\n"
+        "  INSERT INTO {name} ({name}, rowid, {columns}) VALUES ('delete', old.rowid, {old_columns});\nEND",
+        "CREATE TRIGGER {name}_update AFTER UPDATE ON {table} BEGIN\n"
+        "  INSERT INTO {name} ({name}, rowid, {columns}) VALUES ('delete', old.rowid, {old_columns});\n"
+        "  INSERT INTO {name} (rowid, {columns}) VALUES (new.rowid, {new_columns});\nEND",
+        "INSERT INTO {name} ({name}) VALUES ('rebuild')",
+    )
+    # The parameter as one FTS5 phrase: its own quotes and operators are text, not query syntax.
+    SEARCH_CONDITION = ("{table}.rowid IN (SELECT rowid FROM {name} WHERE {name} MATCH "
+                        "'\"' || REPLACE('schemaforge_search', '\"', '\"\"') || '\"')")
+    SEARCH_LANGUAGES = {"english": "porter unicode61", "*": "unicode61 remove_diacritics 2"}  # stemming: English's only
+    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "search": (
+        "DROP TRIGGER IF EXISTS {name}_insert; DROP TRIGGER IF EXISTS {name}_delete; "
+        "DROP TRIGGER IF EXISTS {name}_update; DROP TABLE IF EXISTS {name}")}
     COMMENTS = "none"
     SEED_LITERALS = {
         **SqlTarget.SEED_LITERALS,
@@ -512,6 +568,15 @@ class DuckDB(SqlTarget):
         "bytes": "'unhex(''' || hex({v}) || ''')'",
         "array": "'[' || {items} || ']'",
     }
+    # The fts extension's index is made from the rows there when it is made: again after a load.
+    SEARCH_INDEX = ("INSTALL fts", "LOAD fts",
+                    "PRAGMA create_fts_index({table_text}, {key_text}, {column_texts}, stemmer = {language_text}, "
+                    "overwrite = 1)")
+    SEARCH_REFRESH = SEARCH_INDEX[1:]
+    SEARCH_MECHANISM = "fts extension's index, made again after the seed load"
+    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "search": "PRAGMA drop_fts_index('{table}')"}
+    SEARCH_NEEDS_KEY = True
+    SEARCH_CONDITION = "fts_main_{table_plain}.match_bm25({key}, 'schemaforge_search') IS NOT NULL"
     # DuckDB has no setval: draw the sequence up to the largest loaded key.
     IDENTITY_RESYNC = "SELECT max(nextval({sequence_text})) FROM range((SELECT coalesce(max({column}), 0) FROM {table}));"
     TRANSACTION = (("BEGIN TRANSACTION;",), ("COMMIT;",))
@@ -524,7 +589,8 @@ class MySQL(SqlTarget):
     """MySQL 8.0.16 or later, written so that MariaDB 10.11 runs it too (see the README)."""
 
     name, title, dialect = "mysql", "MySQL", MySQLAndMariaDB
-    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "procedure": "DROP PROCEDURE IF EXISTS {name}"}
+    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "procedure": "DROP PROCEDURE IF EXISTS {name}",
+                           "search": "DROP INDEX {name} ON {table}"}
     RESERVED = reserved.MYSQL
     MAX_IDENTIFIER_LENGTH = 64
     LITERAL_TEXT = {}  # timestamptz is held as UTC in a type without an offset
@@ -564,6 +630,9 @@ class MySQL(SqlTarget):
     FK_DELETE_ACTIONS = {k: v for k, v in SqlTarget.FK_DELETE_ACTIONS.items() if k != "set_default"}  # InnoDB refuses it
     FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
     FK_NEEDS_INDEX = True
+    SEARCH_INDEX = ("CREATE FULLTEXT INDEX {name} ON {table} ({columns})",)
+    SEARCH_MECHANISM = "FULLTEXT index (case as the collation says)"
+    SEARCH_CONDITION = "MATCH ({columns}) AGAINST ('schemaforge_search' IN NATURAL LANGUAGE MODE)"
     # Session-wide, and MySQL does not check the rows again when it is turned back on.
     SEED_UNCHECKED_REFERENCE = ("SET FOREIGN_KEY_CHECKS = 0;", "SET FOREIGN_KEY_CHECKS = 1;")
     COMMENTS = "inline"
@@ -638,6 +707,19 @@ class SqlServer(SqlTarget):
     FK_DELETE_ACTIONS = {**SqlTarget.FK_DELETE_ACTIONS, "restrict": "NO ACTION"}
     FK_UPDATE_ACTIONS = FK_DELETE_ACTIONS
     SINGLE_CASCADE_PATH = True
+    SEARCH_INDEX = (
+        "IF NOT EXISTS (SELECT 1 FROM sys.fulltext_catalogs WHERE name = 'schemaforge_search') "
+        "CREATE FULLTEXT CATALOG schemaforge_search AS DEFAULT",
+        "CREATE FULLTEXT INDEX ON {table} ({columns_with_language}) KEY INDEX {key_index}",
+    )
+    SEARCH_NEEDS_KEY = True
+    SEARCH_MECHANISM = "full-text index on the key's index, FREETEXT"
+    SEARCH_CONDITION = "FREETEXT(({columns}), 'schemaforge_search')"
+    DROP_PATTERN_OBJECT = {**SqlTarget.DROP_PATTERN_OBJECT, "search": "DROP FULLTEXT INDEX ON {table}"}
+    SEARCH_LANGUAGES = {"english": "1033", "french": "1036", "german": "1031", "spanish": "3082", "italian": "1040",
+                        "dutch": "1043", "portuguese": "2070", "swedish": "1053", "russian": "1049", "danish": "1030",
+                        "norwegian": "1044", "finnish": "1035", "turkish": "1055", "arabic": "1025", "greek": "1032",
+                        "*": "0"}  # LCIDs; 0: the neutral word breaker
     # WITH CHECK CHECK checks every row again, and the key is trusted after.
     SEED_UNCHECKED_REFERENCE = ("ALTER TABLE {table} NOCHECK CONSTRAINT {name};",
                                 "ALTER TABLE {table} WITH CHECK CHECK CONSTRAINT {name};")
@@ -733,6 +815,19 @@ class Oracle(SqlTarget):
     UNSUPPORTED_EXPRESSIONS = NONDETERMINISTIC  # ORA-02436 in a CHECK
     PARTIAL_INDEXES = False
     NOT_NULL_ON_GENERATED = False  # a virtual column is as null as what it reads
+
+    SEARCH_MECHANISM = "Oracle Text CONTEXT index per field, synced on commit"
+
+    @classmethod
+    def search_statements(cls, names: dict) -> list[str]:
+        """Oracle Text: a CONTEXT index per column, kept in step at each commit."""
+        return [f"CREATE INDEX {names['name']}_{i} ON {names['table']} ({column}) INDEXTYPE IS CTXSYS.CONTEXT "
+                "PARAMETERS ('SYNC (ON COMMIT)')" for i, column in enumerate(names["column_list"], 1)]
+
+    @classmethod
+    def search_condition(cls, names: dict) -> str:
+        return "(" + " OR ".join(f"CONTAINS({column}, 'schemaforge_search', {i}) > 0"
+                                 for i, column in enumerate(names["column_list"], 1)) + ")"
     UPDATED_AT_TRIGGER = (
         "CREATE OR REPLACE TRIGGER {trigger}\n  BEFORE UPDATE ON {table}\n  FOR EACH ROW\n"
         "BEGIN\n  :NEW.{column} := SYSTIMESTAMP;\nEND;"
@@ -740,6 +835,9 @@ class Oracle(SqlTarget):
     # No IF EXISTS before 23ai: the object may have gone with its rebuilt table.
     DROP_PATTERN_OBJECT = {kind: "BEGIN EXECUTE IMMEDIATE 'DROP " + kind.upper() + " {name}'; EXCEPTION WHEN OTHERS THEN "
                            "IF SQLCODE NOT IN (-942, -4080) THEN RAISE; END IF; END;" for kind in ("trigger", "view", "table")}
+    DROP_PATTERN_OBJECT["search"] = ("BEGIN FOR i IN (SELECT index_name FROM user_indexes WHERE index_name LIKE "
+                                     "UPPER('{name}') || '\\_%' ESCAPE '\\') LOOP EXECUTE IMMEDIATE 'DROP INDEX ' || "
+                                     "i.index_name; END LOOP; END;")
     DROP_PATTERN_OBJECT["materialized_view"] = (
         "BEGIN EXECUTE IMMEDIATE 'DROP MATERIALIZED VIEW {name}'; EXCEPTION WHEN OTHERS THEN "
         "IF SQLCODE NOT IN (-12003) THEN RAISE; END IF; END;")

@@ -118,6 +118,16 @@ class Index:
 
 
 @dataclass
+class Search:
+    """Full-text search over some text columns of an entity (`search:`)."""
+
+    name: str
+    columns: tuple[str, ...]  # logical names
+    language: str
+    path: Path
+
+
+@dataclass
 class Entity:
     name: str
     table: str
@@ -137,6 +147,7 @@ class Entity:
     append_only: bool = False  # an event store: rows are inserted, never updated or deleted
     hierarchy: tuple[str, str] | None = None  # (strategy, the parent reference's field): a tree
     derived_from: str | None = None  # a closure table: its rows follow from this entity's, by triggers
+    search: Search | None = None  # full-text search over some of its text columns
 
     def column(self, name: str) -> Column:
         """The column named `name` (the first, while the resolver still reports a duplicate)."""
@@ -179,7 +190,7 @@ class View:
     description: str | None = None
 
 
-FilterOp = Literal["eq", "range", "in", "prefix", "not_null", "literal"]
+FilterOp = Literal["eq", "range", "in", "prefix", "not_null", "literal", "match"]
 
 
 @dataclass(frozen=True)

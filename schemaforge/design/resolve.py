@@ -23,7 +23,7 @@ from schemaforge.design import tenants
 from schemaforge.design.formats import FORMAT_PATTERNS
 from schemaforge.design.literals import LiteralProblem, canonical_literal
 from schemaforge.design.model import (
-    Check, Column, Default, Design, Domain, Entity, ForeignKey, Index, Unique,
+    Check, Column, Default, Design, Domain, Entity, ForeignKey, Index, Search, Unique,
 )
 from schemaforge.design.source import Path, SourceMap
 from schemaforge.design.structure import suggest
@@ -919,6 +919,23 @@ class _Resolver:
             entity.indexes.append(Index(
                 name, columns_of(fields), path, index.unique, where, index.using, columns_of(include)
             ))
+        if src.spec.search is not None:
+            self._search(entity, src, columns_of)
+
+    def _search(self, entity: Entity, src: _EntitySource, columns_of) -> None:
+        search, path = src.spec.search, src.path + ("search",)
+        fields = self._field_names(src, search.fields, path + ("fields",))
+        for i, field in enumerate(fields):
+            columns = [entity.column(c) for c in columns_of([field])]
+            if len(columns) != 1 or columns[0].type.kind not in ("string", "text"):
+                self.error(path + ("fields", i), f"search reads text: '{src.name}.{field}' is "
+                           f"{columns[0].type if columns else 'not one column'}", "SP105",
+                           fix="search over string, char or text fields")
+                return
+        if search.name:
+            self.check_name(search.name, path + ("name",), "index", physical=True)
+        name = search.name or self.names.claim(f"ft_{src.name}")
+        entity.search = Search(name, columns_of(fields), search.language, path)
 
     # -- across entities ---------------------------------------------------------------------
     def _table_names(self, entities: dict[str, Entity]) -> None:

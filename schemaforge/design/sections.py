@@ -131,6 +131,11 @@ class _Sections:
             filters, order_by, select, ok = [], [], [], True
             filters += self._tenant_filter(entity, query, path)
             for field, how in query.filter.items():
+                if how == "match" or (field == "search" and field not in {c.field for c in entity.columns}):
+                    found = self._search_filter(entity, field, how, path + ("filter", field))
+                    ok &= found is not None
+                    filters += [found] if found else []
+                    continue
                 ok &= self.field(entity, field, path + ("filter", field), key=True)
                 if ok:
                     literal = isinstance(how, FilterLiteral)
@@ -157,6 +162,21 @@ class _Sections:
                 self.design.queries[name] = AccessPattern(
                     name, path, entity.name, tuple(filters), tuple(order_by), tuple(dict.fromkeys(select)),
                     query.limit, **common)
+
+    def _search_filter(self, entity: Entity, field: str, how, path: Path) -> QueryFilter | None:
+        """`search: match`: the entity's full-text search, matched with the query's `search` parameter."""
+        if field != "search" or how != "match":
+            self.error(path, "full-text search is written `search: match` (the entity's `search:` fields)", "SP105",
+                       key=field != "search")
+            return None
+        if entity.search is None:
+            declared = self.doc.entities.get(entity.name)
+            if declared is not None and declared.search is not None:
+                return None  # its search: is in error, reported there
+            self.error(path, f"entity '{entity.name}' has no search: to match", "SP105", key=True,
+                       fix=f"add search: {{fields: [...]}} to '{entity.name}'")
+            return None
+        return QueryFilter("search", entity.search.columns, "match", path)
 
     @staticmethod
     def _tenant_filter(entity: Entity, query, path: Path) -> list[QueryFilter]:

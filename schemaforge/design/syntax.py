@@ -151,6 +151,21 @@ class NamedCheck(Strict):
 FieldGroup = Annotated[list[str], Field(min_length=1)]
 
 
+SearchLanguage = Literal[
+    "simple", "arabic", "danish", "dutch", "english", "finnish", "french", "german", "greek", "hungarian", "indonesian",
+    "irish", "italian", "lithuanian", "nepali", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish",
+    "tamil", "turkish",
+]  # PostgreSQL's text search configurations
+
+
+class SearchDef(Strict):
+    """`search: {fields: [title, body], language: english}`: full-text search over those fields."""
+
+    fields: list[str] = Field(min_length=1)
+    language: SearchLanguage = "english"
+    name: str | None = None  # the index's name (default: ft_<entity>)
+
+
 class EntityDef(Strict):
     description: str | None = None
     table: str | None = None
@@ -160,6 +175,7 @@ class EntityDef(Strict):
     unique: list[FieldGroup] | dict[str, FieldGroup] = []
     indexes: list[IndexDef] = []
     checks: dict[str, str | NamedCheck] = {}
+    search: SearchDef | None = None
     patterns: list[PatternUse] = []
     renamed_from: str | None = None
 
@@ -171,7 +187,7 @@ class Relationship(Strict):
     description: str | None = None
 
 
-FilterOp = Literal["eq", "range", "in", "prefix", "not_null"]
+FilterOp = Literal["eq", "range", "in", "prefix", "not_null", "match"]
 
 
 class FilterLiteral(Strict):

@@ -44,6 +44,13 @@ class SourceIndex:
 
 
 @dataclass
+class SourceSearch:
+    name: str
+    columns: tuple[str, ...]
+    language: str = "english"
+
+
+@dataclass
 class SourceTable:
     name: str
     columns: list[SourceColumn] = field(default_factory=list)
@@ -54,6 +61,7 @@ class SourceTable:
     foreign_keys: list[SourceForeignKey] = field(default_factory=list)
     indexes: list[SourceIndex] = field(default_factory=list)
     comment: str | None = None
+    search: SourceSearch | None = None  # a full-text index of the shape the language says (`search:`)
 
     def column(self, name: str) -> SourceColumn:
         return next(c for c in self.columns if c.name == name)

@@ -114,6 +114,7 @@ class DesignWriter:
             self._in_column_order(entity)
             self._keys(entity)
             self._checks(entity)
+            self._search(entity)
             self._indexes(entity)
         for item in self.source.unsupported:
             self._unsupported(item)
@@ -437,6 +438,20 @@ class DesignWriter:
         if checks:
             entity.spec["checks"] = checks
 
+    def _search(self, entity: _Entity) -> None:
+        search = entity.table.search
+        if search is None:
+            return
+        fields = [self.fields_of(entity, (column,)) for column in search.columns]
+        if any(f is None for f in fields):
+            self._unsupported(Unsupported("index", search.name, entity.table.name,
+                                          f"a full-text index over ({', '.join(search.columns)})"), entity)
+            return
+        spec: dict = {"fields": [f[0] for f in fields], "language": search.language}
+        if search.name != f"ft_{entity.name}":
+            spec["name"] = search.name
+        entity.spec["search"] = spec
+
     @staticmethod
     def _said_by_type(tree: exp.Expression, spec: dict) -> bool:
         """A check the type says already: a boolean's `IN (0, 1)` (MySQL, SQLite), a string's
@@ -494,10 +509,10 @@ class DesignWriter:
                 lines.append(f"    table: {_scalar(table)}")
             lines.append("    fields:")
             lines += [f"      {name}: {_flow(spec)}" for name, spec in entity.fields.items()]
-            for key in ("primary_key", "unique", "checks"):
+            for key in ("primary_key", "unique", "checks", "search"):
                 if key in entity.spec:
                     value = entity.spec[key]
-                    if isinstance(value, dict):
+                    if isinstance(value, dict) and key != "search":
                         lines.append(f"    {key}:")
                         lines += [f"      {k}: {_flow(v)}" for k, v in value.items()]
                     else:

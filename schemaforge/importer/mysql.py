@@ -6,7 +6,7 @@ import re
 from urllib.parse import unquote, urlparse
 
 from schemaforge.importer.catalog import (
-    SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable, SourceView, Unsupported,
+    SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceSearch, SourceTable, SourceView, Unsupported,
 )
 
 # RESTRICT is what MySQL does without a clause (and reports then): the design's default.
@@ -107,7 +107,9 @@ def read_mysql(conn) -> SourceSchema:
         if collation == "D":
             entry["desc"].append(column)
     for (table, name), entry in indexes.items():
-        if entry["kind"] == "FULLTEXT":
+        if entry["kind"] == "FULLTEXT" and tables[table].search is None:
+            tables[table].search = SourceSearch(name, tuple(entry["columns"]))
+        elif entry["kind"] == "FULLTEXT":
             source.unsupported.append(Unsupported("index", name, table, f"FULLTEXT ({', '.join(entry['columns'])})"))
         elif None in entry["columns"]:
             source.unsupported.append(Unsupported("expression index", name, table))

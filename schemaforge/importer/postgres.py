@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from schemaforge.importer.catalog import (
-    SourceColumn, SourceDomain, SourceForeignKey, SourceIndex, SourceSchema, SourceTable, SourceView, Unsupported,
+    SourceColumn, SourceDomain, SourceForeignKey, SourceIndex, SourceSchema, SourceSearch, SourceTable, SourceView,
+    Unsupported,
 )
 
 _ACTIONS = {"a": None, "r": "restrict", "c": "cascade", "n": "set_null", "d": "set_default"}
@@ -119,8 +120,12 @@ def read_postgres(conn, schema: str = "public") -> SourceSchema:
     for table, name, unique, method, where, key_count, columns, descending, definition in rows(_INDEXES):
         if table not in tables:
             continue
-        if any(c is None for c in columns):  # an expression in the key
-            source.unsupported.append(Unsupported("expression index", name, table, definition))
+        if any(c is None for c in columns):  # an expression in the key: a search the language says, or not held
+            search = _search(name, method, definition)
+            if search is not None and tables[table].search is None:
+                tables[table].search = search
+            else:
+                source.unsupported.append(Unsupported("expression index", name, table, definition))
             continue
         keys, include = tuple(columns[:key_count]), tuple(columns[key_count:])
         tables[table].indexes.append(SourceIndex(name, keys, unique, where, method, include,
@@ -131,6 +136,23 @@ def read_postgres(conn, schema: str = "public") -> SourceSchema:
                       for name, base, default, comment, checks in rows(_DOMAINS)]
     source.unsupported += [Unsupported(kind, name, table, sql) for kind, name, table, sql in rows(_UNSUPPORTED)]
     return source
+
+
+_TSVECTOR = re.compile(r"USING gin \(to_tsvector\('(\w+)'::regconfig, (.*)\)\)$")
+_COALESCED = re.compile(r"COALESCE\(([A-Za-z_][A-Za-z0-9_$]*|\"[^\"]+\"), ''::[a-z ]+\)")
+
+
+def _search(name: str, method: str, definition: str) -> SourceSearch | None:
+    """A GIN index over `to_tsvector(language, COALESCE(a, '') || ' ' || ...)`: what `search:`
+    makes, read back (any other expression index is not held)."""
+    match = _TSVECTOR.search(definition) if method == "gin" else None
+    if match is None:
+        return None
+    columns = [c.strip('"') for c in _COALESCED.findall(match.group(2))]
+    shape = re.sub(r"::text|[()\s]", "", _COALESCED.sub("X", match.group(2)))
+    if not columns or shape != "||''||".join(["X"] * len(columns)):  # joined by ' ' (blanks are gone from shape)
+        return None
+    return SourceSearch(name, tuple(columns), match.group(1))
 
 
 def _check_condition(definition: str) -> str:

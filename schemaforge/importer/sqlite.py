@@ -3,6 +3,7 @@ constraints and comments-free, it keeps them only in each table's CREATE stateme
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 
 from schemaforge.importer.catalog import (
-    SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceTable, SourceView, Unsupported,
+    SourceColumn, SourceForeignKey, SourceIndex, SourceSchema, SourceSearch, SourceTable, SourceView, Unsupported,
 )
 
 _ACTIONS = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set_null", "SET DEFAULT": "set_default",
@@ -29,9 +30,17 @@ def read_sqlite(conn: sqlite3.Connection) -> SourceSchema:
     source = SourceSchema("sqlite")
     objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
                            "ORDER BY rowid").fetchall()
+    searches = {name: _fts5(sql) for kind, name, _, sql in objects
+                if kind == "table" and sql and sql.upper().startswith("CREATE VIRTUAL")}
+    shadows = {f"{v}_{part}" for v in searches for part in ("data", "idx", "content", "docsize", "config")}
     for kind, name, table, sql in objects:
-        if kind == "table" and sql and sql.upper().startswith("CREATE VIRTUAL"):
-            source.unsupported.append(Unsupported("virtual table", name, None, sql))
+        if name in shadows:
+            continue  # FTS5's own tables behind a virtual table
+        if kind == "table" and name in searches:
+            if searches[name] is None:
+                source.unsupported.append(Unsupported("virtual table", name, None, sql))
+        elif kind == "trigger" and any(name in (f"{s}_insert", f"{s}_delete", f"{s}_update") for s in searches if searches[s]):
+            continue  # what keeps a search's FTS5 table in step: made again with it
         elif kind == "table":
             source.tables.append(_table(conn, name, sql))
         elif kind == "view":
@@ -39,6 +48,10 @@ def read_sqlite(conn: sqlite3.Connection) -> SourceSchema:
             source.views.append(SourceView(name, query.sql("sqlite")))
         elif kind == "trigger":
             source.unsupported.append(Unsupported("trigger", name, table, sql))
+    by_name = {t.name: t for t in source.tables}
+    for name, (content, columns, language) in ((n, found) for n, found in searches.items() if found):
+        if content in by_name and by_name[content].search is None:
+            by_name[content].search = SourceSearch(name, columns, language)
     for table in source.tables:
         for _, name, unique, origin, partial in conn.execute(f'PRAGMA index_list("{table.name}")').fetchall():
             if origin != "c":
@@ -54,6 +67,23 @@ def read_sqlite(conn: sqlite3.Connection) -> SourceSchema:
                 continue
             table.indexes.append(SourceIndex(name, columns, bool(unique), where))
     return source
+
+
+_FTS5 = re.compile(r"USING\s+fts5\s*\((.*)\)\s*$", re.I | re.S)
+
+
+def _fts5(sql: str) -> tuple[str, tuple[str, ...], str] | None:
+    """(its content table, columns, language) of an external-content FTS5 table: a `search:`."""
+    match = _FTS5.search(sql)
+    if match is None:
+        return None
+    parts = [p.strip() for p in match.group(1).split(",")]
+    options = dict(p.split("=", 1) for p in parts if "=" in p)
+    options = {k.strip().lower(): v.strip().strip("'\"") for k, v in options.items()}
+    columns = tuple(p.strip('"') for p in parts if "=" not in p)
+    if "content" not in options or not columns:
+        return None
+    return options["content"], columns, "english" if "porter" in options.get("tokenize", "") else "simple"
 
 
 def _table(conn: sqlite3.Connection, name: str, sql: str) -> SourceTable:

@@ -25,7 +25,7 @@ from schemaforge.read_models.project import read_models
 
 # Dependents before what they use: a trigger before its function, a view before its table.
 # Views of both kinds are dropped together, the last made first (a view before the views it reads).
-DROP_ORDER = (("trigger",), ("procedure",), ("function",), ("materialized_view", "view"), ("table",))
+DROP_ORDER = (("trigger",), ("procedure",), ("function",), ("materialized_view", "view"), ("search",), ("table",))
 
 
 def pattern_objects(design: Design, target: SqlTarget) -> dict[tuple, list]:
@@ -46,7 +46,8 @@ def adds_objects(design: Design) -> bool:
     design without them needs no DDL rendered to know it has none)."""
     return bool(audit.pattern_entities(design) or temporal.temporal_entities(design)
                 or event_store.event_stores(design) or any(t.strategy in hierarchy.KEEPERS for t in hierarchy.trees(design))
-                or triggered_rules(design) or read_models(design) or design.views)
+                or triggered_rules(design) or read_models(design) or design.views
+                or any(e.search for e in design.entities.values()))
 
 
 def pattern_migration(old: Design, new: Design, target: SqlTarget) -> tuple[list[str], list[str], list[str]]:

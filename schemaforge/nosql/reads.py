@@ -71,6 +71,9 @@ def _from_structured(pattern: AccessPattern, entity: Entity, parameter_names: di
             elif condition.op == "prefix":
                 prefixes.append(column)
     problems = []
+    if any(condition.op == "match" for condition in pattern.filters):
+        problems.append("it searches full text (search: match), which no key or index of this store serves; "
+                        "answer it from a SQL store or a search engine")
     if len(ranges) + len(prefixes) > 1:
         problems.append(f"it has {len(ranges) + len(prefixes)} range and prefix conditions "
                         f"({', '.join(ranges + prefixes)}); a key order serves one")

@@ -114,6 +114,12 @@ def draw_parameters(design: Design, query: RenderedQuery, seed_dir: Path,
                                               constants + bound).fetchone())
                 high = parameter.name[: -len("_from")] + "_to"
                 drawn[parameter.name], drawn[high] = values[0], _after(values[-1])
+            elif parameter.kind == "search":  # a word of the key's rows, of those rows' middle frequency
+                words = [r[0] for r in con.execute(
+                    f"SELECT w FROM (SELECT unnest(regexp_extract_all(lower({target}), '[a-z]{{5,}}')) AS w FROM {source} "
+                    f"WHERE {where}) GROUP BY w ORDER BY count(*) DESC, w", constants + bound).fetchall()]
+                if words:
+                    drawn[parameter.name] = words[len(words) // 2]
             elif parameter.kind == "list":
                 drawn[parameter.name] = [r[0] for r in con.execute(
                     f"SELECT DISTINCT {target} FROM {source} WHERE {where} AND {target} IS NOT NULL ORDER BY 1 LIMIT 2",

@@ -42,7 +42,7 @@ QUERY_TAG_KEY = "schemaforge_query"
 class Parameter:
     name: str
     column: str | None  # the logical column it is compared with, when the query says
-    kind: str  # "value", "list" (a sequence of values) or "prefix" (text the value starts with)
+    kind: str  # "value", "list" (a sequence of values), "prefix" (text the value starts with), "search" (words)
     note: str = ""  # "inclusive" / "exclusive" for a range's ends
     entity: str | None = None  # the entity whose column it is compared with
 
@@ -52,6 +52,9 @@ class RenderedQuery:
     name: str
     sql: str
     parameters: tuple[Parameter, ...]
+
+
+SEARCH_FUNCTION = "schemaforge_search"  # stands for the target's full-text match until it is rendered
 
 
 def query_tag(name: str) -> str:
@@ -74,7 +77,7 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
     conditions: list[exp.Expression] = []
     parameters: list[Parameter] = []
     for condition in pattern.filters:
-        for name in condition.columns:
+        for name in condition.columns if condition.op != "match" else ():
             column = exp.column(name)
             if condition.op == "eq":
                 conditions.append(exp.EQ(this=column, expression=exp.Placeholder(this=name)))
@@ -98,6 +101,9 @@ def _structured(design: Design, pattern: AccessPattern) -> tuple[exp.Select, lis
                 parameters.append(Parameter(prefix, name, "prefix", entity=entity.name))
             elif condition.op == "not_null":
                 conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
+        if condition.op == "match":  # the entity's full-text search: each target writes its own (SEARCH_CONDITION)
+            conditions.append(exp.Anonymous(this=SEARCH_FUNCTION, expressions=[exp.Placeholder(this="search")]))
+            parameters.append(Parameter("search", condition.columns[0], "search", entity=entity.name))
     hidden = entity.soft_delete_column
     if hidden and all(hidden not in f.columns for f in pattern.filters):
         conditions.append(exp.Is(this=exp.column(hidden), expression=exp.Null()))
@@ -160,6 +166,7 @@ class _QueryWriter:
         tree = physical_tree(self.design, logical, self.target.quote_needed, entity)  # a copy of our own
         self._natural_null_order(tree)
         self._tree_path_functions(tree)
+        self._search_conditions(tree, entity)
         for node in list(tree.find_all(exp.Placeholder)):
             if node.meta.get("list"):
                 node.parent.replace(self.in_list(node.parent, typed.get(node.name)))
@@ -182,6 +189,17 @@ class _QueryWriter:
             spell = spelt.get(str(node.this).lower())
             if spell is not None:
                 node.replace(spell(*node.expressions))
+
+    def _search_conditions(self, tree: exp.Expression, entity: Entity | None) -> None:
+        """A full-text match as the target writes it (its SEARCH_CONDITION), the parameter in it."""
+        for node in list(tree.find_all(exp.Anonymous)):
+            if str(node.this) != SEARCH_FUNCTION:
+                continue
+            condition = self.target.parse(self.target.search_condition(self.renderer.search_names(entity)))
+            for literal in list(condition.find_all(exp.Literal)):
+                if literal.is_string and literal.this == "schemaforge_search":
+                    literal.replace(node.expressions[0].copy())
+            node.replace(exp.Paren(this=condition))
 
     def _natural_null_order(self, tree: exp.Expression) -> None:
         """ORDER BY a column that holds no NULL there in the target's own default NULL order: the
@@ -252,7 +270,7 @@ def _logical(design: Design, pattern: AccessPattern):
                           Parameter(name, None, "value") for name, found in compared.items()]
             return logical, parameters, entity, {name: found[1] if found else None for name, found in compared.items()}
         logical, parameters, entity = _structured(design, pattern)
-        _mark_never_null(design, logical, {c for f in pattern.filters for c in f.columns})
+        _mark_never_null(design, logical, {c for f in pattern.filters if f.op != "match" for c in f.columns})
         return logical, parameters, entity, {p.name: entity.column(p.column) for p in parameters}
     return design.derived(("access pattern", pattern.name), make)
 
@@ -263,7 +281,7 @@ def render_queries(design: Design, target_name: str) -> list[RenderedQuery]:
 
 
 def _parameter_line(parameter: Parameter) -> str:
-    kind = {"list": ", a list", "prefix": ", the text it starts with"}.get(parameter.kind, "")
+    kind = {"list": ", a list", "prefix": ", the text it starts with", "search": ", the words to search for"}.get(parameter.kind, "")
     note = f", {parameter.note}" if parameter.note else ""
     return f"{parameter.name}{kind}{note}"
 

@@ -192,6 +192,8 @@ class _Script:
         writer, rules, assertions = rendered_rules(self.design, self.renderer)
         refresh = ("CALL refresh_read_models();",) if self.target.MATERIALIZED_READ_MODELS and read_models(self.design) else ()
         refresh += tuple(self.renderer.view_refreshes())
+        refresh += tuple(f"{statement.format(**self.renderer.search_names(e))};" for e in self.design.entities.values()
+                         if e.search for statement in self.target.SEARCH_REFRESH)
         if writer is None:
             return (), refresh
         return tuple(writer.seed_prologue(rules)), tuple(writer.seed_loaded(rules, assertions)) + refresh

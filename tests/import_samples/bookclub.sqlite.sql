@@ -58,6 +58,19 @@ CREATE TABLE review (
 CREATE INDEX review_good_ix ON review (stars) WHERE stars >= 4;
 CREATE INDEX ix_review_book ON review (book_isbn, book_edition);
 
+-- Reviews are found by their words: an FTS5 table over the reviews, kept in step by triggers.
+CREATE VIRTUAL TABLE review_words USING fts5(body, content='review', content_rowid='rowid', tokenize='porter unicode61');
+CREATE TRIGGER review_words_insert AFTER INSERT ON review BEGIN
+  INSERT INTO review_words (rowid, body) VALUES (new.rowid, new.body);
+END;
+CREATE TRIGGER review_words_delete AFTER DELETE ON review BEGIN
+  INSERT INTO review_words (review_words, rowid, body) VALUES ('delete', old.rowid, old.body);
+END;
+CREATE TRIGGER review_words_update AFTER UPDATE ON review BEGIN
+  INSERT INTO review_words (review_words, rowid, body) VALUES ('delete', old.rowid, old.body);
+  INSERT INTO review_words (rowid, body) VALUES (new.rowid, new.body);
+END;
+
 CREATE VIEW book_scores AS
   SELECT r.book_isbn, r.book_edition, AVG(r.stars) AS score, COUNT(*) AS reviews FROM review r
   GROUP BY r.book_isbn, r.book_edition;

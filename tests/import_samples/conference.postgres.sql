@@ -98,6 +98,8 @@ CREATE TABLE slots (
 );
 CREATE INDEX slot_upcoming_ix ON slots (starts_at) INCLUDE (talk_id) WHERE NOT cancelled;
 CREATE INDEX ix_talk_status_track ON talks (status, track_id);
+-- Talks are found by the words of their title and abstract.
+CREATE INDEX talks_search ON talks USING gin (to_tsvector('english', COALESCE(title, '') || ' ' || COALESCE(abstract, '')));
 
 CREATE VIEW talk_counts AS
   SELECT t.track_id, count(*) AS talks FROM talks t WHERE t.status = 'accepted' GROUP BY t.track_id;

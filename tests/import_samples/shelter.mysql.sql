@@ -27,6 +27,7 @@ CREATE TABLE animal (
   CONSTRAINT ck_animal_weight_kg CHECK (weight_kg > 0)
 );
 CREATE INDEX animal_species_born_ix ON animal (species, born_on);
+CREATE FULLTEXT INDEX ft_animal ON animal (name);
 
 CREATE TABLE adopter (
   id BIGINT NOT NULL AUTO_INCREMENT,
