@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import catalog
@@ -129,6 +130,13 @@ def test_an_import_never_writes_over_a_design_and_says_what_is_wrong_in_one_line
     assert main(["import", str(tmp_path / "broken.postgres.sql"), "--design", "y", "--designs-dir", str(tmp_path)]) == 1
     assert "PostgreSQL refuses the DDL" in capsys.readouterr().err
     assert not (tmp_path / "y.yaml").exists()
+    (tmp_path / "blob.bin").write_bytes(b"\xff\xfe\x00binary")
+    assert main(["import", str(tmp_path / "blob.bin"), "--design", "w", "--designs-dir", str(tmp_path)]) == 1
+    assert "neither a SQLite database nor a UTF-8 DDL file" in capsys.readouterr().err
+    duck = tmp_path / "shop.duckdb"
+    duckdb.connect(str(duck)).close()
+    assert main(["import", str(duck), "--design", "v", "--designs-dir", str(tmp_path)]) == 1
+    assert "EXPORT DATABASE" in capsys.readouterr().err
     assert main(["import", str(SAMPLES / "conference.postgres.sql"), "--design", "z", "--designs-dir", str(tmp_path)]) == 0
     assert (tmp_path / "z.yaml").exists()
 
@@ -210,3 +218,24 @@ def test_the_dagster_import_job_writes_the_design_from_its_run_config(tmp_path, 
     assert not again.success
     failure = next(e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "exists" in failure.event_specific_data.error.message
+
+
+def test_a_sql_server_ddl_file_imports_and_its_build_parses_back_to_the_same_schema(tmp_path):
+    """No SQL Server runs here: the sample and the DDL built from its design are both read by
+    sqlglot's T-SQL parser, and what each holds is compared."""
+    import dataclasses
+
+    from schemaforge.importer.parsed import read_parsed_ddl
+
+    sample = (SAMPLES / "rota.sqlserver.sql").read_text()
+    text, findings = _imported(tmp_path, str(SAMPLES / "rota.sqlserver.sql"), "rota")
+    assert [f for f in findings if f.severity == "error"] == []
+    _golden("rota", text)
+    design = load_design_text(text, "designs/rota.yaml", "rota")
+    original = read_parsed_ddl(sample, "sqlserver")
+    rebuilt = read_parsed_ddl(ddl_artifacts(design, "sqlserver")[0].content.decode(), "sqlserver")
+    assert [t.search for t in original.tables if t.search] and original.views and any(t.indexes for t in original.tables)
+    assert [dataclasses.asdict(t) for t in rebuilt.tables] == [dataclasses.asdict(t) for t in original.tables]
+    assert rebuilt.views == original.views
+    assert [(u.kind, u.name) for u in original.unsupported] == [("trigger", "nurse_audit")]  # an IM101 comment instead
+    assert "    # IM101 trigger nurse_audit is not held by the design language" in text

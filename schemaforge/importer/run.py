@@ -40,13 +40,21 @@ def read_source(source: str, schema: str | None = None, dialect: str | None = No
     if re.match(r"^[a-z]+://", source) or not path.is_file():
         raise ImportFailed(f"{_shown(source)} is neither a PostgreSQL or MySQL URL (postgresql://..., mysql://...) nor a "
                            "file")
-    if path.read_bytes()[:16].startswith(b"SQLite format 3"):
+    head = path.read_bytes()[:16]
+    if head.startswith(b"SQLite format 3"):
         from schemaforge.importer.sqlite import read_sqlite_file
 
         return read_sqlite_file(path), path.name
+    if head[8:12] == b"DUCK":
+        raise ImportFailed(f"{path.name} is a DuckDB database, which import does not read yet: write its DDL with "
+                           "EXPORT DATABASE (schema.sql) and import that with --dialect duckdb")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path.name} is neither a SQLite database nor a UTF-8 DDL file") from None
     from schemaforge.importer.ddl import read_ddl
 
-    return read_ddl(path.read_text(), dialect or _dialect_of(path)), path.name
+    return read_ddl(text, dialect or _dialect_of(path)), path.name
 
 
 def _dialect_of(path: Path) -> str:
