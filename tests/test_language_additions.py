@@ -56,6 +56,18 @@ def _ddl(target: str, text: str = KEYS) -> str:
     return ddl_artifacts(design, target)[0].content.decode()
 
 
+def _refused_at(text: str, good: str, code: str, marker) -> None:
+    """`text` (a design) is refused with one finding, `code` at the line `marker` names (its
+    number, a piece of it, or a test of it: the first that passes), and its twin `good` loads."""
+    name = text.split()[1]
+    with pytest.raises(DesignErrors) as raised:
+        load_design_text(text, f"designs/{name}.yaml", name)
+    matches = marker if callable(marker) else (lambda row: marker in row)
+    line = marker if isinstance(marker, int) else next(i for i, row in enumerate(text.splitlines(), 1) if matches(row))
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
+    load_design_text(good, f"designs/{name}.yaml", name)
+
+
 def _without_a_key(run, table: str) -> bool:
     """Whether a row inserted without its key is taken."""
     try:
@@ -177,11 +189,7 @@ def test_unsigned_and_char_misused_are_located_errors(bad, good, code):
                                                   if line.strip().startswith(good.split(":")[0] + ":"))
     text = WIDTHS.replace(original, bad)
     assert text != WIDTHS
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/widths.yaml", "widths")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
-    load_design_text(WIDTHS.replace(original, good), "designs/widths.yaml", "widths")  # its twin
+    _refused_at(text, WIDTHS.replace(original, good), code, bad)
 
 
 def test_the_seed_of_unsigned_and_char_columns_loads_and_keeps_to_them(pg_database, mariadb_database, tmp_path):
@@ -263,11 +271,7 @@ def test_on_update_now_where_the_target_has_no_triggers_is_a_finding_at_the_fiel
 def test_on_update_now_misused_is_a_located_error(bad, good, reported):
     original = "touched_at: {type: timestamptz, default: now, on_update: now}" if "touched_at" in bad else "body: {type: text}"
     text = EDITS.replace(original, bad, 1)
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/edits.yaml", "edits")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith(reported))
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP105", line)]
-    load_design_text(EDITS.replace(original, good, 1), "designs/edits.yaml", "edits")  # its twin
+    _refused_at(text, EDITS.replace(original, good, 1), "SP105", lambda row: row.strip().startswith(reported))
 
 
 def test_a_migration_gives_and_takes_on_update_now_on_each_engine(pg_database, mariadb_database):
@@ -355,11 +359,7 @@ def test_constraint_names_misgiven_are_located_errors(bad, good, code):
     field = bad.split(":")[0]
     original = next(line.strip() for line in NAMES.splitlines() if line.strip().startswith(field + ":"))
     text = NAMES.replace(original, bad)
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/names.yaml", "names")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
-    load_design_text(NAMES.replace(original, good), "designs/names.yaml", "names")  # its twin
+    _refused_at(text, NAMES.replace(original, good), code, bad)
 
 
 CYCLE = """\
@@ -546,11 +546,7 @@ def test_named_types_elsewhere_put_their_default_and_check_on_the_column(mariadb
 def test_a_named_type_default_that_does_not_fit_is_a_located_error(bad, good):
     original = next(line.strip() for line in DOMAINS.splitlines() if line.strip().startswith(bad.split(":")[0] + ":"))
     text = DOMAINS.replace(original, bad)
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/domains.yaml", "domains")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP303", line)]
-    load_design_text(DOMAINS.replace(original, good), "designs/domains.yaml", "domains")
+    _refused_at(text, DOMAINS.replace(original, good), "SP303", bad)
 
 
 @pytest.mark.parametrize("change", ["field_takes_the_type", "check_changes", "base_type_changes", "type_dropped"])
@@ -664,28 +660,19 @@ def test_a_materialized_view_where_the_target_has_none_is_a_finding_at_the_view(
 def test_views_misdesigned_are_located_errors(bad, good, code):
     original = "    sql: SELECT v.id, v.name, v.value FROM customer_value v WHERE v.value > 1000"
     text = VIEWS.replace(original, bad)
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/views.yaml", "views")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [(code, line)]
-    load_design_text(VIEWS.replace(original, good), "designs/views.yaml", "views")  # its twin
+    _refused_at(text, VIEWS.replace(original, good), code, bad)
 
 
 def test_a_view_named_as_a_table_is_a_located_error():
     text = VIEWS.replace("views:\n", "views:\n  customer:\n    sql: SELECT c.id FROM customer c\n")
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/views.yaml", "views")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if row == "  customer:" and i > 15)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP202", line)]
+    view_line = text.splitlines().index("views:") + 2  # the view named `customer`, just under views:
+    _refused_at(text, VIEWS, "SP202", view_line)
 
 
 def test_two_views_that_read_each_other_are_a_located_error():
     text = VIEWS.replace("FROM customer c JOIN order o ON o.customer_id = c.id",
                          "FROM customer c JOIN order o ON o.customer_id = c.id JOIN best_customers b ON b.id = c.id")
-    with pytest.raises(DesignErrors) as raised:
-        load_design_text(text, "designs/views.yaml", "views")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "FROM customer_value v WHERE" in row)
-    assert [(f.code, f.location.line) for f in raised.value.findings] == [("SP407", line)]
+    _refused_at(text, VIEWS, "SP407", "FROM customer_value v WHERE")
 
 
 def _view_versions():

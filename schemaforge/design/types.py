@@ -81,20 +81,14 @@ def parse_type(text: str, domains: dict[str, LogicalType]) -> LogicalType:
         return LogicalType(lowered)
     if lowered == "decimal":
         return _decimal(args)
-    if lowered == "string":
+    if lowered in _LENGTHS:
+        what, example = _LENGTHS[lowered]
         if args is None:
-            raise TypeError_("string needs a length, e.g. string(200); use text for unbounded text")
-        length = _positive_int(args, "string length")
+            raise TypeError_(f"{lowered} needs a {what}, e.g. {example}")
+        length = _positive_int(args, f"{lowered} {what}")
         if length > MAX_STRING_LENGTH:
-            raise TypeError_(f"string length {length} is over {MAX_STRING_LENGTH}; use text")
-        return LogicalType("string", length=length)
-    if lowered == "char":
-        if args is None:
-            raise TypeError_("char needs a width, e.g. char(2); use string(n) for text of varying length")
-        width = _positive_int(args, "char width")
-        if width > MAX_STRING_LENGTH:
-            raise TypeError_(f"char width {width} is over {MAX_STRING_LENGTH}; use text")
-        return LogicalType("string", length=width, fixed=True)
+            raise TypeError_(f"{lowered} {what} {length} is over {MAX_STRING_LENGTH}; use text")
+        return LogicalType("string", length=length, fixed=lowered == "char")
     if lowered == "enum":
         return _enum(args)
     if lowered == "array":
@@ -105,6 +99,13 @@ def parse_type(text: str, domains: dict[str, LogicalType]) -> LogicalType:
             raise TypeError_("arrays of arrays are not supported; use json")
         return LogicalType("array", item=item)
     raise TypeError_(f"unknown type '{name}'", unknown=name)
+
+
+# The text types with a length: what it is called, and how to write one.
+_LENGTHS = {
+    "string": ("length", "string(200); use text for unbounded text"),
+    "char": ("width", "char(2); use string(n) for text of varying length"),
+}
 
 
 def _decimal(args: str | None) -> LogicalType:
