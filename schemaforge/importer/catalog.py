@@ -23,7 +23,7 @@ class SourceColumn:
 
 @dataclass
 class SourceForeignKey:
-    name: str
+    name: str | None  # None: the source keeps no name of its own (DuckDB)
     columns: tuple[str, ...]
     target: str  # the referenced table
     target_columns: tuple[str, ...]
@@ -56,8 +56,8 @@ class SourceTable:
     columns: list[SourceColumn] = field(default_factory=list)
     primary_key: tuple[str, ...] = ()
     primary_key_name: str | None = None
-    uniques: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (name, columns)
-    checks: list[tuple[str, str]] = field(default_factory=list)  # (name, SQL condition)
+    uniques: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)  # (name, columns)
+    checks: list[tuple[str | None, str]] = field(default_factory=list)  # (name, SQL condition)
     foreign_keys: list[SourceForeignKey] = field(default_factory=list)
     indexes: list[SourceIndex] = field(default_factory=list)
     comment: str | None = None

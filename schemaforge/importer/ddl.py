@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import uuid
 
 from schemaforge.importer.catalog import SourceSchema
 
 # Where PostgreSQL DDL is run to be read: a server we may create a database on.
 SCRATCH_POSTGRES = "SCHEMAFORGE_SCRATCH_POSTGRES"
-_DEFAULT_SCRATCH = "host=127.0.0.1 user=postgres dbname=postgres connect_timeout=5"
+_DEFAULT_SCRATCH = "postgresql://postgres@127.0.0.1:5432/postgres?connect_timeout=5"
 
 
 def read_ddl(text: str, dialect: str) -> SourceSchema:
@@ -36,27 +35,37 @@ def read_ddl(text: str, dialect: str) -> SourceSchema:
 
 
 def _read_postgres_ddl(text: str) -> SourceSchema:
+    """Run the DDL in a scratch database and read its catalog: on $SCHEMAFORGE_SCRATCH_POSTGRES or
+    the local server when one answers, else on a PostgreSQL started for it (this machine's
+    binaries, or the pgserver wheel's)."""
+    import psycopg
+
+    from schemaforge.performance.server import NoPostgresServer, measurement_server
+
+    url = os.environ.get(SCRATCH_POSTGRES, _DEFAULT_SCRATCH)
+    try:
+        psycopg.connect(url).close()
+    except psycopg.Error:
+        try:
+            with measurement_server() as server:
+                return _run_and_read(server.url, text)
+        except NoPostgresServer as missing:
+            from schemaforge.importer.run import ImportFailed
+
+            raise ImportFailed(f"PostgreSQL DDL is read by running it on a PostgreSQL, and there is none: {missing}") from None
+    return _run_and_read(url, text)
+
+
+def _run_and_read(url: str, text: str) -> SourceSchema:
     import psycopg
 
     from schemaforge.importer.postgres import read_postgres
     from schemaforge.importer.run import ImportFailed
+    from schemaforge.performance.server import scratch_database
 
-    scratch = f"sf_import_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(os.environ.get(SCRATCH_POSTGRES, _DEFAULT_SCRATCH), autocommit=True)
-    except psycopg.Error as error:
-        raise ImportFailed(f"PostgreSQL DDL is read by running it on a server, and none answers at ${SCRATCH_POSTGRES} "
-                           f"(or 127.0.0.1): {str(error).strip()}") from None
-    with admin:
-        admin.execute(f"CREATE DATABASE {scratch}")
+    with scratch_database(url, "import") as conn:
         try:
-            info = admin.info
-            with psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password or None,
-                                 dbname=scratch, autocommit=True) as conn:
-                try:
-                    conn.execute(text)
-                except psycopg.Error as error:
-                    raise ImportFailed(f"PostgreSQL refuses the DDL: {str(error).strip()}") from None
-                return read_postgres(conn)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+            conn.execute(text)
+        except psycopg.Error as error:
+            raise ImportFailed(f"PostgreSQL refuses the DDL: {str(error).strip()}") from None
+        return read_postgres(conn)

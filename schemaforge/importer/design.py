@@ -329,7 +329,7 @@ class DesignWriter:
         if fk.deferrable:
             spec["deferrable"] = True
         index_names = {i.name for i in entity.table.indexes}  # MySQL names a key's own index as the key
-        if fk.name != f"fk_{entity.name}_{name}" or fk.name in index_names:
+        if fk.name and (fk.name != f"fk_{entity.name}_{name}" or fk.name in index_names):
             spec["constraint"] = fk.name
         comment = next((c.comment for c in columns if c.comment), None)
         if comment:
@@ -403,10 +403,10 @@ class DesignWriter:
             elif len(fields) == 1 and len(self._columns_of_field(entity, fields[0])) == len(columns):
                 spec = entity.fields[fields[0]]
                 spec["unique"] = True
-                if name != f"uq_{entity.name}_{fields[0]}":
+                if name and name != f"uq_{entity.name}_{fields[0]}":
                     self._constraint(spec, "unique", name)
             else:
-                groups[name] = fields
+                groups[name or f"uq_{entity.name}_{'_'.join(fields)}"] = fields
         if groups:
             generated = all(n == f"uq_{entity.name}_{'_'.join(f)}" for n, f in groups.items())
             entity.spec["unique"] = list(groups.values()) if generated else groups
@@ -429,8 +429,12 @@ class DesignWriter:
             if single:
                 spec = entity.fields[field_name]
                 spec["check"] = self.expression(condition, {}, value_of=next(iter(read)).upper())
-                if name != f"ck_{entity.name}_{next(iter(read))}":
+                if name and name != f"ck_{entity.name}_{next(iter(read))}":
                     self._constraint(spec, "check", name)
+                continue
+            if name is None:  # the source keeps no name (DuckDB): the build makes one
+                key = f"check_{len(checks) + 1}"
+                checks[key] = self.expression(condition, columns)
                 continue
             key = name[len(f"ck_{entity.name}_"):] if name.startswith(f"ck_{entity.name}_") else snake(name)
             text = self.expression(condition, columns)

@@ -46,8 +46,9 @@ def read_source(source: str, schema: str | None = None, dialect: str | None = No
 
         return read_sqlite_file(path), path.name
     if head[8:12] == b"DUCK":
-        raise ImportFailed(f"{path.name} is a DuckDB database, which import does not read yet: write its DDL with "
-                           "EXPORT DATABASE (schema.sql) and import that with --dialect duckdb")
+        from schemaforge.importer.embedded import read_duckdb_file
+
+        return read_duckdb_file(path), path.name
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

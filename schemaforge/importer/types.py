@@ -57,7 +57,8 @@ def logical_type(source_type: str, dialect: str) -> ReadType | None:
     if name in _PLAIN:
         return ReadType(_PLAIN[name], unsigned)
     if name in _STRINGS:
-        length = args[0].split()[0] if args else "1"
+        # no length: VARCHAR is unbounded (DuckDB, PostgreSQL), CHAR is CHAR(1)
+        length = args[0].split()[0] if args else ("1" if _STRINGS[name] == "char" else "max")
         if length in ("max", "") or not length.isdigit():
             return ReadType("text")
         return ReadType(f"{_STRINGS[name]}({length})")
