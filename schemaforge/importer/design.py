@@ -112,6 +112,8 @@ class DesignWriter:
         for entity in self.entities.values():
             self._references(entity)
             self._in_column_order(entity)
+        self._break_cycles()
+        for entity in self.entities.values():
             self._keys(entity)
             self._checks(entity)
             self._search(entity)
@@ -250,6 +252,8 @@ class DesignWriter:
             spec["generated"] = self.expression(column.generated, self.logical_columns(entity))
         elif column.default is not None:
             value = self.default_value(column.default)
+            if value == "now" and spec.get("type") == "date":  # the clock cast to a date (SQL Server, Oracle)
+                value = "today"
             held_as_text = {"today": "date", "now": "timestamp"}  # SQLite's dates are TEXT: the default says which
             if self.source.dialect == "sqlite" and spec.get("type") == "text" and value in held_as_text:
                 spec["type"] = held_as_text[value]
@@ -268,6 +272,46 @@ class DesignWriter:
         """Physical column -> logical column name: the same, since a field named by `column:` and
         a ref's `<field>_<key>` columns are named in expressions as the source names them."""
         return {c: c for c in entity.field_of_column}
+
+    def _break_cycles(self) -> None:
+        """A cycle of NOT NULL references that the source checks at once (MySQL, SQL Server, which
+        cannot defer; their loads run with the checks off): the design says the reference that
+        closes it, from the later table to an earlier one, is `deferrable` (checked at commit where
+        the target can), as the language asks of such a cycle."""
+        order = list(self.entities)
+        while True:
+            closing = self._cycle_edge(order)
+            if closing is None:
+                return
+            entity, reference = closing
+            self.entities[entity].fields[reference]["deferrable"] = True
+            self.entities[entity].comments.append(
+                f"# {reference}: one reference of a cycle of NOT NULL references, made deferrable (checked at commit)")
+
+    def _cycle_edge(self, order: list[str]) -> tuple[str, str] | None:
+        """(entity, field) of a NOT NULL, not deferrable reference to an entity no later in table
+        order that lies on a cycle of such references; None when there is no cycle."""
+        edges = {name: [(f, spec["ref"].split(".")[0]) for f, spec in e.fields.items()
+                        if "ref" in spec and not spec.get("nullable") and not spec.get("deferrable")
+                        and spec["ref"].split(".")[0] != name]
+                 for name, e in self.entities.items()}
+
+        def reaches(start: str, goal: str) -> bool:
+            seen, stack = set(), [start]
+            while stack:
+                node = stack.pop()
+                if node == goal:
+                    return True
+                if node not in seen:
+                    seen.add(node)
+                    stack += [t for _, t in edges.get(node, [])]
+            return False
+
+        for name in reversed(order):
+            for reference, target in edges[name]:
+                if order.index(target) <= order.index(name) and reaches(target, name):
+                    return name, reference
+        return None
 
     def _in_column_order(self, entity: _Entity) -> None:
         """The fields in the order of their first columns in the table."""

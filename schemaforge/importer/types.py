@@ -37,7 +37,7 @@ class ReadType:
 
 def logical_type(source_type: str, dialect: str) -> ReadType | None:
     """The logical type of `source_type` (None: the language has no type for it, say `inet`)."""
-    text = source_type.strip().lower()
+    text = re.sub(r"^(timestamp|time)\s*\(\d+\)", r"\1", source_type.strip().lower())  # TIMESTAMP(6) WITH TIME ZONE
     if text.endswith("[]"):
         item = logical_type(text[:-2], dialect)
         return ReadType(f"array({item.text})") if item and not item.text.startswith("array") else None
