@@ -29,9 +29,6 @@ def read_ddl(text: str, dialect: str) -> SourceSchema:
         return read_sqlite(conn)
     if dialect == "postgres":
         return _read_postgres_ddl(text)
-    if dialect == "clickhouse":  # MergeTree tables declare no key and no reference to read back
-        raise ImportFailed("ClickHouse DDL holds no keys or references to read a design from; import the database "
-                           "the ClickHouse copy is made from")
     from schemaforge.importer.parsed import read_parsed_ddl
 
     return read_parsed_ddl(text, dialect)

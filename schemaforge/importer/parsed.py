@@ -80,7 +80,58 @@ def _table(create: exp.Create, read: str) -> SourceTable:
             _column(table, item, read)
         else:
             _table_constraint(table, item, read)
+    if read == "clickhouse":
+        _clickhouse_keys(table, create)
     return table
+
+
+# ClickHouse's types, by sqlglot's name for them, as the standard words the type reader knows.
+_CLICKHOUSE_TYPES = {
+    "TINYINT": "smallint", "SMALLINT": "smallint", "INT": "integer", "BIGINT": "bigint", "UTINYINT": "smallint unsigned",
+    "USMALLINT": "smallint unsigned", "UINT": "integer unsigned", "UBIGINT": "bigint unsigned", "FLOAT": "real",
+    "DOUBLE": "double", "TEXT": "text", "VARCHAR": "text", "BOOLEAN": "boolean", "DATE": "date", "DATE32": "date",
+    "UUID": "uuid", "JSON": "json",
+}
+_REFERENCE_NOTE = re.compile(r"references (\w+) \(([\w, ]+)\)")
+
+
+def _clickhouse_type(kind: exp.DataType) -> tuple[str, tuple[str, ...] | None]:
+    """(a type text the type reader knows, an enum's values) of a ClickHouse column type."""
+    name = kind.this.name
+    if name.startswith("ENUM"):
+        return "text", tuple(e.this.name if isinstance(e, exp.EQ) else e.name for e in kind.expressions)
+    if name.startswith("DATETIME"):
+        return ("timestamp with time zone" if len(kind.expressions) > 1 else "timestamp"), None
+    if name == "DECIMAL":
+        return kind.sql("postgres").lower(), None
+    if name == "ARRAY":
+        item, _ = _clickhouse_type(kind.expressions[0])
+        return f"{item}[]", None
+    return _CLICKHOUSE_TYPES.get(name, kind.sql("clickhouse").lower()), None
+
+
+def _clickhouse_keys(table: SourceTable, create: exp.Create) -> None:
+    """A MergeTree table's sorting key as its key, and the references its column comments keep
+    (the ClickHouse DDL the build writes documents them so: `references venues (id)`)."""
+    properties = create.args.get("properties")
+    order = next((p for p in (properties.expressions if properties else []) if isinstance(p, exp.Order)), None)
+    if order is not None and not table.primary_key:
+        keys = order.expressions[0].this if len(order.expressions) == 1 else None
+        while isinstance(keys, exp.Paren):  # ORDER BY (id): one column in parentheses
+            keys = keys.this
+        items = keys.expressions if isinstance(keys, exp.Tuple) else [keys] if keys is not None else \
+            [o.this for o in order.expressions]
+        table.primary_key = tuple(i.name for i in items if isinstance(i, exp.Column))
+    notes: dict[str, list[str]] = {}
+    for column in table.columns:
+        found = _REFERENCE_NOTE.search(column.comment or "")
+        if found:
+            notes.setdefault(found.group(1), []).append(column.name)
+            rest = _REFERENCE_NOTE.sub("", column.comment).strip(" ;")
+            column.comment = rest or None
+            targets = tuple(c.strip() for c in found.group(2).split(","))
+            if len(notes[found.group(1)]) == len(targets):
+                table.foreign_keys.append(SourceForeignKey(None, tuple(notes.pop(found.group(1))), found.group(1), targets))
 
 
 def _column(table: SourceTable, definition: exp.ColumnDef, read: str) -> None:
@@ -88,7 +139,12 @@ def _column(table: SourceTable, definition: exp.ColumnDef, read: str) -> None:
     values = None
     if kind is not None and kind.this == exp.DataType.Type.ENUM:
         values = tuple(e.name for e in kind.expressions)
-    column = SourceColumn(definition.name, kind.sql(read).lower() if kind is not None else "text", True, enum_values=values)
+    text = kind.sql(read).lower() if kind is not None else "text"
+    nullable = True
+    if read == "clickhouse" and kind is not None:  # NOT NULL unless Nullable(...)
+        text, values = _clickhouse_type(kind)
+        nullable = bool(kind.args.get("nullable"))
+    column = SourceColumn(definition.name, text, nullable, enum_values=values)
     for constraint in definition.constraints:
         found, name = constraint.kind, constraint.name or None
         if isinstance(found, exp.NotNullColumnConstraint):
