@@ -48,7 +48,7 @@ def read_mysql(conn) -> SourceSchema:
     source = SourceSchema("mysql")
     tables: dict[str, SourceTable] = {}
     for name, comment in rows(f"SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {here} "
-                              "AND TABLE_TYPE = 'BASE TABLE' ORDER BY CREATE_TIME, TABLE_NAME"):
+                              "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"):
         tables[name] = SourceTable(name, comment=comment or None)
     for table, column, type_text, nullable, default, extra, expression, comment in rows(
             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES', COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, "
@@ -115,7 +115,7 @@ def read_mysql(conn) -> SourceSchema:
             source.unsupported.append(Unsupported("expression index", name, table))
         else:
             tables[table].indexes.append(SourceIndex(name, tuple(entry["columns"]), entry["unique"], descending=tuple(entry["desc"])))
-    source.tables = list(tables.values())
+    source.tables = _referenced_first(tables)
     for name, definition in rows(f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {here} "
                                  "ORDER BY TABLE_NAME"):
         database = rows("SELECT DATABASE()")[0][0]
@@ -129,3 +129,16 @@ def read_mysql(conn) -> SourceSchema:
     for name, statement in rows(f"SELECT EVENT_NAME, EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {here}"):
         source.unsupported.append(Unsupported("event", name, None, statement))
     return source
+
+
+def _referenced_first(tables: dict[str, SourceTable]) -> list[SourceTable]:
+    """The tables in an order a person would write them: each after those it references (a cycle
+    broken at the first name), by name otherwise. MySQL keeps no creation order finer than a second."""
+    placed: list[SourceTable] = []
+    waiting = dict(sorted(tables.items()))
+    while waiting:
+        ready = next((t for t in waiting.values()
+                      if all(fk.target == t.name or fk.target not in waiting for fk in t.foreign_keys)), None)
+        ready = ready or next(iter(waiting.values()))
+        placed.append(waiting.pop(ready.name))
+    return placed
