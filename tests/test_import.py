@@ -103,7 +103,7 @@ def test_every_object_the_language_cannot_hold_is_a_comment_and_a_finding_at_it(
     expected = {"IM101": "trigger accounts_touch", "IM102": "function touch_account()", "IM103": "policy own_rows",
                 "IM104": "rule no_delete", "IM105": "sequence invoice_numbers", "IM106": "extension btree_gist",
                 "IM107": "exclusion constraint no_overlap", "IM108": "column type accounts.last_ip",
-                "IM109": "default accounts.invoice_no"}
+                "IM109": "default accounts.invoice_no", "IM112": "partitioning readings"}
     for code, what in expected.items():
         line = next((i for i, row in enumerate(lines, 1) if row.strip().startswith(f"# {code} {what}")), None)
         assert line is not None, f"no {code} comment for {what}:\n{text}"

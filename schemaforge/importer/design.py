@@ -28,7 +28,7 @@ UNSUPPORTED_CODES = {
     "trigger": "IM101", "function": "IM102", "procedure": "IM102", "policy": "IM103", "row_level_security": "IM103",
     "rule": "IM104", "sequence": "IM105", "type": "IM106", "extension": "IM106", "exclusion constraint": "IM107",
     "constraint": "IM107", "expression index": "IM107", "index": "IM107", "column type": "IM108", "default": "IM109",
-    "foreign key": "IM110", "statement": "IM111",
+    "foreign key": "IM110", "statement": "IM111", "partitioning": "IM112",
 }
 _SQLGLOT_DIALECTS = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "tsql",
                      "oracle": "oracle", "duckdb": "duckdb", "clickhouse": "clickhouse"}

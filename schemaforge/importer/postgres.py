@@ -22,7 +22,11 @@ WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind IN ('r', 'p')
 ORDER BY c.relname, a.attnum
 """
 _TABLES = """
-SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity FROM pg_class c
+SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       (SELECT string_agg(p.relname, ', ' ORDER BY p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
+        WHERE i.inhparent = c.oid)
+FROM pg_class c
 WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid
 """
 _CONSTRAINTS = """
@@ -87,8 +91,11 @@ def read_postgres(conn, schema: str = "public") -> SourceSchema:
     rows = lambda sql: conn.execute(sql, params).fetchall()  # noqa: E731
     source = SourceSchema("postgres")
     tables: dict[str, SourceTable] = {}
-    for name, comment, row_security in rows(_TABLES):
+    for name, comment, row_security, partitioned_by, partitions in rows(_TABLES):
         tables[name] = SourceTable(name, comment=comment)
+        if partitioned_by:  # the parent is the table; its partitions are where its rows live
+            source.unsupported.append(Unsupported("partitioning", name, name, f"PARTITION BY {partitioned_by}"
+                                                  + (f"; partitions {partitions}" if partitions else "")))
         if row_security:
             source.unsupported.append(Unsupported("row_level_security", name, name, f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
     for table, column, type_text, nullable, default, identity, generated, comment, kind, type_name, labels, owned in rows(_COLUMNS):

@@ -23,3 +23,11 @@ CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUN
 ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON accounts USING (owner = current_user);
 CREATE RULE no_delete AS ON DELETE TO accounts DO INSTEAD NOTHING;
+
+-- A table kept in partitions by month: the design language has no partitioning.
+CREATE TABLE readings (
+  taken_on DATE NOT NULL,
+  value NUMERIC(8, 2) NOT NULL,
+  PRIMARY KEY (taken_on)
+) PARTITION BY RANGE (taken_on);
+CREATE TABLE readings_2026_01 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
