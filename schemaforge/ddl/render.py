@@ -556,8 +556,8 @@ class DdlRenderer:
         return options
 
     def deferrable(self, entity: Entity, fk: ForeignKey) -> list[str]:
-        """DEFERRABLE INITIALLY DEFERRED where the target can check the key at COMMIT; else a
-        finding, a warning where the key closes a cycle of NOT NULL references."""
+        """DEFERRABLE INITIALLY DEFERRED where the target can check the key at COMMIT; else a note
+        (TG121), saying how the seed load fills a cycle of NOT NULL references the key closes."""
         if self.target.DEFERRABLE:
             return ["DEFERRABLE INITIALLY DEFERRED"]
         if self.target.FOREIGN_KEYS:
@@ -902,7 +902,10 @@ class DdlRenderer:
     def updated_at_function_names(self) -> dict[str, tuple[str, Column]]:
         """Physical column name -> (the trigger function that sets it to the time, a column of that
         name): `set_<field>`, one per physical name, since the function writes the name."""
+        if "_updated_at_names" in self.__dict__:  # asked once per entity's trigger: made once per renderer
+            return self.__dict__["_updated_at_names"]
         names: dict[str, tuple[str, Column]] = {}
+        self.__dict__["_updated_at_names"] = names
         for column in filter(None, map(self.updated_at_column, self.design.entities.values())):
             if column.physical not in names:
                 taken = {function for function, _ in names.values()}
